@@ -1,0 +1,126 @@
+"""Reachboard: plan and measure a company's presence on social media.
+
+``create_app(config)`` builds the Flask app with the REST API, the login pages and the Dash
+dashboard; gunicorn (wsgi.py), the CLI and the tests all use it.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+
+from config import load_config
+
+from .errors import problem
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(load_config(config))
+    _configure_logging(app)
+
+    from . import models  # noqa: F401  (register the tables)
+    from .database import configure_engine
+    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .tenancy import install_scoping
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+    install_scoping()
+
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    # Order matters: bind the principal (and answer 401) before CSRF runs (see STACK_NOTES).
+    from .auth import bp as auth_bp
+    from .auth import init_principal
+
+    init_principal(app)
+    _guard_api_bodies(app)
+
+    from .api import init_api
+    from .api.docs_assets import bp as docs_assets_bp
+    from .health import bp as health_bp
+
+    from .api.pagination import init_pagination_header
+
+    api = init_api(app)
+    init_pagination_header(app)
+    app.extensions["reachboard_api"] = api
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(docs_assets_bp)
+
+    from dashboard import init_dashboard
+
+    init_dashboard(app)
+
+    csrf.init_app(app)
+    _exempt_api_from_csrf(app, csrf)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO)
+    app.logger.setLevel(level)
+    logging.getLogger("backend").setLevel(level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _exempt_api_from_csrf(app: Flask, csrf) -> None:
+    """The JSON/CSV API is exempt: it needs a JSON or CSV content type, which a cross-site form
+    cannot send, and session cookies are SameSite=Lax. Forms and Dash callbacks keep CSRF."""
+    for name, blueprint in app.blueprints.items():
+        if name in ("api-docs",) or any(
+            rule.rule.startswith("/api/") for rule in app.url_map.iter_rules() if rule.endpoint.startswith(name + ".")
+        ):
+            csrf.exempt(blueprint)
+
+
+# Content types accepted for request bodies under /api/: path suffix -> mimetypes.
+CSV_PATH_SUFFIXES = ("/metrics/import",)
+
+
+def _guard_api_bodies(app: Flask) -> None:
+    @app.before_request
+    def _check_body():
+        if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        length = request.content_length
+        if not length and not request.headers.get("Transfer-Encoding"):
+            return None
+        expected = ("text/csv",) if request.path.endswith(CSV_PATH_SUFFIXES) else ("application/json",)
+        if request.mimetype not in expected:
+            return problem(
+                415,
+                "Unsupported media type",
+                f"Send the body as {' or '.join(expected)} (got {request.mimetype or 'no Content-Type'}).",
+            )
+        if expected[0] == "application/json" and length and length > app.config["MAX_JSON_BYTES"]:
+            return problem(
+                413,
+                "Payload too large",
+                f"The JSON body is {length} bytes; the limit is {app.config['MAX_JSON_BYTES']} bytes (5 MiB).",
+            )
+        return None

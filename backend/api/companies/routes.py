@@ -1,0 +1,48 @@
+"""Companies: the client accounts of the agency."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...extensions import db
+from ...services import companies as svc
+from ..pagination import paginate
+from .schemas import CompanyCreateSchema, CompanyQuerySchema, CompanySchema, CompanyUpdateSchema
+
+blp = Blueprint("companies", __name__, url_prefix="/companies", description="Client companies of the agency")
+
+
+@blp.route("")
+class Companies(MethodView):
+    @blp.arguments(CompanyQuerySchema, location="query")
+    @blp.response(200, CompanySchema(many=True))
+    def get(self, args):
+        """List the companies you can see"""
+        stmt = svc.list_companies(search=args.get("q"))
+        if "archived" in args:
+            stmt = stmt.where(svc.Company.archived.is_(args["archived"]))
+        return paginate(stmt, args)
+
+    @blp.arguments(CompanyCreateSchema)
+    @blp.response(201, CompanySchema)
+    def post(self, data):
+        """Create a company (owner/admin, admin keys)"""
+        return svc.create_company(data)
+
+
+@blp.route("/<uuid:company_id>")
+class CompanyItem(MethodView):
+    @blp.response(200, CompanySchema)
+    def get(self, company_id):
+        """Read a company"""
+        return svc.get_company(company_id)
+
+    @blp.arguments(CompanyUpdateSchema)
+    @blp.response(200, CompanySchema)
+    def patch(self, data, company_id):
+        """Rename, archive or restore a company"""
+        version = data.pop("version", None)
+        return svc.update_company(company_id, data, expected_version=version)
+
+    @blp.response(204)
+    def delete(self, company_id):
+        """Delete a company and all its data"""
+        svc.delete_company(company_id)

@@ -1,0 +1,41 @@
+"""Pagination for list routes: ``page``/``page_size`` in, ``X-Pagination`` header out."""
+from __future__ import annotations
+
+import json
+import math
+
+from flask import current_app, g
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..services.errors import ValidationFailed
+
+
+def paginate(stmt, args: dict):
+    """Run a scoped select for one page and set the X-Pagination header data."""
+    page = args.get("page", 1)
+    size = args.get("page_size", 50)
+    max_size = current_app.config["PAGINATION_MAX_PAGE_SIZE"]
+    if page < 1:
+        raise ValidationFailed.field("page", "Must be 1 or more.")
+    if size < 1 or size > max_size:
+        raise ValidationFailed.field("page_size", f"Must be between 1 and {max_size}.")
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
+    pages = max(1, math.ceil(total / size)) if total else 0
+    meta = {"total": total, "total_pages": pages, "page": page, "page_size": size}
+    if page > 1:
+        meta["previous_page"] = page - 1
+    if page < pages:
+        meta["next_page"] = page + 1
+    g.pagination_header = json.dumps(meta)
+    return items
+
+
+def init_pagination_header(app) -> None:
+    @app.after_request
+    def _add_header(resp):
+        header = g.pop("pagination_header", None)
+        if header is not None:
+            resp.headers["X-Pagination"] = header
+        return resp

@@ -1,0 +1,48 @@
+"""People: agency staff and client viewers."""
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import accounts as svc
+from ..pagination import paginate
+from .schemas import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
+
+blp = Blueprint("users", __name__, url_prefix="/users", description="Agency staff and client viewers (owner/admin)")
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserSchema(many=True))
+    def get(self, args):
+        """List the people of the agency"""
+        return paginate(svc.list_users(), args)
+
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Add agency staff (with a role) or a client viewer (with companies)"""
+        user, token = svc.create_user(data)
+        user.set_password_token = token
+        user.set_password_url = url_for("auth.set_password", token=token, _external=True) if token else None
+        return user
+
+
+@blp.route("/<uuid:user_id>")
+class UserItem(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """Read a person"""
+        return svc.get_user(user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Change a person's name, role, companies or active state"""
+        version = data.pop("version", None)
+        return svc.update_user(user_id, data, expected_version=version)
+
+    @blp.response(204)
+    def delete(self, user_id):
+        """Remove a person's access"""
+        svc.delete_user(user_id)

@@ -1,0 +1,43 @@
+from marshmallow import fields, validate
+
+from ...tenancy import ROLES
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+
+
+class UserSchema(OutSchema):
+    id = fields.UUID(dump_only=True)
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    company_ids = fields.Method("_company_ids")
+    active = fields.Boolean()
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
+    set_password_token = fields.String(dump_only=True, allow_none=True,
+                                       metadata={"description": "Only in the create response when no password was given: a one-time token for /set-password/<token>, valid 7 days."})
+    set_password_url = fields.String(dump_only=True, allow_none=True)
+
+    def _company_ids(self, user):
+        return [str(a.company_id) for a in user.client_access]
+
+
+class UserCreateSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    company_ids = fields.List(fields.UUID(), load_default=list)
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=1000))
+
+
+class UserUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(max=200))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    company_ids = fields.List(fields.UUID())
+    active = fields.Boolean()
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=1000))
+    version = fields.Integer()
+
+
+class UserQuerySchema(PaginationQuerySchema):
+    pass

@@ -1,0 +1,3 @@
+"""Authentication: sessions for people, API keys for third parties."""
+from .principal import PUBLIC_ENDPOINTS, init_principal, is_public_endpoint  # noqa: F401
+from .views import bp  # noqa: F401

@@ -1,0 +1,102 @@
+"""Server-rendered login, logout and the front door."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from ..extensions import db, limiter
+from ..models import User, utcnow
+from ..security import verify_password
+from ..tenancy import cross_tenant
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    return "/dashboard/"
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(next_url or home_for(current_user))
+    errors: dict[str, str] = {}
+    email = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip().lower()
+        password = request.form.get("password") or ""
+        if not email:
+            errors["email"] = "Enter your e-mail address."
+        if not password:
+            errors["password"] = "Enter your password."
+        if not errors:
+            with cross_tenant("log a user in by e-mail"):
+                user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+                ok = verify_password(user.password_hash if user else None, password)
+                if ok and user.active:
+                    user.last_login_at = utcnow()
+                    db.session.commit()
+                    login_user(user)
+                    return redirect(next_url or home_for(user))
+            errors["form"] = "The e-mail address or password is wrong."
+    status = 401 if errors.get("form") else (422 if errors else 200)
+    return render_template("login.html", errors=errors, email=email, next=next_url or ""), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def set_password(token: str):
+    """Redeem a one-time link from an admin: choose a password, then log in."""
+    from ..services.accounts import MIN_PASSWORD_LENGTH, check_password_token, set_password_with_token
+    from ..services.errors import ServiceError
+
+    errors: dict[str, str] = {}
+    valid = check_password_token(token)
+    if request.method == "POST" and valid:
+        password = request.form.get("password") or ""
+        confirm = request.form.get("confirm") or ""
+        if password != confirm:
+            errors["confirm"] = "The two passwords differ."
+        else:
+            try:
+                set_password_with_token(token, password)
+            except ServiceError as err:
+                if err.errors:
+                    errors.update({e["field"]: e["message"] for e in err.errors})
+                else:
+                    errors["form"] = err.detail
+            else:
+                flash("Your password is set. Log in with your e-mail address.")
+                return redirect(url_for("auth.login"))
+    status = 404 if not valid else (422 if errors else 200)
+    return render_template("set_password.html", valid=valid, errors=errors, token=token,
+                           min_length=MIN_PASSWORD_LENGTH), status

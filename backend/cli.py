@@ -1,0 +1,104 @@
+"""Flask CLI commands. Commands that act inside one agency bind a system principal for it;
+commands that cross agencies say so with ``cross_tenant``."""
+from __future__ import annotations
+
+import uuid
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Agency
+from .services.errors import ServiceError
+from .tenancy import Principal, acting_as, cross_tenant
+
+
+def _agency_principal(agency_id: str) -> Principal:
+    try:
+        aid = uuid.UUID(agency_id)
+    except ValueError:
+        raise click.BadParameter("not a UUID", param_hint="--agency") from None
+    with cross_tenant("CLI: find the agency named on the command line"):
+        agency = db.session.get(Agency, aid)
+    if agency is None:
+        raise click.BadParameter("no agency with this id", param_hint="--agency")
+    return Principal.system(aid, "cli")
+
+
+def _fail(err: ServiceError):
+    details = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in (err.errors or []))
+    raise click.ClickException(details or err.detail)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-agency")
+    @click.argument("name")
+    @click.option("--owner-email", required=True)
+    @click.option("--owner-password", required=True)
+    def create_agency_cmd(name, owner_email, owner_password):
+        """Create an agency (tenant) with its first owner; prints the agency id last."""
+        from .services.accounts import create_agency
+
+        try:
+            agency, user = create_agency(name, owner_email, owner_password)
+        except ServiceError as err:
+            _fail(err)
+        click.echo(f"Created agency {name!r} with owner {user.email}")
+        click.echo(str(agency.id))
+
+    @app.cli.command("create-user")
+    @click.option("--agency", "agency_id", required=True)
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", required=True, type=click.Choice(["owner", "admin", "member", "viewer"]))
+    @click.option("--company", "companies", multiple=True, help="Company id (viewers; repeatable)")
+    @click.option("--name", default="")
+    def create_user_cmd(agency_id, email, password, role, companies, name):
+        """Create agency staff or a client viewer."""
+        from .services.accounts import create_user
+
+        with acting_as(_agency_principal(agency_id)):
+            try:
+                user, _ = create_user({"email": email, "password": password, "role": role,
+                                       "company_ids": list(companies), "name": name})
+            except ServiceError as err:
+                _fail(err)
+            click.echo(f"Created {role} {user.email}")
+            click.echo(str(user.id))
+
+    @app.cli.command("create-api-key")
+    @click.option("--agency", "agency_id", required=True)
+    @click.option("--scope", "scopes", multiple=True, required=True,
+                  type=click.Choice(["metrics:write", "read", "write", "admin"]))
+    @click.option("--company", "company_id", default=None)
+    @click.option("--name", default="CLI key")
+    def create_api_key_cmd(agency_id, scopes, company_id, name):
+        """Create an API key; prints the key alone on the last line (shown once)."""
+        from .services.api_keys import create_key
+
+        with acting_as(_agency_principal(agency_id)):
+            try:
+                key, plaintext = create_key({"name": name, "scopes": list(scopes), "company_id": company_id})
+            except ServiceError as err:
+                _fail(err)
+            click.echo(f"Created API key {key.name} ({', '.join(key.scopes)}), id {key.id}. Store it now:")
+            click.echo(plaintext)
+
+    @app.cli.command("seed-demo")
+    def seed_demo_cmd():
+        """Create or refresh the demo agency (idempotent) and print the logins."""
+        from .demo import seed_demo
+
+        logins = seed_demo(progress=click.echo)
+        click.echo("")
+        click.echo("Demo logins (password for all: %s)" % logins["password"])
+        for role, email in logins["users"]:
+            click.echo(f"  {role:<8} {email}")
+
+    @app.cli.command("list-agencies")
+    def list_agencies_cmd():
+        """List every agency (crosses tenants: operator command)."""
+        with cross_tenant("CLI: operator lists all agencies"):
+            for agency in db.session.scalars(select(Agency).order_by(Agency.name)):
+                click.echo(f"{agency.id}  {agency.name}")

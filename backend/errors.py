@@ -1,0 +1,118 @@
+"""Error responses: RFC 9457 problem+json under /api, HTML pages elsewhere."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .services.errors import ServiceError
+from .tenancy import Forbidden, NoPrincipal
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "about:blank"
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def problem(status: int, title: str, detail: str | None = None, errors=None, headers=None, **extra):
+    body = {"type": PROBLEM_TYPE, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _flatten_messages(messages, prefix="") -> list[dict]:
+    """Turn marshmallow/webargs nested messages into [{field, message}]."""
+    out: list[dict] = []
+    if isinstance(messages, dict):
+        for key, val in messages.items():
+            if key in ("json", "query", "form", "headers", "files", "path", "view_args") and not prefix:
+                out.extend(_flatten_messages(val, ""))
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "body"
+            out.extend(_flatten_messages(val, name))
+    elif isinstance(messages, (list, tuple)):
+        if all(isinstance(m, str) for m in messages):
+            for m in messages:
+                out.append({"field": prefix or "body", "message": m})
+        else:
+            for m in messages:
+                out.extend(_flatten_messages(m, prefix))
+    else:
+        out.append({"field": prefix or "body", "message": str(messages)})
+    return out
+
+
+def _html_error(status: int, title: str, detail: str):
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(err: ServiceError):
+        if wants_problem_json():
+            return problem(err.status, err.title, err.detail, err.errors, **err.extra)
+        return _html_error(err.status, err.title, err.detail)
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(err: Forbidden):
+        if wants_problem_json():
+            return problem(403, "Forbidden", err.message)
+        return _html_error(403, "Forbidden", err.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        status = err.code or 500
+        title = err.name
+        detail = err.description
+        errors = None
+        headers = dict(err.get_headers()) if hasattr(err, "get_headers") else {}
+        headers.pop("Content-Type", None)
+        data = getattr(err, "data", None) or {}
+        if isinstance(data, dict) and data.get("messages"):
+            errors = _flatten_messages(data["messages"])
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+            if status == 422:
+                title = "Validation failed"
+        if isinstance(data, dict) and data.get("headers"):
+            headers.update(data["headers"])
+        if isinstance(data, dict) and data.get("message") and not errors:
+            detail = data["message"]
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            detail = f"The request body is larger than the limit of {limit} bytes."
+        if status == 500:
+            detail = "An unexpected error occurred. It has been logged."
+        if wants_problem_json():
+            return problem(status, title, detail, errors, headers=headers)
+        resp = _html_error(status, title, detail)
+        return resp[0], resp[1], headers
+
+    @app.errorhandler(NoPrincipal)
+    def _no_principal(err: NoPrincipal):
+        log.error("scoping refused a query: %s", err)
+        if wants_problem_json():
+            return problem(401, "Unauthorized", "Authentication is required.",
+                           headers={"WWW-Authenticate": 'Bearer realm="reachboard"'})
+        return _html_error(401, "Unauthorized", "Please log in.")
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return _http_error(err)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _http_error(InternalServerError())

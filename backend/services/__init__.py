@@ -1,0 +1,1 @@
+"""Service layer: the rules and the transactions, shared by the API, the CLI and the dashboard."""

@@ -1,0 +1,75 @@
+"""API keys: issued to third parties, stored as a hash, shown once."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ApiKey, utcnow
+from ..security import generate_api_key
+from ..tenancy import SCOPES, current_principal
+from . import audit
+from .companies import get_company
+from .errors import NotFound, ValidationFailed
+
+
+def list_keys(*, company_id=None, include_revoked: bool = True):
+    current_principal().require("admin", "Only agency owners and admins (or admin keys) manage API keys.")
+    stmt = select(ApiKey).order_by(ApiKey.created_at.desc())
+    if company_id is not None:
+        stmt = stmt.where(ApiKey.company_id == get_company(company_id).id)
+    if not include_revoked:
+        stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    return stmt
+
+
+def get_key(key_id) -> ApiKey:
+    current_principal().require("admin", "Only agency owners and admins (or admin keys) manage API keys.")
+    try:
+        kid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
+    except ValueError:
+        raise NotFound("No API key with this id.") from None
+    key = db.session.scalars(select(ApiKey).where(ApiKey.id == kid)).first()
+    if key is None:
+        raise NotFound("No API key with this id.")
+    return key
+
+
+def create_key(data: dict[str, Any]) -> tuple[ApiKey, str]:
+    """Create a key; returns (row, plaintext). The plaintext is never stored."""
+    p = current_principal()
+    p.require("admin", "Only agency owners and admins (or admin keys) create API keys.")
+    scopes = list(dict.fromkeys(data.get("scopes") or ["metrics:write"]))
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad:
+        raise ValidationFailed.field("scopes", f"Unknown scope {bad[0]!r}; use {', '.join(SCOPES)}.")
+    if p.kind == "api_key" and p.company_ids is not None and data.get("company_id") is None:
+        raise ValidationFailed.field("company_id", "A key restricted to one company can only create keys for it.")
+    company_id = get_company(data["company_id"]).id if data.get("company_id") else None
+    plaintext, prefix, digest = generate_api_key()
+    key = ApiKey(
+        name=(data.get("name") or "API key").strip()[:200],
+        prefix=prefix,
+        key_hash=digest,
+        scopes=scopes,
+        company_id=company_id,
+        created_by_id=p.user_id,
+    )
+    db.session.add(key)
+    db.session.flush()
+    audit.record("api_key.create", key, object_type="api_key", company_id=company_id,
+                 summary=f"Created API key {key.name} ({', '.join(scopes)})")
+    db.session.commit()
+    return key, plaintext
+
+
+def revoke_key(key_id) -> ApiKey:
+    key = get_key(key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record("api_key.revoke", key, object_type="api_key", company_id=key.company_id,
+                     summary=f"Revoked API key {key.name}")
+    db.session.commit()
+    return key

@@ -1,0 +1,95 @@
+"""Companies: the client accounts of an agency."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Company, Strategy
+from ..tenancy import current_principal
+from . import audit
+from .errors import Conflict, NotFound, StaleObject
+
+EDITABLE = ("name", "industry", "timezone", "archived")
+
+
+def list_companies(*, include_archived: bool = True, search: str | None = None):
+    """A select of the companies in the principal's reach (scoped below)."""
+    current_principal().require("channels:list")
+    stmt = select(Company).order_by(Company.name)
+    if not include_archived:
+        stmt = stmt.where(Company.archived.is_(False))
+    if search:
+        stmt = stmt.where(func.lower(Company.name).contains(search.lower()))
+    return stmt
+
+
+def get_company(company_id: uuid.UUID | str) -> Company:
+    """The company if the principal reaches it; :class:`NotFound` otherwise (no difference)."""
+    try:
+        cid = company_id if isinstance(company_id, uuid.UUID) else uuid.UUID(str(company_id))
+    except ValueError:
+        raise NotFound("No company with this id.") from None
+    company = db.session.scalars(select(Company).where(Company.id == cid)).first()
+    if company is None:
+        raise NotFound("No company with this id.")
+    return company
+
+
+def create_company(data: dict[str, Any]) -> Company:
+    p = current_principal()
+    p.require("admin", "Only agency owners and admins (or admin keys) create companies.")
+    company = Company(
+        name=data["name"].strip(),
+        industry=data.get("industry", ""),
+        timezone=data.get("timezone", "UTC"),
+        archived=data.get("archived", False),
+    )
+    db.session.add(company)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"A company named '{company.name}' already exists.",
+                       errors=[{"field": "name", "message": "A company with this name already exists."}]) from None
+    db.session.add(Strategy(company_id=company.id, agency_id=company.agency_id))
+    audit.record("company.create", company, summary=f"Created company {company.name}")
+    db.session.commit()
+    return company
+
+
+def update_company(company_id, data: dict[str, Any], *, expected_version: int | None = None) -> Company:
+    p = current_principal()
+    company = get_company(company_id)
+    p.require("admin", "Only agency owners and admins (or admin keys) edit companies.")
+    if expected_version is not None and expected_version != company.version:
+        raise StaleObject("This company was changed by someone else meanwhile; reload and try again.")
+    changed = [k for k in EDITABLE if k in data and getattr(company, k) != data[k]]
+    for k in changed:
+        setattr(company, k, data[k].strip() if k == "name" else data[k])
+    if changed:
+        company.version += 1
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict("A company with this name already exists.",
+                           errors=[{"field": "name", "message": "A company with this name already exists."}]) from None
+        action = "company.update"
+        if changed == ["archived"]:
+            action = "company.archive" if company.archived else "company.restore"
+        audit.record(action, company, summary=f"Changed {', '.join(changed)} of {company.name}")
+    db.session.commit()
+    return company
+
+
+def delete_company(company_id) -> None:
+    p = current_principal()
+    company = get_company(company_id)
+    p.require("admin", "Only agency owners and admins (or admin keys) delete companies.")
+    audit.record("company.delete", company, summary=f"Deleted company {company.name}")
+    db.session.delete(company)
+    db.session.commit()

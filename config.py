@@ -1,0 +1,165 @@
+"""Configuration classes for Reachboard.
+
+The environment is read when a config object is instantiated (inside the app factory),
+never at import time, so tests can set variables before building an app.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("REACHBOARD_INSTANCE", BASE_DIR / "instance"))
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{INSTANCE_DIR / name}"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("DATABASE_URL") or self.default_database_url()
+        )
+        self.SECRET_KEY = env.get("SECRET_KEY") or self.default_secret_key()
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
+        self.PUSH_RATE_LIMIT = env.get("PUSH_RATE_LIMIT", "600 per minute")
+        self.API_RATE_LIMIT = env.get("API_RATE_LIMIT", "3000 per minute")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no")
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", self.DEFAULT_LOGIN_RATE_LIMIT)
+
+    # --- defaults an environment may override -----------------------------------------
+    def default_database_url(self) -> str:
+        return _sqlite_url("reachboard.db")
+
+    def default_secret_key(self) -> str:
+        raise RuntimeError("SECRET_KEY must be set")
+
+    # --- static settings ---------------------------------------------------------------
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
+
+    # Request bodies: 5 MiB is the metrics push limit; CSV import may be larger.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    MAX_JSON_BYTES = 5 * 1024 * 1024
+    MAX_POINTS_PER_PUSH = 10_000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = False
+
+    # Argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    API_TITLE = "Reachboard API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "Plan and measure a company's presence on social media. "
+            "Authenticate with `Authorization: Bearer <api key>`.",
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key (rb_...)"}
+            }
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    PAGINATION_MAX_PAGE_SIZE = 1000
+
+    def as_dict(self) -> dict:
+        out = {}
+        for klass in reversed(type(self).__mro__):
+            out.update({k: v for k, v in vars(klass).items() if k.isupper()})
+        out.update({k: v for k, v in vars(self).items() if k.isupper()})
+        return out
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+
+    def default_secret_key(self) -> str:
+        """Generate a key once and keep it under instance/ so sessions survive restarts."""
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path = INSTANCE_DIR / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    DEFAULT_LOGIN_RATE_LIMIT = "10000 per minute"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+    def default_database_url(self) -> str:
+        return "sqlite:///:memory:"
+
+    def default_secret_key(self) -> str:
+        return "testing-secret-key-not-for-production"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def default_secret_key(self) -> str:
+        raise RuntimeError("ProductionConfig refuses to start without SECRET_KEY in the environment")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Make plain postgres URLs use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(config=None) -> dict:
+    """Resolve a config given as None, a name, a class, an instance or a dict."""
+    if config is None:
+        config = os.environ.get("REACHBOARD_ENV", "development")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    if isinstance(config, type):
+        config = config()
+    if isinstance(config, dict):
+        return dict(config)
+    return config.as_dict()
