@@ -1,0 +1,139 @@
+"""The metric catalog: built-in gauges, flows and derived metrics, plus an agency's custom ones."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import MetricDefinition
+from ..tenancy import current_principal
+from . import audit
+from .errors import Conflict, ValidationFailed
+
+GAUGE, FLOW, DERIVED = "gauge", "flow", "derived"
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    key: str
+    label: str
+    unit: str
+    kind: str  # gauge | flow | derived
+    better: str = "higher"  # higher | lower
+    builtin: bool = True
+    # Derived metrics: the stored metrics they are computed from, and how (see ``derive``).
+    inputs: tuple[str, ...] = field(default=())
+    description: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["inputs"] = list(self.inputs)
+        return d
+
+
+BUILTIN: dict[str, MetricDef] = {
+    m.key: m
+    for m in [
+        MetricDef("followers", "Followers", "followers", GAUGE, description="People following the channel"),
+        MetricDef("response_time_minutes", "Response time", "minutes", GAUGE, "lower",
+                  description="Median time to answer a question or mention"),
+        MetricDef("reach", "Reach", "people", FLOW, description="Unique people who saw content that day"),
+        MetricDef("impressions", "Impressions", "views", FLOW, description="Times content was shown"),
+        MetricDef("engagements", "Engagements", "actions", FLOW, description="Likes, comments, shares, clicks ..."),
+        MetricDef("likes", "Likes", "likes", FLOW),
+        MetricDef("comments", "Comments", "comments", FLOW),
+        MetricDef("shares", "Shares", "shares", FLOW),
+        MetricDef("clicks", "Clicks", "clicks", FLOW),
+        MetricDef("posts", "Posts", "posts", FLOW, description="Posts published that day"),
+        MetricDef("mentions", "Mentions", "mentions", FLOW, description="Times the company was mentioned"),
+        MetricDef("mentions_positive", "Positive mentions", "mentions", FLOW),
+        MetricDef("mentions_neutral", "Neutral mentions", "mentions", FLOW),
+        MetricDef("mentions_negative", "Negative mentions", "mentions", FLOW, "lower"),
+        MetricDef("spend", "Spend", "currency", FLOW, "lower", description="Money spent (ads, boosts)"),
+        MetricDef("revenue", "Revenue", "currency", FLOW, description="Revenue attributed to social media"),
+        MetricDef("engagement_rate", "Engagement rate", "ratio", DERIVED, inputs=("engagements", "reach"),
+                  description="engagements / reach"),
+        MetricDef("follower_growth", "Follower growth", "followers", DERIVED, inputs=("followers",),
+                  description="Change in followers over the period"),
+        MetricDef("cost_per_1k_reach", "Cost per 1k reach", "currency", DERIVED, "lower",
+                  inputs=("spend", "reach"), description="spend / reach × 1000"),
+        MetricDef("roi", "Return on investment", "ratio", DERIVED, inputs=("revenue", "spend"),
+                  description="(revenue − spend) / spend"),
+        MetricDef("sentiment_score", "Sentiment score", "score", DERIVED,
+                  inputs=("mentions_positive", "mentions_negative", "mentions"),
+                  description="(positive − negative) / mentions, from −1 to 1"),
+    ]
+}
+
+
+def derive(key: str, inputs: dict[str, float | None]) -> float | None:
+    """Compute a ratio-type derived metric from aggregated inputs; None when undefined.
+
+    ``follower_growth`` is not a ratio: it is the change of the followers gauge and is computed
+    by the metrics service from consecutive values.
+    """
+    def g(k):
+        return inputs.get(k)
+
+    if key == "engagement_rate":
+        return g("engagements") / g("reach") if g("reach") and g("engagements") is not None else None
+    if key == "cost_per_1k_reach":
+        return g("spend") / g("reach") * 1000 if g("reach") and g("spend") is not None else None
+    if key == "roi":
+        return (g("revenue") - g("spend")) / g("spend") if g("spend") and g("revenue") is not None else None
+    if key == "sentiment_score":
+        if not g("mentions"):
+            return None
+        return ((g("mentions_positive") or 0) - (g("mentions_negative") or 0)) / g("mentions")
+    raise KeyError(key)
+
+
+def definitions() -> dict[str, MetricDef]:
+    """Every metric the principal's agency knows: built-ins, then its custom ones."""
+    out = dict(BUILTIN)
+    for row in db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.key)):
+        out[row.key] = MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False)
+    return out
+
+
+def get(key: str) -> MetricDef | None:
+    if key in BUILTIN:
+        return BUILTIN[key]
+    row = db.session.scalars(select(MetricDefinition).where(MetricDefinition.key == key)).first()
+    return MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False) if row else None
+
+
+def storable(defs: dict[str, MetricDef] | None = None) -> dict[str, MetricDef]:
+    """Metrics that can be pushed (gauges and flows, not derived)."""
+    defs = defs or definitions()
+    return {k: d for k, d in defs.items() if d.kind != DERIVED}
+
+
+def create_definition(data: dict[str, Any]) -> MetricDef:
+    """Add a custom gauge or flow to the agency's catalog (write/admin)."""
+    p = current_principal()
+    p.require("write", "Adding metrics needs the write or admin permission.")
+    key = data["key"]
+    if not KEY_RE.match(key):
+        raise ValidationFailed.field("key", "Use lowercase letters, digits and underscores, starting with a letter.")
+    if key in BUILTIN:
+        raise ValidationFailed.field("key", f"'{key}' is a built-in metric; choose another key.")
+    if data.get("kind") not in (GAUGE, FLOW):
+        raise ValidationFailed.field("kind", "Custom metrics are 'gauge' or 'flow'.")
+    row = MetricDefinition(key=key, label=data.get("label") or key, unit=data.get("unit", ""),
+                           kind=data["kind"], better=data.get("better", "higher"))
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"The metric '{key}' already exists.",
+                       errors=[{"field": "key", "message": "This key is already in the catalog."}]) from None
+    audit.record("metric_definition.create", row, object_type="metric_definition", summary=f"Added metric {key}")
+    db.session.commit()
+    return MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False)
