@@ -55,6 +55,9 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_assets_bp)
+    from .vendor import bp as vendor_bp
+
+    app.register_blueprint(vendor_bp)
 
     from dashboard import init_dashboard
 

@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS = {
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
     "api_docs_assets.asset",
+    "vendor.asset",
 }
 AUTH_HEADER_CHALLENGE = 'Bearer realm="reachboard"'
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
