@@ -40,7 +40,10 @@ def create_app(config=None) -> Flask:
     from .auth import bp as auth_bp
     from .auth import init_principal
 
+    from .api.access import init_access
+
     init_principal(app)
+    init_access(app)
     _guard_api_bodies(app)
 
     from .api import init_api

@@ -18,7 +18,7 @@ EDITABLE = ("name", "industry", "timezone", "archived")
 
 def list_companies(*, include_archived: bool = True, search: str | None = None):
     """A select of the companies in the principal's reach (scoped below)."""
-    current_principal().require("channels:list")
+    current_principal().require("read")
     stmt = select(Company).order_by(Company.name)
     if not include_archived:
         stmt = stmt.where(Company.archived.is_(False))

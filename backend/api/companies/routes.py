@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from ...extensions import db
 from ...services import companies as svc
+from ..access import requires
 from ..pagination import paginate
 from .schemas import CompanyCreateSchema, CompanyQuerySchema, CompanySchema, CompanyUpdateSchema
 
@@ -12,6 +13,7 @@ blp = Blueprint("companies", __name__, url_prefix="/companies", description="Cli
 
 @blp.route("")
 class Companies(MethodView):
+    @requires("read")
     @blp.arguments(CompanyQuerySchema, location="query")
     @blp.response(200, CompanySchema(many=True))
     def get(self, args):
@@ -21,6 +23,7 @@ class Companies(MethodView):
             stmt = stmt.where(svc.Company.archived.is_(args["archived"]))
         return paginate(stmt, args)
 
+    @requires("admin", "Only agency owners and admins (or admin keys) create companies.")
     @blp.arguments(CompanyCreateSchema)
     @blp.response(201, CompanySchema)
     def post(self, data):
@@ -30,11 +33,13 @@ class Companies(MethodView):
 
 @blp.route("/<uuid:company_id>")
 class CompanyItem(MethodView):
+    @requires("read")
     @blp.response(200, CompanySchema)
     def get(self, company_id):
         """Read a company"""
         return svc.get_company(company_id)
 
+    @requires("admin", "Only agency owners and admins (or admin keys) edit companies.")
     @blp.arguments(CompanyUpdateSchema)
     @blp.response(200, CompanySchema)
     def patch(self, data, company_id):
@@ -42,6 +47,7 @@ class CompanyItem(MethodView):
         version = data.pop("version", None)
         return svc.update_company(company_id, data, expected_version=version)
 
+    @requires("admin", "Only agency owners and admins (or admin keys) delete companies.")
     @blp.response(204)
     def delete(self, company_id):
         """Delete a company and all its data"""
