@@ -196,9 +196,6 @@ def install_scoping(session_cls=Session) -> None:
     def _scope_statement(state: ORMExecuteState) -> None:
         if not (state.is_select or state.is_update or state.is_delete):
             return
-        if state.is_column_load or state.is_relationship_load:
-            # Lazy loads of already-scoped parents carry the criteria of the original query.
-            pass
         if _cross_tenant.get() is not None:
             return
         mappers = [m for m in _statement_mappers(state)]
@@ -246,29 +243,34 @@ def install_scoping(session_cls=Session) -> None:
 
 
 def _statement_mappers(state: ORMExecuteState):
-    seen = []
-    try:
-        for desc in state.statement.column_descriptions:
-            entity = desc.get("entity")
-            if entity is not None:
-                seen.append(entity.__mapper__ if hasattr(entity, "__mapper__") else entity)
-    except Exception:  # noqa: BLE001 - statements without column_descriptions
-        pass
-    for mapper in state.all_mappers:
-        seen.append(mapper)
-    froms = getattr(state.statement, "get_final_froms", None)
-    if froms is not None:
-        from .extensions import db
-
-        tables = {t for t in froms() if hasattr(t, "name")}
-        for mapper in db.Model.registry.mappers:
-            if mapper.local_table in tables:
-                seen.append(mapper)
-    table = getattr(state.statement, "table", None)
-    if table is not None:
-        from .extensions import db
-
-        for mapper in db.Model.registry.mappers:
-            if mapper.local_table is table:
-                seen.append(mapper)
+    """Every mapper whose table appears ANYWHERE in the statement: entities, joins, and
+    subqueries (e.g. ``select(func.count()).select_from(select(Company).subquery())``)."""
+    seen = list(state.all_mappers)
+    by_table = _mappers_by_table()
+    tables = {id(t): t for t in _tables_in(state.statement)}
+    for table in tables.values():
+        mapper = by_table.get(getattr(table, "name", None))
+        if mapper is not None:
+            seen.append(mapper)
     return seen
+
+
+def _tables_in(statement):
+    from sqlalchemy.sql import visitors
+    from sqlalchemy.sql.schema import Table
+
+    for element in visitors.iterate(statement):
+        if isinstance(element, Table):
+            yield element
+
+
+_MAPPERS_BY_TABLE: dict = {}
+
+
+def _mappers_by_table() -> dict:
+    if not _MAPPERS_BY_TABLE:
+        from .extensions import db
+
+        for mapper in db.Model.registry.mappers:
+            _MAPPERS_BY_TABLE[mapper.local_table.name] = mapper
+    return _MAPPERS_BY_TABLE
