@@ -30,7 +30,6 @@ def create_app(config=None) -> Flask:
     login_manager.login_view = "auth.login"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    limiter.init_app(app)
     install_scoping()
 
     with app.app_context():
@@ -43,6 +42,8 @@ def create_app(config=None) -> Flask:
     from .api.access import init_access
 
     init_principal(app)
+    # Rate limits count per principal, so they run once it is bound (before the URL lookups).
+    limiter.init_app(app)
     init_access(app)
     _guard_api_bodies(app)
 

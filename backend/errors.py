@@ -95,6 +95,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             detail = f"The request body is larger than the limit of {limit} bytes."
+        if status == 429:
+            retry = headers.get("Retry-After")
+            detail = f"Rate limit exceeded ({err.description})." + (f" Retry in {retry} seconds." if retry else "")
         if status == 500:
             detail = "An unexpected error occurred. It has been logged."
         if wants_problem_json():

@@ -111,10 +111,10 @@ def _clean_database(request):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
-    try:
-        limiter.reset()
-    except Exception:  # noqa: BLE001 - storage may not support reset
-        pass
+        try:
+            limiter.reset()  # inside the app context: the limiter's storage is per app
+        except Exception:  # noqa: BLE001 - storage may not support reset
+            pass
 
 
 @pytest.fixture
