@@ -6,8 +6,28 @@ up front (``BEGIN IMMEDIATE``) so concurrent gunicorn workers wait instead of fa
 """
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("force_immediate", default=False)
+
+
+@contextmanager
+def write_transaction():
+    """Inside a GET/HEAD request, make the next transaction take the write lock up front.
+
+    Needed for the rare write during a read request (an API key's ``last_used_at``): a deferred
+    SQLite transaction that upgrades to a write fails at once with "database is locked" when
+    another connection wrote meanwhile. Commit (or roll back) before entering.
+    """
+    token = _force_immediate.set(True)
+    try:
+        yield
+    finally:
+        _force_immediate.reset(token)
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
@@ -35,4 +55,6 @@ def _is_read_only_request() -> bool:
     """GET and HEAD requests never write, so they may share the database with a writer."""
     from flask import has_request_context, request
 
+    if _force_immediate.get():
+        return False
     return has_request_context() and request.method in ("GET", "HEAD")

@@ -6,16 +6,21 @@ principal to a private route gets 401 (API, Dash JSON) or a redirect to /login (
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from ..database import write_transaction
 from ..errors import problem
 from ..extensions import db, login_manager
 from ..models import ApiKey, ClientAccess, User, utcnow
 from ..security import hash_token, same_hash
 from ..tenancy import Principal, bind_principal, cross_tenant, get_principal, unbind
+
+log = logging.getLogger(__name__)
 
 # Endpoints anyone may call. Everything else needs a principal.
 PUBLIC_ENDPOINTS = {
@@ -72,13 +77,23 @@ def principal_for_key(plaintext: str) -> Principal | None:
         key = db.session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
         if key is None or key.revoked_at is not None or not same_hash(key.key_hash, digest):
             return None
+        principal = Principal.for_api_key(key)
         now = utcnow()
-        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            db.session.execute(
-                ApiKey.__table__.update().where(ApiKey.__table__.c.id == key.id).values(last_used_at=now)
-            )
+        stale = key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION
+        key_id = key.id
+        if stale:
+            # End the read transaction, then write in a short one that takes the lock up front.
             db.session.commit()
-        return Principal.for_api_key(key)
+            try:
+                with write_transaction():
+                    db.session.execute(
+                        ApiKey.__table__.update().where(ApiKey.__table__.c.id == key_id).values(last_used_at=now)
+                    )
+                    db.session.commit()
+            except OperationalError:  # best effort: never fail a request over last_used_at
+                db.session.rollback()
+                log.warning("could not record last_used_at of API key %s", key_id)
+        return principal
 
 
 def _unauthorized(detail: str):
