@@ -93,6 +93,14 @@ def derive(key: str, inputs: dict[str, float | None]) -> float | None:
     raise KeyError(key)
 
 
+def aggregations(defn: MetricDef) -> tuple[str, ...]:
+    """How a goal may aggregate this metric: ``latest`` for levels (gauges, ratios), ``total`` for
+    amounts per day (flows, follower_growth)."""
+    if defn.kind == FLOW or defn.key == "follower_growth":
+        return ("total",)
+    return ("latest",)
+
+
 def definitions() -> dict[str, MetricDef]:
     """Every metric the principal's agency knows: built-ins, then its custom ones."""
     out = dict(BUILTIN)
@@ -115,25 +123,39 @@ def storable(defs: dict[str, MetricDef] | None = None) -> dict[str, MetricDef]:
 
 
 def create_definition(data: dict[str, Any]) -> MetricDef:
-    """Add a custom gauge or flow to the agency's catalog (write/admin)."""
+    """Add a custom gauge or flow to the agency's catalog (write/admin).
+
+    422 naming the field on bad input (a built-in key included), 409 when the agency already has it.
+    """
+    from .validation import Problems
+
     p = current_principal()
     p.require("write", "Adding metrics needs the write or admin permission.")
-    key = data["key"]
-    if not KEY_RE.match(key):
-        raise ValidationFailed.field("key", "Use lowercase letters, digits and underscores, starting with a letter.")
-    if key in BUILTIN:
-        raise ValidationFailed.field("key", f"'{key}' is a built-in metric; choose another key.")
+    problems = Problems()
+    key = data.get("key")
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        problems.add("key", "Use lowercase letters, digits and underscores, starting with a letter (at most 64).")
+    elif key in BUILTIN:
+        problems.add("key", f"'{key}' is a built-in metric; choose another key.")
     if data.get("kind") not in (GAUGE, FLOW):
-        raise ValidationFailed.field("kind", "Custom metrics are 'gauge' or 'flow'.")
-    row = MetricDefinition(key=key, label=data.get("label") or key, unit=data.get("unit", ""),
-                           kind=data["kind"], better=data.get("better", "higher"))
+        problems.add("kind", "Custom metrics are 'gauge' or 'flow'.")
+    better = data.get("better") or "higher"
+    if better not in ("higher", "lower"):
+        problems.add("better", "Must be 'higher' or 'lower'.")
+    label = problems.text("label", data.get("label"), limit=200)
+    unit = problems.text("unit", data.get("unit"), limit=32)
+    problems.raise_if_any()
+    duplicate = Conflict(f"The metric '{key}' already exists.",
+                         errors=[{"field": "key", "message": "This key is already in the catalog."}])
+    if get(key) is not None:
+        raise duplicate
+    row = MetricDefinition(key=key, label=label or key, unit=unit or "", kind=data["kind"], better=better)
     db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(f"The metric '{key}' already exists.",
-                       errors=[{"field": "key", "message": "This key is already in the catalog."}]) from None
+        raise duplicate from None
     audit.record("metric_definition.create", row, object_type="metric_definition", summary=f"Added metric {key}")
     db.session.commit()
     return MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False)
