@@ -1,17 +1,120 @@
-"""The Dash dashboard, mounted at /dashboard/ inside the Flask app factory."""
+"""The Dash dashboard, mounted at /dashboard/ inside the Flask app factory.
+
+Pages are routed by one callback on the URL's path (a ``dcc.Location`` plus a router) rather
+than Dash's global pages registry, because tests build many apps in one process. Every Dash
+route needs a logged-in session: backend/auth/principal.py redirects pages to /login and answers
+401 on ``/_dash-*``; here API keys are refused as well (the dashboard is for people). Dash's
+component suites (static JavaScript shipped with the Python packages) need the session too.
+"""
 from __future__ import annotations
 
-from flask import Flask, render_template_string
+import re
+from pathlib import Path
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+from flask import Flask, g, redirect, request
 from flask_login import current_user
 
+from backend.errors import problem
+from backend.services.errors import NotFound
+from backend.tenancy import get_principal
+from backend.vendor import BOOTSTRAP_CSS_URL
 
-def init_dashboard(server: Flask) -> None:
-    """Mount the dashboard (placeholder page until the dashboard issue lands)."""
+from . import ids
 
-    @server.get("/dashboard/")
-    def dashboard_home():
-        return render_template_string(
-            '{% extends "base.html" %}{% block content %}<section class="rb-card"><h1>Dashboard</h1>'
-            "<p>Logged in as {{ email }}.</p><p><a href=\"/logout\">Log out</a></p></section>{% endblock %}",
-            email=current_user.email,
-        )
+BASE = "/dashboard/"
+CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads and sends back as X-CSRFToken
+COMPANY_PATH = re.compile(r"^/dashboard/company/([^/]+)(/strategy)?/?$")
+
+
+def init_dashboard(server: Flask) -> Dash:
+    """Create the dashboard on ``server`` and return the Dash app."""
+    dash_app = Dash(
+        "dashboard",
+        server=server,
+        url_base_pathname=BASE,
+        serve_locally=True,
+        assets_folder=str(Path(__file__).resolve().parent / "assets"),
+        external_stylesheets=[BOOTSTRAP_CSS_URL],
+        suppress_callback_exceptions=True,
+        title="Reachboard",
+        update_title=None,
+        compress=False,
+    )
+    dash_app.layout = serve_layout
+    _protect(server)
+
+    from .pages import company, portfolio
+
+    dash_app.callback(
+        Output(ids.PAGE, "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+    )(route)
+    portfolio.register(dash_app)
+    company.register(dash_app)
+    server.extensions["reachboard_dashboard"] = dash_app
+    return dash_app
+
+
+def serve_layout():
+    """The shell, built per request: the URL and the page slot the router fills."""
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        html.Div(id=ids.PAGE, className="rb-page", children=html.Div("Loading…", className="p-4 text-muted")),
+    ])
+
+
+def route(pathname: str | None, search: str | None):
+    """Render the page for a path. The tenant comes from the session, never from the browser."""
+    from .pages import chooser, common, company, portfolio, strategy
+    from . import data
+
+    path = pathname or BASE
+    if path.rstrip("/") == BASE.rstrip("/"):
+        if common.is_staff():
+            return portfolio.layout(search)
+        companies = data.reachable_companies()
+        if len(companies) == 1:
+            return company.layout(companies[0], search)
+        return chooser.layout(companies)
+    match = COMPANY_PATH.match(path)
+    if not match:
+        return common.not_found()
+    try:
+        row = data.company(match.group(1))
+    except NotFound:
+        return common.not_found()
+    if match.group(2):
+        return strategy.layout(row)
+    return company.layout(row, search)
+
+
+def _protect(server: Flask) -> None:
+    @server.before_request
+    def _dashboard_needs_a_session():
+        if not request.path.startswith(BASE):
+            return None
+        if g.get("auth_kind") == "api_key":
+            return problem(401, "Unauthorized",
+                           "The dashboard is for people: log in at /login. API keys work under /api/ only.")
+        principal = get_principal()
+        if (request.method == "GET" and request.path == BASE and principal is not None
+                and not principal.is_staff and principal.company_ids is not None
+                and len(principal.company_ids) == 1):
+            # A client viewer's home is their company's page.
+            (only,) = principal.company_ids
+            return redirect(f"{BASE}company/{only}")
+        return None
+
+    @server.after_request
+    def _csrf_cookie(response):
+        """Give dash-renderer the CSRF token it sends back as X-CSRFToken on callbacks."""
+        if (request.path.startswith(BASE) and request.method == "GET" and response.mimetype == "text/html"
+                and current_user.is_authenticated and server.config.get("WTF_CSRF_ENABLED", True)):
+            from flask_wtf.csrf import generate_csrf
+
+            response.set_cookie(CSRF_COOKIE, generate_csrf(), path=BASE, httponly=False, samesite="Lax",
+                                secure=bool(server.config.get("SESSION_COOKIE_SECURE")))
+        return response

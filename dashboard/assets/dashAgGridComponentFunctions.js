@@ -1,0 +1,32 @@
+/* Cell renderers for the portfolio grid (served locally from the dashboard's assets). */
+var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+
+dagcomponentfuncs.RbSparkline = function (props) {
+    var values = props.value || [];
+    var w = 110, h = 28, pad = 2;
+    if (values.length < 2) {
+        return React.createElement("span", {className: "text-muted small"}, "–");
+    }
+    var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
+    var span = max - min || 1;
+    var pts = values.map(function (v, i) {
+        var x = pad + (i * (w - 2 * pad)) / (values.length - 1);
+        var y = h - pad - ((v - min) * (h - 2 * pad)) / span;
+        return x.toFixed(1) + "," + y.toFixed(1);
+    }).join(" ");
+    var up = values[values.length - 1] >= values[0];
+    return React.createElement("svg", {width: w, height: h, className: "rb-spark", role: "img",
+            "aria-label": "Followers trend"},
+        React.createElement("polyline", {points: pts, fill: "none", stroke: up ? "#146C43" : "#B02A37",
+            strokeWidth: 1.6}));
+};
+
+dagcomponentfuncs.RbLatest = function (props) {
+    if (!props.value) {
+        return React.createElement("span", {className: "rb-stale"}, "no data");
+    }
+    var stale = props.data && props.data.stale;
+    return React.createElement("span", {className: stale ? "rb-stale" : "",
+            title: stale ? "No data for more than 3 days" : ""},
+        props.value + (stale ? " · stale" : ""));
+};

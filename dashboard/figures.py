@@ -1,0 +1,233 @@
+"""Figure builders: plain data in, ``go.Figure`` out. No database, no Flask, no Dash callbacks,
+so every chart can be unit-tested with made-up numbers.
+
+Points are ``(date, value)`` pairs (dates as ``datetime.date`` or ISO strings).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+import plotly.graph_objects as go
+
+from . import theme
+
+Point = tuple  # (date, value)
+
+HOVER_NUMBER = "%{y:,.0f}"
+HOVER_PERCENT = "%{y:.2%}"
+GRANULARITY_WORDS = {"day": "Day", "week": "Week starting", "month": "Month"}
+
+
+def _xy(points: Iterable[Point]) -> tuple[list, list]:
+    xs, ys = [], []
+    for d, v in points:
+        xs.append(d.isoformat() if isinstance(d, dt.date) else d)
+        ys.append(v)
+    return xs, ys
+
+
+def empty_figure(title: str, message: str, height: int = 320) -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure(layout=theme.base_layout(title, height=height))
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{
+            "text": message, "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": 0.5, "font": {"size": 13, "color": "#495057"},
+        }],
+    )
+    return fig
+
+
+def _x_title(granularity: str) -> str:
+    return GRANULARITY_WORDS.get(granularity, "Date")
+
+
+def _campaign_shapes(campaigns: Sequence[dict]) -> list[dict]:
+    shapes = []
+    for c in campaigns:
+        start, end = c["start"], c["end"]
+        end_excl = (end + dt.timedelta(days=1)) if isinstance(end, dt.date) else end
+        shapes.append({
+            "type": "rect", "xref": "x", "yref": "paper", "x0": str(start), "x1": str(end_excl),
+            "y0": 0, "y1": 1, "fillcolor": theme.CAMPAIGN_FILL, "line": {"width": 0}, "layer": "below",
+        })
+    return shapes
+
+
+def _campaign_labels(campaigns: Sequence[dict]) -> list[dict]:
+    return [{
+        "x": str(c["start"]), "y": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
+        "text": c["name"], "showarrow": False, "font": {"size": 10, "color": "#6b5200"},
+    } for c in campaigns]
+
+
+def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] | None = None, *,
+                     target: dict | None = None, campaigns: Sequence[dict] = (),
+                     granularity: str = "day") -> go.Figure:
+    """Followers over time: one line per channel, the combined total, the launch plan's
+    critical-mass target as a dashed line and campaigns as shaded spans.
+
+    :param channel_series: ``[{"label", "platform", "points"}]``
+    :param target: ``{"value", "label", "date"}`` (date optional: the deadline of the target)
+    :param campaigns: ``[{"name", "start", "end"}]``
+    """
+    title = "Follower growth"
+    if not any(s["points"] for s in channel_series) and not combined:
+        return empty_figure(title, "No follower numbers in this period.")
+    fig = go.Figure(layout=theme.base_layout(title, "Followers", _x_title(granularity)))
+    for i, s in enumerate(channel_series):
+        xs, ys = _xy(s["points"])
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name=s["label"], mode="lines",
+            line={"color": theme.platform_colour(s.get("platform"), i), "width": 2},
+            hovertemplate=f"{s['label']}: {HOVER_NUMBER}<extra></extra>",
+        ))
+    if combined and len(channel_series) != 1:
+        xs, ys = _xy(combined)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name="All channels", mode="lines",
+            line={"color": theme.COMBINED_COLOUR, "width": 3},
+            hovertemplate=f"All channels: {HOVER_NUMBER}<extra></extra>",
+        ))
+    if target and target.get("value") is not None:
+        label = target.get("label") or "Critical-mass target"
+        when = target.get("date")
+        text = f"{label}: {theme.compact(target['value'])}" + (f" by {when}" if when else "")
+        fig.add_hline(y=target["value"], line={"color": theme.TARGET_COLOUR, "dash": "dash", "width": 2},
+                      annotation={"text": text, "font": {"size": 11, "color": theme.TARGET_COLOUR},
+                                  "xanchor": "left", "x": 0, "yanchor": "bottom"})
+    fig.update_layout(shapes=list(fig.layout.shapes) + _campaign_shapes(campaigns),
+                      annotations=list(fig.layout.annotations) + _campaign_labels(campaigns))
+    return fig
+
+
+def reach_figure(reach: Sequence[Point], impressions: Sequence[Point], *, granularity: str = "day",
+                 campaigns: Sequence[dict] = ()) -> go.Figure:
+    """Reach (bars) and impressions (line) per bucket."""
+    title = "Reach and impressions"
+    if not reach and not impressions:
+        return empty_figure(title, "No reach or impressions in this period.")
+    per = {"day": "per day", "week": "per week", "month": "per month"}.get(granularity, "")
+    fig = go.Figure(layout=theme.base_layout(title, f"People / views {per}".strip(), _x_title(granularity)))
+    if reach:
+        xs, ys = _xy(reach)
+        fig.add_trace(go.Bar(x=xs, y=ys, name="Reach (people)", marker={"color": "#0A66C2"},
+                             hovertemplate=f"Reach: {HOVER_NUMBER}<extra></extra>"))
+    if impressions:
+        xs, ys = _xy(impressions)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name="Impressions (views)", mode="lines",
+                                 line={"color": "#FD7E14", "width": 2},
+                                 hovertemplate=f"Impressions: {HOVER_NUMBER}<extra></extra>"))
+    fig.update_layout(bargap=0.15, shapes=_campaign_shapes(campaigns))
+    return fig
+
+
+def engagement_figure(points: Sequence[Point], *, granularity: str = "day") -> go.Figure:
+    """Engagement rate (engagements / reach) per bucket, as a percentage."""
+    title = "Engagement rate"
+    if not points or all(v is None for _, v in points):
+        return empty_figure(title, "No engagement numbers in this period.")
+    fig = go.Figure(layout=theme.base_layout(title, "Engagements per person reached", _x_title(granularity)))
+    xs, ys = _xy(points)
+    fig.add_trace(go.Scatter(x=xs, y=ys, name="Engagement rate", mode="lines+markers" if len(xs) < 60 else "lines",
+                             line={"color": "#198754", "width": 2}, marker={"size": 5},
+                             hovertemplate=f"Engagement rate: {HOVER_PERCENT}<extra></extra>"))
+    fig.update_layout(yaxis={"tickformat": ".1%"}, showlegend=False)
+    return fig
+
+
+def goals_figure(goals: Sequence[dict]) -> go.Figure:
+    """One horizontal bar per goal: percent of the way to its target, coloured by status.
+
+    :param goals: ``[{"title", "status", "percent", "current", "target", "forecast_date",
+        "deadline", "unit"}]`` with ``percent`` as 0–100 (may be None or above 100).
+    """
+    title = "Goal progress"
+    if not goals:
+        return empty_figure(title, "No sub-goals yet.", height=200)
+    titles = [_short(g["title"]) for g in goals][::-1]
+    rows = list(goals)[::-1]
+    values = [max(0.0, min(float(g.get("percent") or 0), 100.0)) for g in rows]
+    colours = [theme.status_colour(g.get("status")) for g in rows]
+    texts = [f"{theme.status_label(g.get('status'))} · {_fmt_value(g.get('current'), g.get('unit'))}"
+             f" of {_fmt_value(g.get('target'), g.get('unit'))}" for g in rows]
+    hover = [
+        f"<b>{g['title']}</b><br>{theme.status_label(g.get('status'))}: "
+        f"{_fmt_value(g.get('current'), g.get('unit'), exact=True)} of "
+        f"{_fmt_value(g.get('target'), g.get('unit'), exact=True)} "
+        f"({(g.get('percent') or 0):.0f}%)<br>Deadline: {g.get('deadline') or '–'}<br>"
+        f"Forecast: {g.get('forecast_date') or 'not reached at the current pace'}"
+        for g in rows
+    ]
+    height = max(200, 70 + 38 * len(goals))
+    layout = theme.base_layout(title, "", "Percent of target reached", height=height)
+    fig = go.Figure(layout=layout)
+    fig.add_trace(go.Bar(
+        x=values, y=titles, orientation="h", marker={"color": colours}, text=texts,
+        textposition="auto", insidetextanchor="start", textfont={"color": "#ffffff", "size": 11},
+        outsidetextfont={"color": "#212529"}, hovertext=hover, hoverinfo="text", showlegend=False,
+    ))
+    fig.update_layout(
+        hovermode="closest", bargap=0.3, margin={"l": 190, "r": 16, "t": 44, "b": 44},
+        xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": "#e9ecef"},
+        yaxis={"tickformat": "", "rangemode": "normal", "automargin": True},
+    )
+    return fig
+
+
+def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Point], *,
+                     target: float | None = None, unit: str | None = None) -> go.Figure:
+    """A goal's actual path against the straight path from its baseline to the target by the
+    deadline."""
+    fig_title = f"{_short(title, 60)}: actual vs needed"
+    if not actual and not required:
+        return empty_figure(fig_title, "No numbers for this goal yet.")
+    ratio = unit == "ratio"
+    fig = go.Figure(layout=theme.base_layout(fig_title, _unit_words(unit), "Date"))
+    hover = HOVER_PERCENT if ratio else HOVER_NUMBER
+    if required:
+        xs, ys = _xy(required)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name="Needed to reach the target", mode="lines",
+                                 line={"color": "#6C757D", "dash": "dash", "width": 2},
+                                 hovertemplate=f"Needed: {hover}<extra></extra>"))
+    if actual:
+        xs, ys = _xy(actual)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name="Actual", mode="lines",
+                                 line={"color": "#0B5ED7", "width": 3},
+                                 hovertemplate=f"Actual: {hover}<extra></extra>"))
+    if target is not None:
+        fig.add_hline(y=target, line={"color": theme.TARGET_COLOUR, "dash": "dot", "width": 1},
+                      annotation={"text": f"Target {_fmt_value(target, unit)}", "xanchor": "left", "x": 0,
+                                  "font": {"size": 11, "color": theme.TARGET_COLOUR}})
+    if ratio:
+        fig.update_layout(yaxis={"tickformat": ".1%"})
+    return fig
+
+
+def _unit_words(unit: str | None) -> str:
+    return {"ratio": "Rate", "currency": "Amount", "followers": "Followers", "people": "People",
+            "score": "Score"}.get(unit or "", (unit or "Value").capitalize())
+
+
+def _fmt_value(value, unit: str | None = None, exact: bool = False) -> str:
+    if value is None:
+        return "–"
+    if unit == "ratio":
+        return theme.percent(value)
+    if unit == "currency":
+        return theme.money(value)
+    if unit == "score":
+        return f"{value:.2f}"
+    return f"{value:,.0f}" if exact else theme.compact(value)
+
+
+def _short(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def sparkline_values(points: Sequence[Point]) -> list[float]:
+    """The values of a sparkline (what the portfolio grid's renderer draws)."""
+    return [float(v) for _, v in points if v is not None]

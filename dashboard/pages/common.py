@@ -1,0 +1,53 @@
+"""Pieces shared by every page: the navigation bar, the not-found view, small helpers."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+from flask_login import current_user
+
+from backend.tenancy import get_principal
+
+BASE = "/dashboard/"
+
+
+def company_url(company_id, strategy: bool = False) -> str:
+    return f"{BASE}company/{company_id}" + ("/strategy" if strategy else "")
+
+
+def is_staff() -> bool:
+    principal = get_principal()
+    return principal is not None and principal.is_staff
+
+
+def navbar(company=None, active: str = "") -> html.Header:
+    links = []
+    if is_staff():
+        links.append(dbc.NavItem(dbc.NavLink("Portfolio", href=BASE, active=active == "portfolio", external_link=True)))
+    if company is not None:
+        links.append(dbc.NavItem(dbc.NavLink(company.name, href=company_url(company.id),
+                                             active=active == "company", external_link=True)))
+        links.append(dbc.NavItem(dbc.NavLink("Strategy", href=company_url(company.id, True),
+                                             active=active == "strategy", external_link=True)))
+    who = getattr(current_user, "email", "")
+    return html.Header(dbc.Navbar(dbc.Container([
+        html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"),
+        dbc.Nav(links, navbar=True, className="me-auto"),
+        html.Span(who, className="navbar-text small me-3 d-none d-md-inline"),
+        html.A("Log out", href="/logout", className="btn btn-sm btn-outline-light"),
+    ], fluid=True), color="dark", dark=True, className="mb-3 py-2"))
+
+
+def not_found(message: str = "There is no such page, or you do not have access to it.") -> html.Div:
+    """Shown for unknown pages and for companies out of reach: no data, no hint which."""
+    return html.Div([
+        navbar(),
+        dbc.Container(html.Section([
+            html.H1("Not found", className="h3"),
+            html.P(message),
+            html.A("Back to the start", href=BASE, className="btn btn-primary"),
+        ], className="rb-panel py-5", id="rb-not-found"), fluid=True),
+    ])
+
+
+def page(company, active: str, *children) -> html.Div:
+    return html.Div([navbar(company, active), dbc.Container(list(children), fluid=True, className="pb-4")])

@@ -1,0 +1,267 @@
+"""The company page: KPI cards, follower growth, reach, engagement and goal progress, with the
+date range, granularity and channel kept in the URL's query string."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from flask import request
+
+from backend.services.errors import NotFound
+
+from .. import controls as ctl
+from .. import data, figures, ids, theme
+from .common import company_url, not_found, page
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+FOLLOWERS_LABEL = "Followers"
+
+
+def layout(company, search: str | None):
+    controls = ctl.parse_query(search)
+    rng = data.data_range(company.id)
+    header = html.Div([
+        html.Div([
+            html.H1(company.name, className="h3 mb-0", id="rb-company-name"),
+            html.Div(company.industry or "", className="text-muted small"),
+        ]),
+        html.A("Strategy and goals →", href=company_url(company.id, True), className="btn btn-outline-secondary btn-sm"),
+    ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
+    if rng is None:
+        return page(company, "company", header, first_data_card(company))
+    channel_options = [{"label": "All channels", "value": "all"}] + [
+        {"label": c["name"], "value": c["key"]} for c in data.channels(company.id)
+    ]
+    channel_value = controls.channel if any(o["value"] == controls.channel for o in channel_options) else "all"
+    today = data.today_for(company)
+    start, end = (controls.date_from, controls.date_to) if controls.preset == "custom" else ctl.preset_range(controls.preset, today)
+    control_row = dbc.Row([
+        dbc.Col([dbc.Label("Period", html_for=ids.PRESET, className="small mb-1"),
+                 dcc.Dropdown(id=ids.PRESET, options=[{"label": v, "value": k} for k, v in ctl.PRESETS.items()],
+                              value=controls.preset, clearable=False, searchable=False)], md=3, lg=2),
+        dbc.Col([dbc.Label("From – to", className="small mb-1"),
+                 dcc.DatePickerRange(id=ids.DATE_RANGE, start_date=start, end_date=end, display_format="D MMM YYYY",
+                                     first_day_of_week=1, minimum_nights=0, className="d-block",
+                                     max_date_allowed=today)], md=5, lg=4),
+        dbc.Col([dbc.Label("Granularity", className="small mb-1"),
+                 dbc.RadioItems(id=ids.GRANULARITY, options=[{"label": v, "value": k} for k, v in ctl.GRANULARITIES.items()],
+                                value=controls.granularity, inline=True, className="pt-1")], md=4, lg=3),
+        dbc.Col([dbc.Label("Channel", html_for=ids.CHANNEL, className="small mb-1"),
+                 dcc.Dropdown(id=ids.CHANNEL, options=channel_options, value=channel_value, clearable=False)], md=4, lg=3),
+    ], className="g-2 align-items-end")
+    return page(
+        company, "company",
+        dcc.Store(id=ids.COMPANY_ID, data=str(company.id)),
+        header,
+        html.Section([control_row,
+                      html.Div(id=ids.RANGE_MESSAGE, className="mt-2", role="status"),
+                      html.Div(id=ids.PERIOD_LABEL, className="small text-muted mt-1")],
+                     className="rb-panel mb-3", id="rb-controls"),
+        dcc.Loading(html.Div(id=ids.KPI_CARDS, className="row g-2 mb-3"), type="dot"),
+        dbc.Row([dbc.Col(_graph(ids.FOLLOWERS_GRAPH), lg=12)], className="g-3 mb-3"),
+        dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH), lg=6), dbc.Col(_graph(ids.ENGAGEMENT_GRAPH), lg=6)],
+                className="g-3 mb-3"),
+        dbc.Row([
+            dbc.Col(_graph(ids.GOALS_GRAPH), lg=6),
+            dbc.Col([
+                html.Div([dbc.Label("Goal", html_for=ids.GOAL_SELECT, className="small mb-1"),
+                          dcc.Dropdown(id=ids.GOAL_SELECT, options=[], value=None, clearable=False,
+                                       placeholder="Choose a goal")], className="mb-2"),
+                _graph(ids.GOAL_PATH_GRAPH),
+            ], lg=6),
+        ], className="g-3"),
+    )
+
+
+def _graph(graph_id: str):
+    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figures.empty_figure("", "Loading…")),
+                    className="rb-panel p-1")
+
+
+def push_example(company_id) -> str:
+    base = request.host_url.rstrip("/")
+    body = json.dumps({"points": [
+        {"channel": "facebook", "metric": "followers", "date": dt.date.today().isoformat(), "value": 1520},
+        {"channel": "facebook", "metric": "reach", "date": dt.date.today().isoformat(), "value": 8400},
+    ]}, indent=2)
+    return (f"curl -X POST {base}/api/v1/companies/{company_id}/metrics \\\n"
+            f"  -H 'Authorization: Bearer $REACHBOARD_API_KEY' \\\n"
+            f"  -H 'Content-Type: application/json' \\\n"
+            f"  -d '{body}'")
+
+
+def first_data_card(company):
+    example = push_example(company.id)
+    return html.Section([
+        html.H2("No data yet", className="h5"),
+        html.P(["This company has no metrics yet. Send its first points with an API key that may write "
+                "metrics (channels must exist first; the channel key goes in ", html.Code("channel"), "). ",
+                "Company id: ", html.Code(str(company.id), id="rb-company-id-text"), "."]),
+        html.Div([
+            dcc.Clipboard(target_id="rb-push-example", title="Copy", className="rb-copy"),
+            html.Pre(example, id="rb-push-example", className="rb-code"),
+        ], className="position-relative"),
+    ], className="rb-panel", id="rb-first-data")
+
+
+# --- callbacks ------------------------------------------------------------------------------
+
+KPI_SPECS = [
+    # key, title, format, unit for the change text
+    ("followers", "Followers", "number"),
+    ("reach", "Reach", "number"),
+    ("engagement_rate", "Engagement rate", "ratio"),
+    ("mentions", "Mentions", "number"),
+    ("cost_per_1k_reach", "Cost per 1k reach", "currency"),
+]
+
+
+def format_kpi(value, unit: str) -> str:
+    if unit == "ratio":
+        return theme.percent(value)
+    if unit == "currency":
+        return theme.money(value)
+    return theme.compact(value)
+
+
+def kpi_cards(by_metric: dict[str, dict]) -> list:
+    cards = []
+    for key, title, unit in KPI_SPECS:
+        m = by_metric.get(key) or {}
+        value, change, pct = m.get("value"), m.get("change"), m.get("change_percent")
+        better_lower = key == "cost_per_1k_reach"
+        tone = "text-muted"
+        if change:
+            good = (change < 0) if better_lower else (change > 0)
+            tone = "rb-good" if good else "rb-bad"
+        extra = None
+        if key == "mentions":
+            pos, neu, neg = (by_metric.get(k, {}).get("value") for k in
+                             ("mentions_positive", "mentions_neutral", "mentions_negative"))
+            score = by_metric.get("sentiment_score", {}).get("value")
+            extra = html.Div([
+                html.Span(f"+{theme.compact(pos)}", className="rb-pos", title="Positive mentions"), " · ",
+                html.Span(theme.compact(neu), className="text-muted", title="Neutral mentions"), " · ",
+                html.Span(f"−{theme.compact(neg)}", className="rb-neg", title="Negative mentions"),
+                html.Span(f"  sentiment {score:+.2f}" if score is not None else "", className="text-muted"),
+            ], className="small", **{"data-testid": "kpi-sentiment"})
+        exact = "" if value is None else (f"{value:,.4f}" if unit == "ratio" else f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}")
+        cards.append(html.Div(html.Div([
+            html.Div(title, className="rb-kpi-title"),
+            html.Div(format_kpi(value, unit), className="rb-kpi-value", title=exact,
+                     **{"data-metric": key, "data-value": "" if value is None else repr(float(value))}),
+            html.Div(theme.signed_change(change, pct, unit) + (" vs previous period" if change is not None else ""),
+                     className=f"small {tone}"),
+            extra,
+        ], className="rb-kpi", id=f"rb-kpi-{key}"), className="col-6 col-md-4 col-xl"))
+    return cards
+
+
+def _range_message(messages) -> list:
+    return [dbc.Alert(m, color="warning", className="py-1 px-2 mb-1 small") for m in messages]
+
+
+def update_company(company_id, preset, start_date, end_date, granularity, channel):
+    """Everything on the company page for one set of controls, each piece fetched once."""
+    try:
+        company = data.company(company_id)
+    except NotFound:
+        empty = figures.empty_figure("", "Not found")
+        return ([], empty, empty, empty, empty, [], None, not_found_message(), "", "", start_date, end_date, preset)
+    trigger = ctx.triggered_id
+    if trigger == ids.DATE_RANGE and preset != "custom":
+        preset = "custom"
+    controls = ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
+                            granularity or ctl.DEFAULT_GRANULARITY, channel or "all")
+    today = data.today_for(company)
+    rng = data.data_range(company.id)
+    resolved = ctl.resolve_range(controls, today, rng)
+    date_from, date_to, gran = resolved.date_from, resolved.date_to, resolved.granularity
+    known = {c["key"]: c for c in data.channels(company.id)}
+    chan = controls.channel if controls.channel in known else "all"
+
+    by_metric, _ = data.summary(company.id, date_from, date_to, None if chan == "all" else chan)
+    combined = data.series(company.id, ["followers", "reach", "impressions", "engagement_rate"], chan,
+                           date_from, date_to, gran)
+    if chan == "all" and len(known) > 1:
+        per_channel = data.series(company.id, ["followers"], None, date_from, date_to, gran)
+        channel_series = [{"label": known[k]["name"], "platform": known[k]["platform"],
+                           "points": per_channel.get((k, "followers"), [])} for k in sorted(known)]
+    else:
+        only = known.get(chan) or (next(iter(known.values())) if known else {"name": "All channels", "platform": None})
+        channel_series = [{"label": only["name"], "platform": only["platform"],
+                           "points": combined.get((chan, "followers"), [])}]
+    campaigns = data.campaigns(company.id, date_from, date_to)
+    if chan != "all":
+        campaigns = [c for c in campaigns if not c["channels"] or chan in c["channels"]]
+    target = data.launch_target(company.id) if chan == "all" else (
+        {"value": known[chan]["followers_target"], "label": f"{known[chan]['name']} target"}
+        if known[chan].get("followers_target") else None)
+    goals = data.goals_with_progress(company.id)
+
+    followers = figures.followers_figure(channel_series, combined.get((chan, "followers")), target=target,
+                                         campaigns=campaigns, granularity=gran)
+    reach = figures.reach_figure(combined.get((chan, "reach"), []), combined.get((chan, "impressions"), []),
+                                 granularity=gran, campaigns=campaigns)
+    engagement = figures.engagement_figure(combined.get((chan, "engagement_rate"), []), granularity=gran)
+    goals_fig = figures.goals_figure(goals)
+    goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
+    order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
+    chosen = min(goals, key=lambda g: order.get(g["status"], 99))["id"] if goals else None
+
+    fixed = ctl.Controls(controls.preset, date_from, date_to, controls.granularity, chan)
+    period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; "
+              f"compared with {ctl._fmt(date_from - (date_to - date_from) - dt.timedelta(days=1))} – "
+              f"{ctl._fmt(date_from - dt.timedelta(days=1))}.")
+    picker_start = date_from.isoformat() if controls.preset != "custom" or resolved.messages else start_date
+    picker_end = date_to.isoformat() if controls.preset != "custom" or resolved.messages else end_date
+    return (kpi_cards(by_metric), followers, reach, engagement, goals_fig, goal_options, chosen,
+            _range_message(resolved.messages), period, fixed.query_string(), picker_start, picker_end,
+            controls.preset)
+
+
+def not_found_message():
+    return [dbc.Alert("Not found.", color="danger")]
+
+
+def update_goal_path(company_id, goal_id):
+    if not goal_id:
+        return figures.empty_figure("Goal path", "Choose a goal to see its path.")
+    try:
+        path = data.goal_path(company_id, goal_id)
+    except NotFound:
+        return figures.empty_figure("Goal path", "Not found.")
+    return figures.goal_path_figure(path["title"], path["actual"], path["required"], target=path["target"],
+                                    unit=path["unit"])
+
+
+def register(dash_app) -> None:
+    dash_app.callback(
+        Output(ids.KPI_CARDS, "children"),
+        Output(ids.FOLLOWERS_GRAPH, "figure"),
+        Output(ids.REACH_GRAPH, "figure"),
+        Output(ids.ENGAGEMENT_GRAPH, "figure"),
+        Output(ids.GOALS_GRAPH, "figure"),
+        Output(ids.GOAL_SELECT, "options"),
+        Output(ids.GOAL_SELECT, "value"),
+        Output(ids.RANGE_MESSAGE, "children"),
+        Output(ids.PERIOD_LABEL, "children"),
+        Output(ids.URL, "search"),
+        Output(ids.DATE_RANGE, "start_date"),
+        Output(ids.DATE_RANGE, "end_date"),
+        Output(ids.PRESET, "value"),
+        Input(ids.COMPANY_ID, "data"),
+        Input(ids.PRESET, "value"),
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        Input(ids.GRANULARITY, "value"),
+        Input(ids.CHANNEL, "value"),
+    )(update_company)
+    dash_app.callback(
+        Output(ids.GOAL_PATH_GRAPH, "figure"),
+        Input(ids.COMPANY_ID, "data"),
+        Input(ids.GOAL_SELECT, "value"),
+    )(update_goal_path)

@@ -1,0 +1,139 @@
+"""The portfolio (agency staff): every company of the agency in a sortable, filterable table."""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from backend.tenancy import get_principal
+
+from .. import controls as ctl
+from .. import data, ids
+from .common import company_url, not_found, page
+
+PORTFOLIO_PRESETS = {k: v for k, v in ctl.PRESETS.items() if k != "custom"}
+STALE_AFTER_DAYS = 3
+
+
+def preset_from(search: str | None) -> str:
+    preset = ctl.parse_query(search).preset
+    return preset if preset in PORTFOLIO_PRESETS else ctl.DEFAULT_PRESET
+
+
+def column_defs() -> list[dict]:
+    num = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+    return [
+        {"headerName": "Company", "field": "company", "cellRenderer": "markdown", "pinned": "left",
+         "filter": "agTextColumnFilter", "minWidth": 180, "flex": 2, "sort": "asc"},
+        {"headerName": "Followers", "field": "followers", **num, "valueFormatter": {"function": "rbCompact(params.value)"}},
+        {"headerName": "Change", "field": "followers_change", **num,
+         "valueFormatter": {"function": "rbSigned(params.value)"},
+         "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
+        {"headerName": "Reach", "field": "reach", **num, "valueFormatter": {"function": "rbCompact(params.value)"}},
+        {"headerName": "Engagement", "field": "engagement_rate", **num,
+         "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
+        {"headerName": "Goals", "children": [
+            {"headerName": "On track", "field": "on_track", **num, "width": 95, "cellClass": "rb-status-on_track"},
+            {"headerName": "At risk", "field": "at_risk", **num, "width": 90, "cellClass": "rb-status-at_risk"},
+            {"headerName": "Off track", "field": "off_track", **num, "width": 95, "cellClass": "rb-status-off_track"},
+            {"headerName": "Achieved", "field": "achieved", **num, "width": 100, "cellClass": "rb-status-achieved"},
+        ]},
+        {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
+         "cellRenderer": "RbLatest", "minWidth": 130},
+        {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
+         "filter": False, "minWidth": 140},
+    ]
+
+
+def rows(preset: str, today: dt.date | None = None) -> list[dict]:
+    """One grid row per company in reach, from metrics.portfolio plus each company's goals."""
+    from backend.services import metrics
+
+    today = today or dt.date.today()
+    date_from, date_to = ctl.preset_range(preset, today)
+    companies = {c.id: c for c in data.reachable_companies()}
+    out = []
+    for r in metrics.portfolio(date_from, date_to):
+        company = companies.get(r["company_id"])
+        if company is None:  # archived
+            continue
+        counts = {"on_track": 0, "at_risk": 0, "off_track": 0, "achieved": 0}
+        for g in data.goals_with_progress(company.id):
+            if g["status"] in counts:
+                counts[g["status"]] += 1
+        last = r.get("last_data_date")
+        stale = last is None or (today - last).days > STALE_AFTER_DAYS
+        out.append({
+            "id": str(company.id),
+            "company": f"[{_md_escape(company.name)}]({company_url(company.id)})",
+            "name": company.name,
+            "followers": r.get("followers"),
+            "followers_change": r.get("followers_change"),
+            "reach": r.get("reach"),
+            "engagement_rate": r.get("engagement_rate"),
+            **counts,
+            "last_data_date": last.isoformat() if last else None,
+            "stale": stale,
+            "spark": [v for _, v in (r.get("followers_spark") or []) if v is not None],
+        })
+    return out
+
+
+def _md_escape(text: str) -> str:
+    for ch in "\\[]()*_`#<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def layout(search: str | None):
+    principal = get_principal()
+    if principal is None or not principal.is_staff:
+        return not_found()
+    preset = preset_from(search)
+    return page(
+        None, "portfolio",
+        html.Div([
+            html.H1("Portfolio", className="h3 mb-0"),
+            html.Div([
+                dbc.Label("Period", html_for=ids.PORTFOLIO_PRESET, className="small mb-0 me-2"),
+                dcc.Dropdown(id=ids.PORTFOLIO_PRESET, value=preset, clearable=False, searchable=False,
+                             options=[{"label": v, "value": k} for k, v in PORTFOLIO_PRESETS.items()],
+                             style={"minWidth": "180px"}),
+            ], className="d-flex align-items-center"),
+        ], className="d-flex justify-content-between align-items-center mb-2 flex-wrap gap-2"),
+        html.Div(id=ids.PORTFOLIO_PERIOD, className="small text-muted mb-2"),
+        dag.AgGrid(
+            id=ids.PORTFOLIO_GRID, rowData=[], columnDefs=column_defs(),
+            defaultColDef={"sortable": True, "resizable": True, "filter": True, "floatingFilter": True,
+                           "minWidth": 90, "flex": 1},
+            dashGridOptions={"domLayout": "autoHeight", "rowHeight": 40, "animateRows": False,
+                             "overlayNoRowsTemplate": "No companies yet."},
+            getRowId="params.data.id",
+            className="ag-theme-alpine rb-grid",
+            style={"width": "100%"},
+        ),
+    )
+
+
+def update_portfolio(preset):
+    preset = preset if preset in PORTFOLIO_PRESETS else ctl.DEFAULT_PRESET
+    principal = get_principal()
+    if principal is None or not principal.is_staff:
+        return [], "", "?range=" + preset
+    today = dt.date.today()
+    date_from, date_to = ctl.preset_range(preset, today)
+    label = (f"Followers change, reach and engagement over {ctl._fmt(date_from)} – {ctl._fmt(date_to)}. "
+             f"Latest data older than {STALE_AFTER_DAYS} days is flagged as stale.")
+    return rows(preset, today), label, ctl.Controls(preset=preset).query_string()
+
+
+def register(dash_app) -> None:
+    dash_app.callback(
+        Output(ids.PORTFOLIO_GRID, "rowData"),
+        Output(ids.PORTFOLIO_PERIOD, "children"),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.PORTFOLIO_PRESET, "value"),
+        prevent_initial_call="initial_duplicate",
+    )(update_portfolio)

@@ -1,0 +1,116 @@
+"""The strategy page: the strategy as a readable document, sub-goals by category with their
+status, and the revision history."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from backend.extensions import db
+
+from .. import data, theme
+from .common import company_url, page
+
+CATEGORY_LABELS = {
+    "position_in_field": "Strengthen the position in the field",
+    "customer_relations": "Build customer relations",
+    "media_relations": "Build relations with the media",
+    "internal_collaboration": "Communicate and collaborate internally",
+    "knowledge_base": "Build a knowledge base",
+    "test_ideas": "Test ideas and products",
+    "search_visibility": "Rank higher in search engines",
+    "crisis_dialogue": "Handle crises through open dialogue",
+    "other": "Other",
+}
+
+
+def _text(value, empty="Not written yet."):
+    if not value:
+        return html.P(empty, className="text-muted fst-italic")
+    return dcc.Markdown(value, className="rb-prose")
+
+
+def _date(d) -> str:
+    return f"{d.day} {d:%b %Y}" if d else "–"
+
+
+def layout(company):
+    from backend.services.strategy import get_strategy, launch_target_date, list_revisions
+
+    strategy = get_strategy(company.id)
+    channels = {c["key"]: c for c in data.channels(company.id)}
+    revisions = db.session.scalars(list_revisions(company.id)).all()
+    goals = data.goals_with_progress(company.id)
+
+    audiences = [html.Li([html.Strong(a.get("name", "")),
+                          (" — " + a["description"]) if a.get("description") else "",
+                          html.Span(" (" + ", ".join(channels.get(k, {}).get("name", k) for k in a.get("channels", [])) + ")",
+                                    className="text-muted") if a.get("channels") else ""])
+                 for a in strategy.audiences or []]
+    plan = [html.Li([html.Strong(channels.get(p["channel"], {}).get("name", p["channel"])),
+                     html.Span(f" ({channels[p['channel']]['platform']})", className="text-muted")
+                     if p["channel"] in channels else "",
+                     (" — " + p["purpose"]) if p.get("purpose") else ""])
+            for p in strategy.channel_plan or []]
+    launch = strategy.launch_plan or {}
+    launch_text = (f"Reach the first critical mass of {theme.compact(launch['followers_target'])} followers "
+                   f"({launch['followers_target']:,} across all channels) by {_date(launch_target_date(strategy))}."
+                   if launch.get("followers_target") else None)
+    document = html.Article([
+        html.Div([html.Span(f"Revision {strategy.revision}", className="badge text-bg-secondary me-2"),
+                  html.Span(strategy.status.capitalize(), className="badge text-bg-light border me-2"),
+                  html.Span(f"Reviewed {strategy.review_cadence}", className="small text-muted")], className="mb-2"),
+        html.H2("What the company wants to achieve", className="h5"), _text(strategy.objective),
+        html.H2("How it serves the business", className="h5"), _text(strategy.business_alignment),
+        html.H2("Whom it wants to reach", className="h5"),
+        html.Ul(audiences) if audiences else _text(None),
+        html.H2("How it engages them", className="h5"), _text(strategy.engagement_approach),
+        html.H2("Personality online", className="h5"), _text(strategy.personality),
+        html.H2("Channels and why", className="h5"), html.Ul(plan) if plan else _text(None),
+        html.H2("Launch plan", className="h5"), _text(launch_text, "No launch target yet."),
+    ], className="rb-panel rb-document", id="rb-strategy-document")
+
+    by_category: dict[str, list] = {}
+    for g in goals:
+        by_category.setdefault(g["category"], []).append(g)
+    goal_sections = []
+    for category in CATEGORY_LABELS:
+        if category not in by_category:
+            continue
+        goal_sections.append(html.H3(CATEGORY_LABELS[category], className="h6 mt-3"))
+        goal_sections.append(html.Ul([html.Li([
+            html.Span(theme.status_label(g["status"]), className="rb-status me-2",
+                      style={"backgroundColor": theme.status_colour(g["status"])}),
+            html.Span(g["title"], className="fw-semibold"),
+            html.Div(f"{g['metric_label']} on {('all channels' if g['channel'] == 'all' else g['channel'])}: "
+                     f"{_value(g['current'], g['unit'])} of {_value(g['target'], g['unit'])} by {_date(g['deadline'])}"
+                     + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else ""),
+                     className="small text-muted"),
+        ], className="mb-2") for g in by_category[category]], className="list-unstyled"))
+    goals_panel = html.Section([html.H2("Sub-goals", className="h5")] +
+                               (goal_sections or [html.P("No sub-goals yet.", className="text-muted")]),
+                               className="rb-panel mb-3", id="rb-strategy-goals")
+
+    history_rows = [html.Tr([
+        html.Td(str(r.revision)), html.Td(_date(r.created_at)), html.Td(r.created_by or "–"),
+        html.Td(", ".join(sorted((r.changes or {}).keys())) or "–"),
+    ]) for r in revisions]
+    history = html.Section([
+        html.H2("Revision history", className="h5"),
+        dbc.Table([html.Thead(html.Tr([html.Th("Revision"), html.Th("Saved"), html.Th("By"), html.Th("Changed")])),
+                   html.Tbody(history_rows)], size="sm", striped=True, className="mb-0")
+        if history_rows else html.P("Not saved yet.", className="text-muted"),
+    ], className="rb-panel", id="rb-strategy-history")
+
+    return page(company, "strategy",
+                html.Div([html.H1(f"{company.name}: strategy", className="h3 mb-0"),
+                          html.A("← Dashboard", href=company_url(company.id), className="btn btn-outline-secondary btn-sm")],
+                         className="d-flex justify-content-between align-items-center mb-3"),
+                dbc.Row([dbc.Col(document, lg=7), dbc.Col([goals_panel, history], lg=5)], className="g-3"))
+
+
+def _value(v, unit):
+    if v is None:
+        return "–"
+    if unit == "ratio":
+        return theme.percent(v)
+    return theme.compact(v)
