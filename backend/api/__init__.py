@@ -13,6 +13,11 @@ RESOURCE_MODULES = [
     "backend.api.companies.routes",
     "backend.api.users.routes",
     "backend.api.api_keys.routes",
+    "backend.api.channels.routes",
+    "backend.api.metric_definitions.routes",
+    "backend.api.strategy.routes",
+    "backend.api.goals.routes",
+    "backend.api.campaigns.routes",
 ]
 
 

@@ -1,0 +1,59 @@
+"""Campaigns: time-boxed pushes on some channels, with a budget."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import campaigns as svc
+from ..access import requires
+from ..pagination import paginate
+from .schemas import (
+    CampaignCreateSchema,
+    CampaignDeleteQuerySchema,
+    CampaignQuerySchema,
+    CampaignSchema,
+    CampaignUpdateSchema,
+)
+
+blp = Blueprint("campaigns", __name__, url_prefix="/companies/<uuid:company_id>/campaigns",
+                description="A company's campaigns (drawn on the dashboard; budgets feed ROI)")
+
+
+@blp.route("")
+class Campaigns(MethodView):
+    @requires("read")
+    @blp.arguments(CampaignQuerySchema, location="query")
+    @blp.response(200, CampaignSchema(many=True))
+    def get(self, args, company_id):
+        """List the company's campaigns, latest start first"""
+        stmt = svc.list_campaigns(company_id, date_from=args.get("date_from"), date_to=args.get("date_to"))
+        return paginate(stmt, args)
+
+    @requires("write")
+    @blp.arguments(CampaignCreateSchema)
+    @blp.response(201, CampaignSchema)
+    def post(self, data, company_id):
+        """Add a campaign"""
+        return svc.create_campaign(company_id, data)
+
+
+@blp.route("/<uuid:campaign_id>")
+class CampaignItem(MethodView):
+    @requires("read")
+    @blp.response(200, CampaignSchema)
+    def get(self, company_id, campaign_id):
+        """Read a campaign"""
+        return svc.get_campaign(company_id, campaign_id)
+
+    @requires("write")
+    @blp.arguments(CampaignUpdateSchema)
+    @blp.response(200, CampaignSchema)
+    def patch(self, data, company_id, campaign_id):
+        """Change a campaign"""
+        version = data.pop("version", None)
+        return svc.update_campaign(company_id, campaign_id, data, expected_version=version)
+
+    @requires("write")
+    @blp.arguments(CampaignDeleteQuerySchema, location="query")
+    @blp.response(204)
+    def delete(self, args, company_id, campaign_id):
+        """Delete a campaign"""
+        svc.delete_campaign(company_id, campaign_id, expected_version=args.get("version"))

@@ -1,0 +1,45 @@
+from marshmallow import fields
+
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+
+
+class CampaignSchema(OutSchema):
+    id = fields.UUID()
+    company_id = fields.UUID()
+    name = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels"})
+    budget = fields.Float(allow_none=True)
+    notes = fields.String()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CampaignCreateSchema(StrictSchema):
+    name = fields.String(required=True, metadata={"description": "At most 200 characters"})
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, metadata={"description": "On or after start_date"})
+    channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels"})
+    budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none"})
+    notes = fields.String()
+
+
+class CampaignUpdateSchema(StrictSchema):
+    name = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    channels = fields.List(fields.String())
+    budget = fields.Float(allow_none=True)
+    notes = fields.String()
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the campaign changed meanwhile"})
+
+
+class CampaignQuerySchema(PaginationQuerySchema):
+    date_from = fields.Date(data_key="from", metadata={"description": "Only campaigns ending on or after this day"})
+    date_to = fields.Date(data_key="to", metadata={"description": "Only campaigns starting on or before this day"})
+
+
+class CampaignDeleteQuerySchema(StrictSchema):
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the campaign changed meanwhile"})

@@ -1,0 +1,61 @@
+"""Channels: a company's presences on social platforms."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import channels as svc
+from ..access import requires
+from ..pagination import paginate
+from .schemas import (
+    ChannelCreateSchema,
+    ChannelDeleteQuerySchema,
+    ChannelQuerySchema,
+    ChannelSchema,
+    ChannelUpdateSchema,
+)
+
+blp = Blueprint("channels", __name__, url_prefix="/companies/<uuid:company_id>/channels",
+                description="A company's channels (metrics-push keys may list them)")
+
+
+@blp.route("")
+class Channels(MethodView):
+    @requires("channels:list")
+    @blp.arguments(ChannelQuerySchema, location="query")
+    @blp.response(200, ChannelSchema(many=True))
+    def get(self, args, company_id):
+        """List the company's channels"""
+        return paginate(svc.list_channels(company_id, active=args.get("active")), args)
+
+    @requires("write")
+    @blp.arguments(ChannelCreateSchema)
+    @blp.response(201, ChannelSchema)
+    @blp.alt_response(409, description="The company already has a channel with this key")
+    def post(self, data, company_id):
+        """Add a channel to the company"""
+        return svc.create_channel(company_id, data)
+
+
+@blp.route("/<channel_key>")
+class ChannelItem(MethodView):
+    @requires("read")
+    @blp.response(200, ChannelSchema)
+    def get(self, company_id, channel_key):
+        """Read a channel"""
+        return svc.get_channel(company_id, channel_key)
+
+    @requires("write")
+    @blp.arguments(ChannelUpdateSchema)
+    @blp.response(200, ChannelSchema)
+    def patch(self, data, company_id, channel_key):
+        """Change a channel (its key stays)"""
+        version = data.pop("version", None)
+        return svc.update_channel(company_id, channel_key, data, expected_version=version)
+
+    @requires("write")
+    @blp.arguments(ChannelDeleteQuerySchema, location="query")
+    @blp.response(204)
+    @blp.alt_response(409, description="The channel has metric values (use force=true) or is used by goals, "
+                                       "the strategy or campaigns")
+    def delete(self, args, company_id, channel_key):
+        """Delete a channel (with force=true, also its metric values)"""
+        svc.delete_channel(company_id, channel_key, force=args["force"], expected_version=args.get("version"))

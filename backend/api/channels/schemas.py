@@ -1,0 +1,52 @@
+from marshmallow import fields
+
+from ...services.channels import PLATFORMS
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+
+
+class ChannelSchema(OutSchema):
+    key = fields.String(metadata={"description": "Unique within the company; what metric pushers send"})
+    platform = fields.String(metadata={"enum": list(PLATFORMS)})
+    name = fields.String()
+    handle = fields.String()
+    url = fields.String()
+    purpose = fields.String(metadata={"description": "The channel's role in the strategy"})
+    followers_target = fields.Float(allow_none=True, metadata={"description": "Critical-mass target (optional)"})
+    active = fields.Boolean()
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class ChannelCreateSchema(StrictSchema):
+    key = fields.String(required=True, metadata={
+        "description": "Slug: lowercase letters and digits joined by '-' or '_' (e.g. x-support); not 'all'"})
+    platform = fields.String(required=True, metadata={"enum": list(PLATFORMS)})
+    name = fields.String(metadata={"description": "Defaults to the key"})
+    handle = fields.String()
+    url = fields.String()
+    purpose = fields.String()
+    followers_target = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none"})
+    active = fields.Boolean()
+
+
+class ChannelUpdateSchema(StrictSchema):
+    key = fields.String(metadata={"description": "Fixed once created; sending another value is refused"})
+    platform = fields.String(metadata={"enum": list(PLATFORMS)})
+    name = fields.String()
+    handle = fields.String()
+    url = fields.String()
+    purpose = fields.String()
+    followers_target = fields.Float(allow_none=True)
+    active = fields.Boolean()
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the channel changed meanwhile"})
+
+
+class ChannelQuerySchema(PaginationQuerySchema):
+    active = fields.Boolean(metadata={"description": "Only active (true) or inactive (false) channels"})
+
+
+class ChannelDeleteQuerySchema(StrictSchema):
+    force = fields.Boolean(load_default=False, metadata={
+        "description": "Also delete the channel's metric values (without it, a channel with data answers 409)"})
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the channel changed meanwhile"})

@@ -1,0 +1,71 @@
+"""Sub-goals of a company's strategy, each with one KPI and its progress."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import goals as svc
+from ...services import progress
+from ..access import requires
+from ..pagination import paginate
+from .schemas import (
+    AsOfQuerySchema,
+    GoalCreateSchema,
+    GoalDeleteQuerySchema,
+    GoalQuerySchema,
+    GoalSchema,
+    GoalUpdateSchema,
+)
+
+blp = Blueprint("goals", __name__, url_prefix="/companies/<uuid:company_id>/goals",
+                description="Sub-goals with a measurable KPI, returned with their progress")
+
+
+def _out(goal, prog):
+    return {"id": goal.id, "company_id": goal.company_id, **svc.goal_fields(goal), "progress": prog,
+            "version": goal.version, "created_at": goal.created_at, "updated_at": goal.updated_at}
+
+
+def _with_progress(goal, as_of=None):
+    return _out(goal, progress.goal_progress(goal, as_of))
+
+
+@blp.route("")
+class Goals(MethodView):
+    @requires("read")
+    @blp.arguments(GoalQuerySchema, location="query")
+    @blp.response(200, GoalSchema(many=True))
+    def get(self, args, company_id):
+        """List the company's goals with their progress (soonest deadline first)"""
+        goals = paginate(svc.list_goals(company_id, category=args.get("category")), args)
+        return [_out(g, p) for g, p in progress.goals_progress(goals, args.get("as_of"))]
+
+    @requires("write")
+    @blp.arguments(GoalCreateSchema)
+    @blp.response(201, GoalSchema)
+    def post(self, data, company_id):
+        """Add a sub-goal with its KPI"""
+        return _with_progress(svc.create_goal(company_id, data))
+
+
+@blp.route("/<uuid:goal_id>")
+class GoalItem(MethodView):
+    @requires("read")
+    @blp.arguments(AsOfQuerySchema, location="query")
+    @blp.response(200, GoalSchema)
+    def get(self, args, company_id, goal_id):
+        """Read a goal with its progress"""
+        return _with_progress(svc.get_goal(company_id, goal_id), args.get("as_of"))
+
+    @requires("write")
+    @blp.arguments(GoalUpdateSchema)
+    @blp.response(200, GoalSchema)
+    def patch(self, data, company_id, goal_id):
+        """Change a goal; KPI fields are changed one by one"""
+        version = data.pop("version", None)
+        return _with_progress(svc.update_goal(company_id, goal_id, data, expected_version=version))
+
+    @requires("write")
+    @blp.arguments(GoalDeleteQuerySchema, location="query")
+    @blp.response(204)
+    def delete(self, args, company_id, goal_id):
+        """Delete a goal"""
+        svc.delete_goal(company_id, goal_id, expected_version=args.get("version"))

@@ -1,0 +1,83 @@
+from marshmallow import fields
+
+from ...services.goals import AGGREGATIONS, CATEGORIES
+from ...services.progress import STATUSES
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+
+
+class KpiInSchema(StrictSchema):
+    metric = fields.String(metadata={"description": "A key from GET /api/v1/metric-definitions (required)"})
+    channel = fields.String(metadata={"description": "A channel key of the company, or 'all' (default)"})
+    aggregation = fields.String(metadata={
+        "enum": list(AGGREGATIONS),
+        "description": "latest: gauges and ratios; total: flows and follower_growth. Default: what fits the metric"})
+    baseline = fields.Float(allow_none=True, metadata={
+        "description": "Optional. latest: defaults to the value on the start date; total: 0"})
+    target = fields.Float(metadata={"description": "Required; must differ from the baseline"})
+    start_date = fields.Date(metadata={"description": "Required"})
+    deadline = fields.Date(metadata={"description": "Required; not before start_date"})
+
+
+class GoalCreateSchema(StrictSchema):
+    title = fields.String(required=True, metadata={"description": "At most 300 characters"})
+    description = fields.String()
+    category = fields.String(metadata={"enum": list(CATEGORIES), "description": "Default: other"})
+    owner = fields.String()
+    kpi = fields.Nested(KpiInSchema, required=True)
+
+
+class GoalUpdateSchema(StrictSchema):
+    title = fields.String()
+    description = fields.String()
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    owner = fields.String()
+    kpi = fields.Nested(KpiInSchema, metadata={"description": "Only the KPI fields sent change"})
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the goal changed meanwhile"})
+
+
+class KpiSchema(OutSchema):
+    metric = fields.String()
+    channel = fields.String()
+    aggregation = fields.String()
+    baseline = fields.Float(allow_none=True)
+    target = fields.Float()
+    start_date = fields.Date()
+    deadline = fields.Date()
+
+
+class ProgressSchema(OutSchema):
+    current = fields.Float(allow_none=True, metadata={"description": "null when there is no data yet"})
+    baseline = fields.Float(allow_none=True)
+    target = fields.Float()
+    percent = fields.Float(allow_none=True, metadata={"description": "(current − baseline) / (target − baseline) × 100"})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    forecast_date = fields.Date(allow_none=True, metadata={
+        "description": "When the target is reached if the recent trend holds; null when it does not move towards it"})
+    as_of = fields.Date()
+
+
+class GoalSchema(OutSchema):
+    id = fields.UUID()
+    company_id = fields.UUID()
+    title = fields.String()
+    description = fields.String()
+    category = fields.String()
+    owner = fields.String()
+    kpi = fields.Nested(KpiSchema)
+    progress = fields.Nested(ProgressSchema)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AsOfQuerySchema(StrictSchema):
+    as_of = fields.Date(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
+
+
+class GoalQuerySchema(PaginationQuerySchema):
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    as_of = fields.Date(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
+
+
+class GoalDeleteQuerySchema(StrictSchema):
+    version = fields.Integer(metadata={"description": "If given, refused (409) when the goal changed meanwhile"})

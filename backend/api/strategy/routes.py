@@ -1,0 +1,86 @@
+"""The company's social-media strategy and its saved versions."""
+import re
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import strategy as svc
+from ...services.errors import ValidationFailed
+from ..access import requires
+from ..pagination import paginate
+from .schemas import RevisionQuerySchema, RevisionSchema, StrategyPutSchema, StrategySchema
+
+blp = Blueprint("strategy", __name__, url_prefix="/companies/<uuid:company_id>/strategy",
+                description="One strategy per company, with every saved revision")
+
+
+def _etag(revision: int) -> dict:
+    return {"ETag": f'"{revision}"'}
+
+
+def _if_match() -> int | None:
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    if not match:
+        raise ValidationFailed.field("If-Match", 'Send the strategy revision, like "3".')
+    return int(match.group(1))
+
+
+@blp.route("")
+class StrategyItem(MethodView):
+    @requires("read")
+    @blp.response(200, StrategySchema)
+    def get(self, company_id):
+        """Read the company's current strategy (the ETag header is its revision)"""
+        strategy = svc.get_strategy(company_id)
+        return strategy, 200, _etag(strategy.revision)
+
+    @requires("write")
+    @blp.arguments(StrategyPutSchema)
+    @blp.response(200, StrategySchema)
+    @blp.alt_response(409, description="The strategy was saved by someone else since the revision you edited")
+    def put(self, data, company_id):
+        """Save the strategy (a new revision if anything changed)
+
+        PUT replaces the whole strategy: a field left out is reset to its default (empty text,
+        empty lists, no launch plan, review_cadence "monthly", status "draft"), so send every
+        field you want to keep — typically what GET returned, edited. A save that changes nothing
+        creates no revision. To guard against overwriting someone else's save, send the revision
+        you edited in the `revision` field or as `If-Match: "<revision>"`; if the strategy has
+        moved on, the answer is 409 and nothing is saved. Audiences and the channel plan may only
+        name channels the company has; the launch plan needs both followers_target (> 0) and
+        target_date. Texts are limited to 10,000 characters.
+        """
+        expected = data.pop("revision", None)
+        header = _if_match()
+        if expected is not None and header is not None and expected != header:
+            raise ValidationFailed.field("revision", "The revision in the body and in If-Match differ.")
+        strategy = svc.update_strategy(company_id, data, expected_revision=expected if expected is not None else header,
+                                       replace=True)
+        return strategy, 200, _etag(strategy.revision)
+
+
+@blp.route("/revisions")
+class Revisions(MethodView):
+    @requires("read")
+    @blp.arguments(RevisionQuerySchema, location="query")
+    @blp.response(200, RevisionSchema(many=True))
+    def get(self, args, company_id):
+        """List the saved revisions, newest first, with who, when and what changed
+
+        Revision 0, the empty draft every company starts with, is not listed; read it at
+        /strategy/revisions/0.
+        """
+        return paginate(svc.list_revisions(company_id), args)
+
+
+@blp.route("/revisions/<int:revision>")
+class RevisionItem(MethodView):
+    @requires("read")
+    @blp.response(200, StrategySchema)
+    def get(self, company_id, revision):
+        """Read the whole strategy as it was at a revision"""
+        return svc.get_revision(company_id, revision)
