@@ -57,6 +57,9 @@ def create_app(config=None) -> Flask:
     init_pagination_header(app)
     app.extensions["reachboard_api"] = api
     app.register_blueprint(auth_bp)
+    from .admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_assets_bp)
     from .vendor import bp as vendor_bp
