@@ -1,0 +1,199 @@
+"""Scratch databases for the benchmark and raw access to them through the driver.
+
+SQLite: a file in a temporary directory, removed afterwards. PostgreSQL: a database
+``rb_bench_<pid>_<random>`` created next to ``BENCH_POSTGRES_URL`` and dropped afterwards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from typing import Iterable, Iterator
+
+from config import normalise_database_url
+
+POINT_COLUMNS = "agency_id, company_id, channel_id, metric, date, value, updated_at"
+
+
+class BenchDatabase:
+    """One scratch database: its SQLAlchemy URL for the app, a DB-API connection for raw work,
+    and the parameter forms the raw SQL needs (SQLite stores UUIDs as 32 hex characters and
+    dates as ISO text; PostgreSQL has native types)."""
+
+    kind: str = ""
+    placeholder: str = "?"
+
+    @property
+    def url(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def connect(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def create(self) -> None:
+        pass
+
+    def drop(self) -> None:
+        pass
+
+    # --- parameter forms --------------------------------------------------------------------
+    def id(self, value: uuid.UUID):
+        return value
+
+    def day(self, value: dt.date):
+        return value
+
+    def timestamp(self, value: dt.datetime):
+        return value
+
+    def insert_points(self, conn, rows: Iterable[tuple]) -> int:
+        """Plain INSERT of metric_point rows with ``executemany`` in one transaction."""
+        raise NotImplementedError
+
+    def bulk_load(self, conn, rows: Iterable[tuple]) -> int:
+        """The fastest load the driver offers (set-up only; not a measured figure)."""
+        return self.insert_points(conn, rows)
+
+    def analyze(self, conn) -> None:
+        pass
+
+
+class SqliteDatabase(BenchDatabase):
+    kind = "sqlite"
+    placeholder = "?"
+
+    def __init__(self, directory: str | None = None):
+        self._own_dir = directory is None
+        self.directory = directory or tempfile.mkdtemp(prefix="rb_bench_")
+        self.path = os.path.join(self.directory, "bench.db")
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def create(self) -> None:
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+    def drop(self) -> None:
+        if self._own_dir:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def connect(self):
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def id(self, value: uuid.UUID) -> str:
+        return value.hex
+
+    def day(self, value: dt.date) -> str:
+        return value.isoformat()
+
+    def timestamp(self, value: dt.datetime) -> str:
+        return value.isoformat(" ", "microseconds")
+
+    def insert_points(self, conn, rows: Iterable[tuple]) -> int:
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        cur.executemany(f"INSERT INTO metric_point ({POINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        n = cur.rowcount
+        cur.execute("COMMIT")
+        return n
+
+
+class PostgresDatabase(BenchDatabase):
+    kind = "postgresql"
+    placeholder = "%s"
+
+    def __init__(self, base_url: str):
+        base = normalise_database_url(base_url)
+        self.base_url = base
+        self.name = f"rb_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self._url = base.rsplit("/", 1)[0] + "/" + self.name
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @staticmethod
+    def _conninfo(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self._conninfo(self.base_url), autocommit=True)
+
+    def create(self) -> None:
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        with self._admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+
+    def connect(self):
+        import psycopg
+
+        return psycopg.connect(self._conninfo(self._url))
+
+    def insert_points(self, conn, rows: Iterable[tuple]) -> int:
+        with conn.transaction():
+            with conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO metric_point ({POINT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)", rows
+                )
+                n = cur.rowcount
+        return n
+
+    def bulk_load(self, conn, rows: Iterable[tuple]) -> int:
+        """COPY in text form, written in ~1 MB chunks."""
+        n = 0
+        with conn.transaction():
+            with conn.cursor() as cur:
+                with cur.copy(f"COPY metric_point ({POINT_COLUMNS}) FROM STDIN") as copy:
+                    for chunk in _tsv_chunks(rows):
+                        n += chunk.count("\n")
+                        copy.write(chunk)
+        return n
+
+    def analyze(self, conn) -> None:
+        """What autovacuum would do soon after a bulk load: fresh planner statistics."""
+        conn.execute("ANALYZE")
+        conn.commit()
+
+
+def _tsv_chunks(rows: Iterable[tuple], size: int = 20_000) -> Iterator[str]:
+    buf: list[str] = []
+    for row in rows:
+        buf.append("\t".join(map(str, row)))
+        if len(buf) >= size:
+            yield "\n".join(buf) + "\n"
+            buf.clear()
+    if buf:
+        yield "\n".join(buf) + "\n"
+
+
+def open_databases(kinds: list[str], postgres_url: str | None) -> list[BenchDatabase]:
+    out: list[BenchDatabase] = []
+    for kind in kinds:
+        if kind == "sqlite":
+            out.append(SqliteDatabase())
+        elif kind == "postgresql":
+            if not postgres_url:
+                raise SystemExit("PostgreSQL needs BENCH_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+            out.append(PostgresDatabase(postgres_url))
+        else:
+            raise SystemExit(f"unknown database {kind!r}")
+    return out
