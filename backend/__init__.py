@@ -127,10 +127,17 @@ def _guard_api_bodies(app: Flask) -> None:
                 "Unsupported media type",
                 f"Send the body as {' or '.join(expected)} (got {request.mimetype or 'no Content-Type'}).",
             )
+        if expected[0] == "application/json":
+            # Also caps bodies sent without a Content-Length (chunked): reading past it is a 413.
+            request.max_content_length = app.config["MAX_JSON_BYTES"]
+            if not length:  # chunked: werkzeug stops reading at the cap; a body that fills it is too large
+                length = len(request.get_data(cache=True))
+                if length >= app.config["MAX_JSON_BYTES"]:
+                    length = app.config["MAX_JSON_BYTES"] + 1
         if expected[0] == "application/json" and length and length > app.config["MAX_JSON_BYTES"]:
             return problem(
                 413,
                 "Payload too large",
-                f"The JSON body is {length} bytes; the limit is {app.config['MAX_JSON_BYTES']} bytes (5 MiB).",
+                f"The JSON body is larger than the limit of {app.config['MAX_JSON_BYTES']} bytes (5 MiB).",
             )
         return None

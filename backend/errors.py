@@ -93,7 +93,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(data, dict) and data.get("message") and not errors:
             detail = data["message"]
         if status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
             detail = f"The request body is larger than the limit of {limit} bytes."
         if status == 429:
             retry = headers.get("Retry-After")
