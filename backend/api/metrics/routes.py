@@ -1,0 +1,141 @@
+"""Metrics of a company: push, read (bucketed), summary, CSV import and export."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import metrics as svc
+from ...services.errors import TooLarge, ValidationFailed
+from ..access import requires
+from ..idempotency import idempotent
+from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
+from .schemas import (
+    ImportResultSchema,
+    PushResultSchema,
+    PushSchema,
+    SeriesQuerySchema,
+    SeriesResultSchema,
+    SummaryQuerySchema,
+    SummaryResultSchema,
+)
+
+blp = Blueprint("metrics", __name__, url_prefix="/companies/<uuid:company_id>/metrics",
+                description="Push daily channel metrics and read them back by day, week or month")
+
+PUSH_GRANT_MESSAGE = "Pushing metrics needs an API key with metrics:write, write or admin, or an agency staff login."
+SPAN_DAYS = {"day": 90, "week": 182, "month": 365}
+SUMMARY_DAYS = 30
+IDEMPOTENCY_DOC = {"parameters": [{
+    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 255},
+    "description": "Replays within 24 h return the first response without writing; the same key with a "
+                   "different body answers 422; while the first is still running, 409.",
+}]}
+
+
+def _period(company_id, args: dict, days: int) -> tuple[dt.date, dt.date]:
+    """The requested period, defaulting to ``days`` days ending at the latest data (or today)."""
+    date_from, date_to = args.get("from_"), args.get("to")
+    span = dt.timedelta(days=days - 1)
+    if date_to is None:
+        if date_from is not None:
+            date_to = date_from + span
+        else:
+            known = svc.data_range(company_id)
+            date_to = known[1] if known else dt.datetime.now(dt.timezone.utc).date()
+    if date_from is None:
+        date_from = date_to - span
+    return date_from, date_to
+
+
+def _check_json_size() -> None:
+    limit = current_app.config["MAX_JSON_BYTES"]
+    size = len(request.get_data(cache=True))
+    if size > limit:
+        raise TooLarge(f"The JSON body is {size} bytes; the limit is {limit} bytes (5 MiB).", limit=limit)
+
+
+@blp.route("")
+class Metrics(MethodView):
+    @requires("read")
+    @api_limit()
+    @blp.arguments(SeriesQuerySchema, location="query")
+    @blp.response(200, SeriesResultSchema)
+    def get(self, args, company_id):
+        """Read metrics by day, week or month (per channel, one channel, or all combined)"""
+        granularity = args["granularity"]
+        date_from, date_to = _period(company_id, args, SPAN_DAYS[granularity])
+        return svc.read_series(company_id, args["metric"], args.get("channel"), date_from, date_to, granularity)
+
+    @requires("metrics:write", PUSH_GRANT_MESSAGE)
+    @api_limit()
+    @push_limit_per_client()
+    @push_limit_per_company()
+    @idempotent
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(PushSchema)
+    @blp.response(200, PushResultSchema)
+    def post(self, data, company_id):
+        """Push daily points (upsert, all or nothing; up to 10,000 points and 5 MiB)"""
+        _check_json_size()
+        points = data["points"]
+        if len(points) > svc.MAX_POINTS_PER_PUSH:
+            raise TooLarge(f"A push takes at most {svc.MAX_POINTS_PER_PUSH:,} points; this one has "
+                           f"{len(points):,}. Split it into several requests.", limit=svc.MAX_POINTS_PER_PUSH)
+        return svc.push_points(company_id, points)
+
+
+@blp.route("/summary")
+class MetricsSummary(MethodView):
+    @requires("read")
+    @api_limit()
+    @blp.arguments(SummaryQuerySchema, location="query")
+    @blp.response(200, SummaryResultSchema)
+    def get(self, args, company_id):
+        """Summarise each metric over a period against the previous period of the same length"""
+        date_from, date_to = _period(company_id, args, SUMMARY_DAYS)
+        return svc.summary(company_id, date_from, date_to, channel=args.get("channel"), metrics=args.get("metric"))
+
+
+@blp.route("/import")
+class MetricsImport(MethodView):
+    @requires("metrics:write", PUSH_GRANT_MESSAGE)
+    @api_limit()
+    @push_limit_per_client()
+    @push_limit_per_company()
+    @idempotent
+    @blp.doc(requestBody={"required": True, "content": {"text/csv": {
+        "schema": {"type": "string"},
+        "examples": {
+            "long": {"value": "date,channel,metric,value\n2024-05-01,facebook,followers,1200\n"},
+            "wide": {"value": "date,channel,followers,reach\n2024-05-01,facebook,1200,5400\n"},
+        }}}}, **IDEMPOTENCY_DOC)
+    @blp.response(200, ImportResultSchema)
+    def post(self, company_id):
+        """Import a CSV file (long or wide form), all or nothing"""
+        try:
+            text = request.get_data(cache=True).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed.field("body", "The CSV must be UTF-8 text.") from None
+        return svc.import_csv(company_id, io.StringIO(text, newline=""))
+
+
+@blp.route("/export")
+class MetricsExport(MethodView):
+    @requires("read")
+    @api_limit()
+    @blp.arguments(SeriesQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "CSV in the long form: date,channel,metric,value",
+                                "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    def get(self, args, company_id):
+        """Export metrics as CSV (same filters as the read)"""
+        granularity = args["granularity"]
+        date_from, date_to = _period(company_id, args, SPAN_DAYS[granularity])
+        body = "".join(svc.export_csv(company_id, args["metric"], args.get("channel"), date_from, date_to,
+                                      granularity))
+        name = f"metrics-{company_id}-{date_from.isoformat()}-{date_to.isoformat()}.csv"
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,101 @@
+from marshmallow import ValidationError, fields, validate
+
+from ..common import OutSchema, StrictSchema
+
+GRANULARITY = validate.OneOf(("day", "week", "month"))
+
+
+class PointSchema(StrictSchema):
+    """One daily value (documentation of a push's points; they are checked by the service's
+    fast path with the same rules)."""
+
+    channel = fields.String(required=True, metadata={"description": "Channel key in this company", "example": "facebook"})
+    metric = fields.String(required=True, metadata={"description": "A gauge or flow of the catalog", "example": "followers"})
+    date = fields.Date(required=True, metadata={"description": "2000-01-01 to tomorrow", "example": "2024-05-31"})
+    value = fields.Float(required=True, metadata={"description": "Finite; >= 0 for built-in metrics", "example": 1234})
+
+
+class PointList(fields.List):
+    """Documented as a list of PointSchema, loaded as is: marshmallow per point is too slow for
+    10,000 points, so the service validates them in one loop (same rules, indexed errors)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ValidationError("Must be a list of points.")
+        return value
+
+
+class PushSchema(StrictSchema):
+    points = PointList(fields.Nested(PointSchema), required=True,
+                       metadata={"description": "Up to 10,000 points (and 5 MiB) per request"})
+
+
+class PushResultSchema(OutSchema):
+    received = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class ImportResultSchema(PushResultSchema):
+    rows = fields.Integer(metadata={"description": "Data rows read from the CSV (header excluded)"})
+
+
+class MetricList(fields.List):
+    """``metric=a&metric=b`` or ``metric=a,b``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+class SeriesQuerySchema(StrictSchema):
+    metric = MetricList(fields.String(), required=True,
+                        metadata={"description": "Metric key; repeat for several (gauges, flows or derived)"})
+    channel = fields.String(metadata={"description": "A channel key, or 'all' for one combined series; "
+                                                     "absent: one series per channel"})
+    from_ = fields.Date(data_key="from", metadata={"description": "First day (default: a span before 'to')"})
+    to = fields.Date(metadata={"description": "Last day (default: the latest data date, or today)"})
+    granularity = fields.String(load_default="day", validate=GRANULARITY)
+
+
+class SummaryQuerySchema(StrictSchema):
+    metric = MetricList(fields.String(), metadata={"description": "Limit to these metrics (default: every metric)"})
+    channel = fields.String(metadata={"description": "A channel key; absent or 'all': channels combined"})
+    from_ = fields.Date(data_key="from", metadata={"description": "First day (default: 30 days before 'to')"})
+    to = fields.Date(metadata={"description": "Last day (default: the latest data date, or today)"})
+
+
+class SeriesPointSchema(OutSchema):
+    date = fields.Date()
+    value = fields.Float()
+
+
+class SeriesSchema(OutSchema):
+    channel = fields.String()
+    metric = fields.String()
+    points = fields.List(fields.Nested(SeriesPointSchema))
+
+
+class SeriesResultSchema(OutSchema):
+    granularity = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    series = fields.List(fields.Nested(SeriesSchema))
+
+
+class SummaryMetricSchema(OutSchema):
+    metric = fields.String()
+    value = fields.Float(allow_none=True)
+    previous = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    change_percent = fields.Float(allow_none=True)
+
+
+class SummaryResultSchema(OutSchema):
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    previous_from = fields.Date()
+    previous_to = fields.Date()
+    channel = fields.String()
+    metrics = fields.List(fields.Nested(SummaryMetricSchema))

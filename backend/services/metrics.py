@@ -1,0 +1,818 @@
+"""The metrics service: push (upsert) daily points, read them back bucketed, summaries, the
+portfolio rows, CSV import/export. Used by the API, the CLI, goal progress and the dashboard.
+
+Rules worth knowing (also in the README, section "metrics"):
+
+- A point is one daily value of a stored metric (gauge or flow) on one channel; the natural key
+  is (agency, company, channel, metric, date). Pushing upserts: the last write wins, an equal
+  value counts as ``unchanged`` and is not rewritten.
+- Buckets (``day``, ``week``, ``month``) are computed in SQL and labelled by their first day
+  (ISO weeks start on Monday). In a bucket a flow is the sum of its days, a gauge its last value;
+  ratio metrics (engagement_rate, cost_per_1k_reach, roi, sentiment_score) are computed from the
+  bucket's sums of their inputs and are left out where undefined (e.g. no reach).
+- ``follower_growth`` of a channel in a bucket = its last followers value in the bucket minus its
+  last value before the bucket (or, when it has none before, its first value inside the bucket:
+  a newly connected channel is not growth). For several channels it is the sum of their growths.
+- ``channel="all"``: flows are summed over channels; a gauge is the sum over channels of each
+  channel's last known value up to the end of the bucket (carried forward from before the
+  bucket, and from before the requested range, when it has none inside). Buckets with no point
+  of that metric on any channel are left out.
+
+Reads name MetricPoint through ORM attributes; they also say the agency and company explicitly,
+because the scoping hook cannot see entities inside subqueries, and so the indexes leading with
+(agency_id, company_id) are used.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import math
+import uuid
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+from sqlalchemy import Date, DateTime, cast, func, literal_column, select
+from sqlalchemy.exc import DBAPIError
+
+from ..extensions import db
+from ..models import Channel, Company, MetricPoint, utcnow
+from ..tenancy import current_principal
+from . import audit, catalog
+from .companies import get_company
+from .errors import TooLarge, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+MAX_POINTS_PER_PUSH = 10_000
+MAX_ERRORS = 100
+MIN_DATE = dt.date(2000, 1, 1)
+GRANULARITIES = ("day", "week", "month")
+WRITE_CHUNK = 10_000
+RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+POINT_FIELDS = frozenset(("channel", "metric", "date", "value"))
+RATIO_METRICS = ("engagement_rate", "cost_per_1k_reach", "roi", "sentiment_score")
+GROWTH = "follower_growth"
+
+
+# --------------------------------------------------------------------------------------------
+# Validation (the fast path: one tight loop, no marshmallow per point)
+# --------------------------------------------------------------------------------------------
+class PointValidator:
+    """Checks points against one company's channels and the agency's catalog.
+
+    Keeps the keys it has seen, so a CSV file checked in chunks still finds duplicates.
+    ``rows`` collects valid points as ``(channel_id, metric, date, value)``.
+    """
+
+    def __init__(self, company_id: uuid.UUID, today: dt.date | None = None):
+        self.company_id = company_id
+        self.channels: dict[str, uuid.UUID] = {
+            key: cid for cid, key in db.session.execute(
+                select(Channel.id, Channel.key).where(Channel.company_id == company_id))
+        }
+        self.defs = catalog.definitions()
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        self.max_date = today + dt.timedelta(days=1)
+        self._dates: dict[str, dt.date | str] = {}
+        self.seen: dict[tuple, int] = {}
+        self.rows: list[tuple] = []
+        self.errors: list[dict] = []
+        self.error_count = 0
+
+    def _error(self, index: int, field: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"index": index, "field": field, "message": message})
+
+    def _date(self, value) -> dt.date | str:
+        """A date, or the error message for it (cached: a batch repeats its dates)."""
+        hit = self._dates.get(value)
+        if hit is not None:
+            return hit
+        out: dt.date | str
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            out = "Must be a date as YYYY-MM-DD."
+        else:
+            try:
+                out = dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError:
+                out = "Not a real date; use YYYY-MM-DD."
+            else:
+                if out < MIN_DATE or out > self.max_date:
+                    out = f"Must be between {MIN_DATE.isoformat()} and {self.max_date.isoformat()} (tomorrow)."
+        if len(self._dates) < 10_000:
+            self._dates[value] = out
+        return out
+
+    def check(self, points: list, offset: int = 0) -> None:
+        """Validate ``points`` (index = offset + position); valid ones go to ``rows``."""
+        channels, defs, seen, rows, error = self.channels, self.defs, self.seen, self.rows, self._error
+        for i, p in enumerate(points, offset):
+            if type(p) is not dict:
+                error(i, "point", "Must be an object with channel, metric, date and value.")
+                continue
+            ok = True
+            if p.keys() != POINT_FIELDS:
+                for name in sorted(POINT_FIELDS - p.keys()):
+                    error(i, name, "Missing data for required field.")
+                for name in sorted(k for k in p.keys() - POINT_FIELDS):
+                    error(i, str(name), "Unknown field.")
+                ok = False
+            channel = p.get("channel")
+            channel_id = None
+            if "channel" in p:
+                if type(channel) is not str:
+                    error(i, "channel", "Must be a string (a channel key).")
+                    ok = False
+                else:
+                    channel_id = channels.get(channel)
+                    if channel_id is None:
+                        error(i, "channel", f"No channel '{channel}' in this company.")
+                        ok = False
+            metric = p.get("metric")
+            mdef = None
+            if "metric" in p:
+                if type(metric) is not str:
+                    error(i, "metric", "Must be a string (a metric key).")
+                    ok = False
+                else:
+                    mdef = defs.get(metric)
+                    if mdef is None:
+                        error(i, "metric", f"Unknown metric '{metric}'.")
+                        ok = False
+                    elif mdef.kind == catalog.DERIVED:
+                        error(i, "metric", f"'{metric}' is derived (computed from "
+                              f"{', '.join(mdef.inputs)}); push its inputs instead.")
+                        ok = False
+            day = None
+            if "date" in p:
+                raw = p["date"]
+                day = self._date(raw) if type(raw) is str else "Must be a date as YYYY-MM-DD."
+                if type(day) is str:
+                    error(i, "date", day)
+                    ok = False
+            value = None
+            if "value" in p:
+                value = p["value"]
+                tv = type(value)
+                if tv is float or tv is int:
+                    try:
+                        value = float(value)
+                    except OverflowError:
+                        value = math.inf
+                    if not math.isfinite(value):
+                        error(i, "value", "Must be a finite number.")
+                        ok = False
+                    elif value < 0 and mdef is not None and mdef.builtin:
+                        error(i, "value", f"Must be 0 or more for the built-in metric '{metric}'.")
+                        ok = False
+                else:
+                    error(i, "value", "Must be a number.")
+                    ok = False
+            if channel_id is not None and mdef is not None and type(day) is dt.date:
+                key = (channel_id, metric, day)
+                first = seen.get(key)
+                if first is not None:
+                    error(i, "date", f"Duplicate of point {first}: the same channel, metric and date "
+                          "appear twice in this batch.")
+                    continue
+                seen[key] = i
+            if ok:
+                rows.append((channel_id, metric, day, value))
+
+    def raise_if_invalid(self, what: str = "point") -> None:
+        if self.error_count:
+            raise ValidationFailed(
+                f"{self.error_count} invalid {what}{'s' if self.error_count != 1 else ''}; nothing was written."
+                + (f" The first {MAX_ERRORS} are listed." if self.error_count > MAX_ERRORS else ""),
+                errors=self.errors,
+                error_count=self.error_count,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, rows: list[tuple],
+            progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+    """Upsert ``rows`` (sorted by key) in the session's transaction; (created, updated, unchanged).
+
+    SQLite: the write lock is held from BEGIN IMMEDIATE, so reading the existing values of the
+    batch's keys first gives exact counts, and only new or changed rows are written.
+    PostgreSQL: ``ON CONFLICT DO UPDATE ... WHERE value IS DISTINCT FROM`` with
+    ``RETURNING (xmax = 0)`` counts atomically under concurrency; rows sorted by key keep
+    concurrent pushes of the same keys from deadlocking.
+    """
+    table = MetricPoint.__table__
+    now = utcnow()
+    created = updated = unchanged = 0
+    dialect = _dialect()
+    conn = db.session.connection()
+    for start in range(0, len(rows), WRITE_CHUNK):
+        chunk = rows[start:start + WRITE_CHUNK]
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["agency_id", "company_id", "channel_id", "metric", "date"],
+                set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+                where=table.c.value.is_distinct_from(stmt.excluded.value),
+            ).returning(literal_column("(xmax = 0)").label("inserted"))
+            params = [{"agency_id": agency_id, "company_id": company_id, "channel_id": c, "metric": m,
+                       "date": d, "value": v, "updated_at": now} for c, m, d, v in chunk]
+            flags = conn.execute(stmt, params).scalars().all()
+            n_created = sum(1 for f in flags if f)
+            created += n_created
+            updated += len(flags) - n_created
+            unchanged += len(chunk) - len(flags)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            existing = _existing_values(company_id, chunk)
+            params = []
+            for c, m, d, v in chunk:
+                old = existing.get((c, m, d))
+                if old is None:
+                    created += 1
+                elif old == v:
+                    unchanged += 1
+                    continue
+                else:
+                    updated += 1
+                params.append({"agency_id": agency_id, "company_id": company_id, "channel_id": c,
+                               "metric": m, "date": d, "value": v, "updated_at": now})
+            if params:
+                stmt = sqlite_insert(table)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["agency_id", "company_id", "channel_id", "metric", "date"],
+                    set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+                )
+                conn.execute(stmt, params)
+        if progress:
+            progress(len(chunk))
+    return created, updated, unchanged
+
+
+def _existing_values(company_id: uuid.UUID, chunk: list[tuple]) -> dict[tuple, float]:
+    channel_ids = {c for c, _, _, _ in chunk}
+    metrics = {m for _, m, _, _ in chunk}
+    dates = [d for _, _, d, _ in chunk]
+    stmt = select(MetricPoint.channel_id, MetricPoint.metric, MetricPoint.date, MetricPoint.value).where(
+        MetricPoint.company_id == company_id,
+        MetricPoint.metric.in_(metrics),
+        MetricPoint.date >= min(dates),
+        MetricPoint.date <= max(dates),
+        MetricPoint.channel_id.in_(channel_ids),
+    )
+    return {(c, m, d): v for c, m, d, v in db.session.execute(stmt)}
+
+
+def _write(company: Company, rows: list[tuple], action: str, summary: str,
+           progress: Callable[[int], None] | None = None) -> dict:
+    """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors."""
+    agency_id, company_id = company.agency_id, company.id
+    rows.sort(key=lambda r: (str(r[0]), r[1], r[2]))
+    attempt = 0
+    while True:
+        try:
+            created, updated, unchanged = _upsert(agency_id, company_id, rows, progress)
+            if created or updated:
+                audit.record(action, object_type="company", object_id=company_id, company_id=company_id,
+                             summary=f"{summary}: {created} created, {updated} updated, {unchanged} unchanged")
+            db.session.commit()
+            break
+        except DBAPIError as err:
+            db.session.rollback()
+            code = getattr(err.orig, "sqlstate", None)
+            attempt += 1
+            if code not in RETRYABLE_SQLSTATES or attempt >= 5:
+                raise
+            log.warning("metrics write retried after %s (attempt %d)", code, attempt)
+    return {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+
+
+def push_points(company_id, points: list[dict]) -> dict:
+    """Upsert a batch of points, all or nothing.
+
+    :returns: ``{"received", "created", "updated", "unchanged"}``
+    :raises ValidationFailed: ``errors=[{"index", "field", "message"}]`` (first 100, with
+        ``error_count``); nothing is written.
+    :raises TooLarge: more than 10,000 points.
+    """
+    p = current_principal()
+    company = get_company(company_id)
+    p.require("metrics:write", "Pushing metrics needs the metrics:write, write or admin permission.")
+    if not isinstance(points, list):
+        raise ValidationFailed.field("points", "Must be a list of points.")
+    if len(points) > MAX_POINTS_PER_PUSH:
+        raise TooLarge(f"A push takes at most {MAX_POINTS_PER_PUSH:,} points; this one has {len(points):,}. "
+                       "Split it into several requests.", limit=MAX_POINTS_PER_PUSH)
+    validator = PointValidator(company.id)
+    validator.check(points)
+    validator.raise_if_invalid()
+    return _write(company, validator.rows, "metrics.push", f"Pushed {len(points)} points")
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+LONG_COLUMNS = ("date", "channel", "metric", "value")
+CSV_CHUNK_ROWS = 10_000
+
+
+def _parse_number(text: str):
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        return text  # the validator answers "Must be a number."
+
+
+def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int], None] | None = None,
+               log_every: int = 50_000) -> dict:
+    """Import a CSV file (long form ``date,channel,metric,value`` or wide form
+    ``date,channel,<metric>,...``), all or nothing: every row is checked before anything is
+    written, then all points are upserted in one transaction.
+
+    Errors carry the CSV row number (the header is row 1): ``[{"row", "field", "message"}]``.
+    ``progress(phase, n)`` is called with ``("read", rows so far)`` and ``("write", points)``.
+    """
+    p = current_principal()
+    company = get_company(company_id)
+    p.require("metrics:write", "Importing metrics needs the metrics:write, write or admin permission.")
+    validator = PointValidator(company.id)
+    reader = csv.reader(lines)
+    row_of: list[int] = []  # point index -> CSV row
+    header_errors: list[dict] = []
+    n_rows = 0
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValidationFailed("The CSV file is empty.", errors=[{"row": 1, "field": "header",
+                                   "message": "The first row must be the header."}])
+        columns = [h.strip().lower() for h in header]
+        wide = set(columns) != set(LONG_COLUMNS) or len(columns) != 4
+        if wide and "metric" in columns and "value" in columns:
+            raise ValidationFailed(
+                "The CSV header is not recognised.",
+                errors=[{"row": 1, "field": "header",
+                         "message": "The long form has exactly the columns date,channel,metric,value."}])
+        if "date" not in columns or "channel" not in columns or (wide and len(columns) < 3):
+            raise ValidationFailed(
+                "The CSV header is not recognised.",
+                errors=[{"row": 1, "field": "header", "message":
+                         "Use 'date,channel,metric,value' (long form) or 'date,channel,<metric>,...' (wide form)."}])
+        for name in {c for c in columns if columns.count(c) > 1}:
+            header_errors.append({"row": 1, "field": name, "message": "This column appears twice."})
+        i_date, i_channel = columns.index("date"), columns.index("channel")
+        if wide:
+            metric_cols = [(i, c) for i, c in enumerate(columns) if i not in (i_date, i_channel)]
+            for _, c in metric_cols:
+                d = validator.defs.get(c)
+                if d is None:
+                    header_errors.append({"row": 1, "field": c, "message": f"Unknown metric '{c}'."})
+                elif d.kind == catalog.DERIVED:
+                    header_errors.append({"row": 1, "field": c, "message": f"'{c}' is derived; import its inputs."})
+            if header_errors:
+                raise ValidationFailed("The CSV header has errors.", errors=header_errors,
+                                       error_count=len(header_errors))
+        else:
+            if header_errors:
+                raise ValidationFailed("The CSV header has errors.", errors=header_errors)
+            i_metric, i_value = columns.index("metric"), columns.index("value")
+        width = len(columns)
+        chunk: list[dict] = []
+        for cells in reader:
+            n_rows += 1
+            row = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            if len(cells) != width:
+                validator.error_count += 1
+                if len(validator.errors) < MAX_ERRORS:
+                    validator.errors.append({"index": -1, "row": row, "field": "row",
+                                             "message": f"Expected {width} cells, got {len(cells)}."})
+                continue
+            date_text, channel = cells[i_date].strip(), cells[i_channel].strip()
+            if wide:
+                for i, metric in metric_cols:
+                    cell = cells[i].strip()
+                    if cell:
+                        chunk.append({"channel": channel, "metric": metric, "date": date_text,
+                                      "value": _parse_number(cell)})
+                        row_of.append(row)
+            else:
+                chunk.append({"channel": channel, "metric": cells[i_metric].strip(), "date": date_text,
+                              "value": _parse_number(cells[i_value])})
+                row_of.append(row)
+            if len(chunk) >= CSV_CHUNK_ROWS:
+                validator.check(chunk, len(row_of) - len(chunk))
+                chunk = []
+            if progress and n_rows % 1000 == 0:
+                progress("read", n_rows)
+            if log_every and n_rows % log_every == 0:
+                log.info("CSV import for company %s: %d rows read", company.id, n_rows)
+        validator.check(chunk, len(row_of) - len(chunk))
+    except csv.Error as err:
+        raise ValidationFailed(f"The CSV is malformed: {err}",
+                               errors=[{"row": reader.line_num, "field": "row", "message": str(err)}]) from None
+    if progress:
+        progress("read", n_rows)
+    if validator.error_count:
+        unique = {}
+        for e in validator.errors:  # a wide row repeats its channel/date error per metric
+            row = e["row"] if "row" in e else row_of[e["index"]]
+            unique.setdefault((row, e["field"], e["message"]), {"row": row, "field": e["field"],
+                                                                 "message": e["message"]})
+        validator.error_count -= len(validator.errors) - len(unique)
+        validator.errors = sorted(unique.values(), key=lambda e: e["row"])
+        validator.raise_if_invalid("value")
+    done = _write(company, validator.rows, "metrics.import", f"Imported {len(validator.rows)} points from CSV",
+                  progress=(lambda n: progress("write", n)) if progress else None)
+    done["rows"] = n_rows
+    return done
+
+
+def export_csv(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
+               granularity: str = "day") -> Iterator[str]:
+    """The read's series as CSV lines in the long form ``date,channel,metric,value``."""
+    data = read_series(company_id, metrics, channel, date_from, date_to, granularity)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(LONG_COLUMNS)
+    for series in data["series"]:
+        for point in series["points"]:
+            writer.writerow((point["date"].isoformat(), series["channel"], series["metric"], repr(point["value"])))
+    yield buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Reading: bucketing in SQL
+# --------------------------------------------------------------------------------------------
+def bucket_start(column, granularity: str, dialect: str):
+    """SQL for the first day of the bucket holding ``column`` (a DATE): day, ISO week, month."""
+    if granularity == "day":
+        return column
+    if dialect == "postgresql":
+        unit = {"week": "'week'", "month": "'month'"}[granularity]
+        return cast(func.date_trunc(literal_column(unit), cast(column, DateTime)), Date)
+    modifiers = {"week": ("'weekday 0'", "'-6 days'"), "month": ("'start of month'",)}[granularity]
+    return func.date(column, *[literal_column(m) for m in modifiers], type_=Date)
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _point_scope(company_ids: Iterable[uuid.UUID] | None = None, company_id: uuid.UUID | None = None):
+    """Explicit tenant criteria for MetricPoint (see the module docstring)."""
+    p = current_principal()
+    crit = [MetricPoint.agency_id == p.agency_id]
+    if company_id is not None:
+        crit.append(MetricPoint.company_id == company_id)
+    elif p.company_ids is not None:
+        crit.append(MetricPoint.company_id.in_(list(p.company_ids) or [uuid.UUID(int=0)]))
+    return crit
+
+
+def _flow_sums(scope, metrics, date_from, date_to, granularity, by_channel, group_col=None):
+    """{(group, channel_id|None, metric): {bucket: sum}}"""
+    if not metrics:
+        return {}
+    dialect = _dialect()
+    b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
+    cols, groups = [], []
+    if group_col is not None:
+        cols.append(group_col)
+        groups.append(group_col)
+    if by_channel:
+        cols.append(MetricPoint.channel_id)
+        groups.append(MetricPoint.channel_id)
+    cols.append(MetricPoint.metric)
+    groups.append(MetricPoint.metric)
+    if b is not None:
+        cols.append(b.label("bucket"))
+        groups.append(b)
+    stmt = (select(*cols, func.sum(MetricPoint.value))
+            .where(*scope, MetricPoint.metric.in_(sorted(metrics)),
+                   MetricPoint.date >= date_from, MetricPoint.date <= date_to)
+            .group_by(*groups))
+    out: dict = defaultdict(dict)
+    for row in db.session.execute(stmt):
+        row = list(row)
+        grp = row.pop(0) if group_col is not None else None
+        ch = row.pop(0) if by_channel else None
+        metric = row.pop(0)
+        bucket = _as_date(row.pop(0)) if b is not None else date_from
+        out[(grp, ch, metric)][bucket] = float(row[0])
+    return out
+
+
+def _gauge_lasts(scope, metrics, date_from, date_to, granularity, group_col=None):
+    """Per (group, channel, metric): sorted [(bucket, last, first)] inside the range, and the
+    seed value (last before ``date_from``). Window functions in SQL: one row per bucket."""
+    if not metrics:
+        return {}, {}
+    dialect = _dialect()
+    b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
+    part = ([group_col] if group_col is not None else []) + [MetricPoint.channel_id, MetricPoint.metric]
+    bpart = part + ([b] if b is not None else [])
+    cols = ([group_col.label("grp")] if group_col is not None else []) + [
+        MetricPoint.channel_id.label("channel_id"), MetricPoint.metric.label("metric")]
+    inner = select(
+        *cols,
+        (b if b is not None else MetricPoint.date).label("bucket"),
+        MetricPoint.value.label("value"),
+        func.first_value(MetricPoint.value).over(partition_by=bpart, order_by=MetricPoint.date).label("first"),
+        func.row_number().over(partition_by=bpart, order_by=MetricPoint.date.desc()).label("rn"),
+    ).where(*scope, MetricPoint.metric.in_(sorted(metrics)),
+            MetricPoint.date >= date_from, MetricPoint.date <= date_to).subquery()
+    ic = inner.c
+    rows_stmt = select(*[ic[c.key] for c in cols], ic.bucket, ic.value, ic["first"]).where(ic.rn == 1)
+    lasts: dict = defaultdict(list)
+    for row in db.session.execute(rows_stmt):
+        row = list(row)
+        grp = row.pop(0) if group_col is not None else None
+        ch, metric, bucket, value, first = row
+        bucket = _as_date(bucket) if b is not None else date_from
+        lasts[(grp, ch, metric)].append((bucket, float(value), float(first)))
+    for v in lasts.values():
+        v.sort()
+    seed_inner = select(
+        *cols, MetricPoint.value.label("value"),
+        func.row_number().over(partition_by=part, order_by=MetricPoint.date.desc()).label("rn"),
+    ).where(*scope, MetricPoint.metric.in_(sorted(metrics)), MetricPoint.date < date_from).subquery()
+    sc = seed_inner.c
+    seeds = {}
+    for row in db.session.execute(select(*[sc[c.key] for c in cols], sc.value).where(sc.rn == 1)):
+        row = list(row)
+        grp = row.pop(0) if group_col is not None else None
+        ch, metric, value = row
+        seeds[(grp, ch, metric)] = float(value)
+    return lasts, seeds
+
+
+def _growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
+    """follower_growth per bucket for one channel from its (bucket, last, first) rows."""
+    out, prev = {}, seed
+    for bucket, last, first in rows:
+        out[bucket] = last - (prev if prev is not None else first)
+        prev = last
+    return out
+
+
+def _carried_sum(per_channel: list[tuple[list[tuple], float | None]]) -> dict[dt.date, float]:
+    """Sum over channels of each one's last known value at every bucket where any has a point."""
+    buckets = sorted({r[0] for rows, _ in per_channel for r in rows})
+    out = {}
+    states = [(dict((r[0], r[1]) for r in rows), seed) for rows, seed in per_channel]
+    current = [seed for _, seed in states]
+    for bucket in buckets:
+        total, any_value = 0.0, False
+        for i, (values, _) in enumerate(states):
+            v = values.get(bucket)
+            if v is not None:
+                current[i] = v
+            if current[i] is not None:
+                total += current[i]
+                any_value = True
+        if any_value:
+            out[bucket] = total
+    return out
+
+
+def _plan(metrics: list[str], defs: dict) -> tuple[set[str], set[str]]:
+    """The stored flows and gauges needed for ``metrics`` (derived ones via their inputs)."""
+    flows, gauges = set(), set()
+    for key in metrics:
+        d = defs[key]
+        if d.kind == catalog.FLOW:
+            flows.add(key)
+        elif d.kind == catalog.GAUGE:
+            gauges.add(key)
+        elif key == GROWTH:
+            gauges.add("followers")
+        else:
+            flows.update(d.inputs)
+    return flows, gauges
+
+
+def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date, float]:
+    inputs = {k: flow_series(k) for k in catalog.BUILTIN[key].inputs}
+    buckets = sorted({b for s in inputs.values() for b in s})
+    out = {}
+    for bucket in buckets:
+        v = catalog.derive(key, {k: s.get(bucket) for k, s in inputs.items()})
+        if v is not None:
+            out[bucket] = v
+    return out
+
+
+def _compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
+             date_from: dt.date, date_to: dt.date, granularity: str, defs: dict) -> dict[tuple, dict]:
+    """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined."""
+    scope = _point_scope(company_id=company_id)
+    if channel_ids is not None and len(channel_ids) == 1:
+        scope.append(MetricPoint.channel_id == next(iter(channel_ids)))
+    flows, gauges = _plan(metrics, defs)
+    by_channel = channel_ids is not None
+    sums = _flow_sums(scope, flows, date_from, date_to, granularity, by_channel)
+    lasts, seeds = _gauge_lasts(scope, gauges, date_from, date_to, granularity)
+    out: dict[tuple, dict] = {}
+    targets = [(cid, key) for cid, key in channel_ids.items()] if by_channel else [(None, "all")]
+    for cid, label in targets:
+        def flow(m, cid=cid):
+            return sums.get((None, cid, m), {})
+
+        for m in metrics:
+            d = defs[m]
+            if d.kind == catalog.FLOW:
+                out[(label, m)] = flow(m)
+            elif d.kind == catalog.GAUGE or m == GROWTH:
+                src = "followers" if m == GROWTH else m
+                chans = [cid] if by_channel else sorted({k[1] for k in list(lasts) + list(seeds)
+                                                         if k[2] == src}, key=str)
+                if m == GROWTH:
+                    total: dict = defaultdict(float)
+                    for c in chans:
+                        for bucket, v in _growth(lasts.get((None, c, src), []), seeds.get((None, c, src))).items():
+                            total[bucket] += v
+                    out[(label, m)] = dict(total)
+                elif by_channel:
+                    out[(label, m)] = {r[0]: r[1] for r in lasts.get((None, cid, src), [])}
+                else:
+                    out[(label, m)] = _carried_sum([(lasts.get((None, c, src), []), seeds.get((None, c, src)))
+                                                    for c in chans])
+            else:
+                out[(label, m)] = _derive_series(m, flow)
+    return out
+
+
+def _resolve(company_id, metrics: list[str] | None, channel: str | None):
+    p = current_principal()
+    company = get_company(company_id)
+    p.require("read")
+    defs = catalog.definitions()
+    metrics = list(dict.fromkeys(metrics or []))
+    unknown = [m for m in metrics if m not in defs]
+    if unknown:
+        raise ValidationFailed(f"Unknown metric(s): {', '.join(unknown)}.",
+                               errors=[{"field": "metric", "message": f"Unknown metric '{m}'."} for m in unknown])
+    chans = {cid: key for cid, key in db.session.execute(
+        select(Channel.id, Channel.key).where(Channel.company_id == company.id).order_by(Channel.key))}
+    if channel is None:
+        channel_ids = chans
+    elif channel == "all":
+        channel_ids = None
+    else:
+        match = {cid: key for cid, key in chans.items() if key == channel}
+        if not match:
+            raise ValidationFailed.field("channel", f"No channel '{channel}' in this company.")
+        channel_ids = match
+    return company, defs, metrics, channel_ids
+
+
+def _check_range(date_from: dt.date, date_to: dt.date, granularity: str) -> None:
+    if granularity not in GRANULARITIES:
+        raise ValidationFailed.field("granularity", "Must be one of day, week, month.")
+    if date_from > date_to:
+        raise ValidationFailed.field("from", "Must be on or before 'to'.")
+
+
+def read_series(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
+                granularity: str = "day") -> dict:
+    """Bucketed series: ``{"granularity", "from", "to", "series": [{"channel", "metric", "points":
+    [{"date", "value"}]}]}``. ``channel`` None = one series per channel (ordered by key),
+    ``"all"`` = one combined series named "all", else that channel's key."""
+    _check_range(date_from, date_to, granularity)
+    company, defs, metrics, channel_ids = _resolve(company_id, metrics, channel)
+    data = _compute(company.id, metrics, channel_ids, date_from, date_to, granularity, defs)
+    labels = list(channel_ids.values()) if channel_ids is not None else ["all"]
+    series = []
+    for label in labels:
+        for m in metrics:
+            values = data.get((label, m), {})
+            series.append({"channel": label, "metric": m,
+                           "points": [{"date": b, "value": values[b]} for b in sorted(values)]})
+    return {"granularity": granularity, "from": date_from, "to": date_to, "series": series}
+
+
+def daily_values(company_id, metric: str, channel: str, date_from: dt.date, date_to: dt.date
+                 ) -> list[tuple[dt.date, float]]:
+    """One metric per day for the progress engine (``channel`` "all" or a key); days without a
+    value are left out (gauges for "all" carry each channel's last value forward)."""
+    data = read_series(company_id, [metric], channel or "all", date_from, date_to, "day")
+    return [(pt["date"], pt["value"]) for pt in data["series"][0]["points"]]
+
+
+def data_range(company_id) -> tuple[dt.date, dt.date] | None:
+    """The first and last date with any point for the company, or None."""
+    current_principal().require("read")
+    company = get_company(company_id)
+    first, last = db.session.execute(
+        select(func.min(MetricPoint.date), func.max(MetricPoint.date)).where(MetricPoint.company_id == company.id)
+    ).one()
+    if first is None:
+        return None
+    return _as_date(first), _as_date(last)
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the same length just before [date_from, date_to]."""
+    prev_to = date_from - dt.timedelta(days=1)
+    return prev_to - (date_to - date_from), prev_to
+
+
+def summary(company_id, date_from: dt.date, date_to: dt.date, channel: str | None = None,
+            metrics: list[str] | None = None) -> dict:
+    """Each metric over the period and over the previous period of the same length (KPI cards).
+
+    A flow is summed, a gauge is its value at the end of the period (channels combined with
+    carry-forward), a ratio comes from the period's sums, follower_growth is the change."""
+    _check_range(date_from, date_to, "day")
+    combined = channel in (None, "all")
+    company, defs, metrics, channel_ids = _resolve(company_id, metrics, None if combined else channel)
+    if not metrics:
+        metrics = list(defs)
+    if combined:
+        channel_ids, label = None, "all"
+    else:
+        label = channel
+    prev_from, prev_to = previous_period(date_from, date_to)
+    now = _compute(company.id, metrics, channel_ids, date_from, date_to, "period", defs)
+    before = _compute(company.id, metrics, channel_ids, prev_from, prev_to, "period", defs)
+    rows = []
+    for m in metrics:
+        value = now.get((label, m), {}).get(date_from)
+        previous = before.get((label, m), {}).get(prev_from)
+        change = value - previous if value is not None and previous is not None else None
+        percent = change / abs(previous) * 100 if change is not None and previous else None
+        rows.append({"metric": m, "value": value, "previous": previous, "change": change,
+                     "change_percent": percent})
+    return {"from": date_from, "to": date_to, "previous_from": prev_from, "previous_to": prev_to,
+            "channel": label, "metrics": rows}
+
+
+def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
+    """One row per company in reach for the portfolio table, from a few grouped queries:
+    ``company_id, name, followers`` (all channels, latest known by ``date_to``),
+    ``followers_change`` (follower_growth over the period), ``reach``, ``engagement_rate``,
+    ``last_data_date`` and ``followers_spark`` (weekly [(week start, followers)])."""
+    p = current_principal()
+    p.require("read")
+    companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
+    scope = _point_scope()
+    sums = _flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False,
+                      group_col=MetricPoint.company_id)
+    last_dates = {cid: last for cid, last in db.session.execute(
+        select(MetricPoint.company_id, func.max(MetricPoint.date)).where(*scope).group_by(MetricPoint.company_id))}
+    lasts, seeds = _gauge_lasts(scope, {"followers"}, date_from, date_to, "week", group_col=MetricPoint.company_id)
+    channels_of: dict = defaultdict(set)
+    for grp, ch, _ in list(lasts) + list(seeds):
+        channels_of[grp].add(ch)
+    out = []
+    for cid, name in companies:
+        chans = sorted(channels_of.get(cid, ()), key=str)
+        per_channel = [(lasts.get((cid, c, "followers"), []), seeds.get((cid, c, "followers"))) for c in chans]
+        spark = _carried_sum(per_channel)
+        followers = None
+        if spark:
+            followers = spark[max(spark)]
+        elif any(s is not None for _, s in per_channel):
+            followers = sum(s for _, s in per_channel if s is not None)
+        change = None
+        if any(rows for rows, _ in per_channel):
+            change = sum(sum(_growth(rows, seed).values()) for rows, seed in per_channel)
+        elif followers is not None:
+            change = 0.0
+        reach = sums.get((cid, None, "reach"), {}).get(date_from)
+        engagements = sums.get((cid, None, "engagements"), {}).get(date_from)
+        last = last_dates.get(cid)
+        out.append({
+            "company_id": cid,
+            "name": name,
+            "followers": followers,
+            "followers_change": change,
+            "reach": reach,
+            "engagement_rate": catalog.derive("engagement_rate", {"engagements": engagements, "reach": reach}),
+            "last_data_date": _as_date(last) if last is not None else None,
+            "followers_spark": sorted(spark.items()),
+        })
+    return out
+
+
+__all__ = [
+    "push_points", "read_series", "summary", "daily_values", "data_range", "portfolio",
+    "import_csv", "export_csv", "bucket_start", "previous_period", "MAX_POINTS_PER_PUSH",
+]
