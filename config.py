@@ -50,6 +50,11 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
+    # Flask-Limiter's headers under the IETF names (Reset: Unix time; Retry-After: seconds).
+    RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
+    RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
+    RATELIMIT_HEADER_RESET = "RateLimit-Reset"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Request bodies: 5 MiB is the metrics push limit; CSV import may be larger.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

@@ -32,6 +32,10 @@ def _fail(err: ServiceError):
 
 
 def register_cli(app: Flask) -> None:
+    from .metrics_cli import import_metrics_cmd
+
+    app.cli.add_command(import_metrics_cmd)
+
     @app.cli.command("create-agency")
     @click.argument("name")
     @click.option("--owner-email", required=True)

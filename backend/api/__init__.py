@@ -18,15 +18,18 @@ RESOURCE_MODULES = [
     "backend.api.strategy.routes",
     "backend.api.goals.routes",
     "backend.api.campaigns.routes",
+    "backend.api.metrics.routes",
 ]
 
 
 def init_api(app: Flask) -> Api:
     """Build this app's own Api (flask-smorest keeps per-app spec state)."""
     from .common import NoAdditionalPropertiesPlugin
+    from .ratelimit import limit_blueprint
 
     api = Api(app, spec_kwargs={"extra_plugins": [NoAdditionalPropertiesPlugin()]})
     for name in RESOURCE_MODULES:
         module = importlib.import_module(name)
+        limit_blueprint(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1" + (module.blp.url_prefix or ""))
     return api
