@@ -56,12 +56,15 @@ def compact(value: float | int | None, digits: int = 1) -> str:
         return "–"
     sign = "-" if value < 0 else ""
     v = abs(float(value))
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+    units = ((1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
+    for i in range(len(units) - 1, -1, -1):
+        limit, suffix = units[i]
         if v >= limit:
-            text = f"{v / limit:.{digits}f}".rstrip("0").rstrip(".")
-            if float(text) >= 1000 and suffix != "T":  # 999.95k rounds up to the next unit
-                continue
-            return f"{sign}{text}{suffix}"
+            scaled = round(v / limit, digits)
+            if scaled >= 1000 and i + 1 < len(units):  # 999,999 rounds to 1000k: say 1M
+                limit, suffix = units[i + 1]
+                scaled = round(v / limit, digits)
+            return f"{sign}{scaled:.{digits}f}".rstrip("0").rstrip(".") + suffix
     if v == int(v):
         return f"{sign}{int(v)}"
     return f"{sign}{v:.{digits}f}".rstrip("0").rstrip(".")

@@ -1,0 +1,243 @@
+"""Dashboard callbacks in-process, through /dashboard/_dash-update-component as the browser
+calls them: the data they return, empty states, and scoping (nothing of another tenant)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from dashboard import ids
+
+
+@pytest.fixture
+def seeded(app, tenants):
+    from dashboard_seed import seed_company
+
+    from backend.tenancy import Principal, acting_as
+
+    mine, other = tenants
+    with app.app_context():
+        with acting_as(Principal.system(mine.agency_id, "test")):
+            mine.seed = seed_company(mine.company_a.id)
+        with acting_as(Principal.system(other.agency_id, "test")):
+            other.seed = seed_company(other.company_a.id, days=40)
+    return mine, other
+
+
+def _callback_spec(client, output_fragment: str) -> dict:
+    deps = client.get("/dashboard/_dash-dependencies").json
+    return next(d for d in deps if output_fragment in d["output"])
+
+
+def call(client, output_fragment: str, inputs: dict, state: dict | None = None, changed: str | None = None):
+    """POST a callback like dash-renderer does; returns {component id: {prop: value}}."""
+    spec = _callback_spec(client, output_fragment)
+
+    def parse(item):
+        return {"id": item["id"], "property": item["property"]}
+
+    multi = spec["output"].startswith("..")
+    outputs = []
+    for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop.split("@")[0]})
+    body = {
+        "output": spec["output"],
+        "outputs": outputs if multi else outputs[0],
+        "inputs": [{**parse(i), "value": inputs.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
+        "state": [{**parse(s), "value": (state or {}).get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
+        "changedPropIds": [changed] if changed else [],
+    }
+    resp = client.post("/dashboard/_dash-update-component", json=body)
+    assert resp.status_code in (200, 204), resp.get_data(as_text=True)[:2000]
+    if resp.status_code == 204:
+        return {}
+    return resp.json["response"]
+
+
+def route(client, path: str, search: str = ""):
+    return call(client, "rb-page.children", {"rb-url.pathname": path}, {"rb-url.search": search},
+                changed="rb-url.pathname")[ids.PAGE]["children"]
+
+
+def company_inputs(company_id, preset="30d", start=None, end=None, granularity="day", channel="all"):
+    return {f"{ids.COMPANY_ID}.data": str(company_id), f"{ids.PRESET}.value": preset,
+            f"{ids.DATE_RANGE}.start_date": start, f"{ids.DATE_RANGE}.end_date": end,
+            f"{ids.GRANULARITY}.value": granularity, f"{ids.CHANNEL}.value": channel}
+
+
+def texts(tree) -> str:
+    return json.dumps(tree)
+
+
+def find_values(tree, key="data-value") -> dict:
+    """{metric: value} from the KPI cards' data-metric / data-value attributes."""
+    out = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", node)
+            if "data-metric" in props:
+                out[props["data-metric"]] = props.get(key)
+            for v in props.values() if isinstance(props, dict) else []:
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(tree)
+    return out
+
+
+def test_kpi_cards_show_the_api_summary_numbers(login_as, api, seeded):
+    mine, _ = seeded
+    client = login_as(mine, "owner")
+    out = call(client, "rb-kpi-cards.children", company_inputs(mine.company_a.id, "30d"))
+    end = dt.datetime.now(dt.timezone.utc).date()
+    start = end - dt.timedelta(days=29)
+    summary = api(mine.keys["read"]).get(
+        f"/api/v1/companies/{mine.company_a.id}/metrics/summary?from={start}&to={end}"
+        "&metrics=followers,reach,engagement_rate,mentions,cost_per_1k_reach").json
+    api_values = {m["metric"]: m["value"] for m in summary["metrics"]}
+    shown = find_values(out[ids.KPI_CARDS]["children"])
+    assert set(shown) == {"followers", "reach", "engagement_rate", "mentions", "cost_per_1k_reach"}
+    for metric, value in api_values.items():
+        assert float(shown[metric]) == pytest.approx(value), metric
+    assert api_values["followers"] == 1200 + 40 * 149 + 800 + 25 * 149
+    assert "vs previous period" in texts(out[ids.KPI_CARDS])
+    assert out[ids.URL]["search"] == "?range=30d"
+    assert "Showing" in texts(out[ids.PERIOD_LABEL])
+
+
+def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, seeded):
+    mine, _ = seeded
+    out = call(login_as(mine, "member"), "rb-kpi-cards.children", company_inputs(mine.company_a.id, "90d"))
+    followers = out[ids.FOLLOWERS_GRAPH]["figure"]
+    assert [t["name"] for t in followers["data"]] == ["Facebook page", "Instagram", "All channels"]
+    assert len(followers["data"][0]["x"]) == 90 - 1  # 90 days up to today, data ends yesterday
+    assert any(s["type"] == "line" and s["y0"] == 12000 for s in followers["layout"]["shapes"])
+    assert any(s["type"] == "rect" for s in followers["layout"]["shapes"])  # the campaign
+    assert [t["type"] for t in out[ids.REACH_GRAPH]["figure"]["data"]] == ["bar", "scatter"]
+    assert out[ids.ENGAGEMENT_GRAPH]["figure"]["data"][0]["y"]
+    goals = out[ids.GOALS_GRAPH]["figure"]["data"][0]
+    assert len(goals["y"]) == 2
+    assert {o["value"] for o in out[ids.GOAL_SELECT]["options"]} == set(mine.seed["goal_ids"])
+    assert out[ids.GOAL_SELECT]["value"] in mine.seed["goal_ids"]
+
+
+def test_channel_filter_and_granularity_end_up_in_the_url(login_as, seeded):
+    mine, _ = seeded
+    out = call(login_as(mine, "owner"), "rb-kpi-cards.children",
+               company_inputs(mine.company_a.id, "12m", granularity="week", channel="instagram"))
+    names = [t["name"] for t in out[ids.FOLLOWERS_GRAPH]["figure"]["data"]]
+    assert names == ["Instagram"]
+    assert len(out[ids.FOLLOWERS_GRAPH]["figure"]["data"][0]["x"]) <= 23  # 150 days in weeks
+    assert out[ids.URL]["search"] == "?range=12m&granularity=week&channel=instagram"
+
+
+def test_bad_range_gets_a_message_and_the_nearest_sensible_range(login_as, seeded):
+    mine, _ = seeded
+    out = call(login_as(mine, "owner"), "rb-kpi-cards.children",
+               company_inputs(mine.company_a.id, "custom", "2001-02-01", "2001-01-01"),
+               changed=f"{ids.DATE_RANGE}.start_date")
+    message = texts(out[ids.RANGE_MESSAGE]["children"])
+    assert "swapped" in message and "No data" in message
+    assert out[ids.DATE_RANGE]["end_date"] == mine.seed["end"].isoformat()
+    assert out[ids.FOLLOWERS_GRAPH]["figure"]["data"]  # the moved range has data
+
+
+def test_goal_path_shows_actual_and_needed(login_as, seeded):
+    mine, _ = seeded
+    goal_id = mine.seed["goal_ids"][0]
+    out = call(login_as(mine, "viewer"), "rb-goal-path-graph.figure",
+               {f"{ids.COMPANY_ID}.data": str(mine.company_a.id), f"{ids.GOAL_SELECT}.value": goal_id})
+    fig = out[ids.GOAL_PATH_GRAPH]["figure"]
+    assert [t["name"] for t in fig["data"]] == ["Needed to reach the target", "Actual"]
+    assert fig["data"][0]["y"][-1] == 10000
+
+
+# --- scoping: what the browser sends cannot widen what is seen -------------------------------
+def test_company_callback_for_another_agencys_company_returns_nothing_of_it(login_as, seeded):
+    mine, other = seeded
+    out = call(login_as(mine, "owner"), "rb-kpi-cards.children", company_inputs(other.company_a.id, "90d"))
+    body = texts(out)
+    assert out[ids.KPI_CARDS]["children"] == []
+    assert not out[ids.FOLLOWERS_GRAPH]["figure"]["data"]
+    assert other.company_a.name not in body and "Reach 10k" not in body
+    assert "Not found" in body
+
+
+def test_viewer_cannot_read_a_sibling_company_or_its_goal(login_as, seeded):
+    mine, other = seeded
+    viewer = login_as(mine, "viewer")
+    out = call(viewer, "rb-kpi-cards.children", company_inputs(mine.company_b.id))
+    assert out[ids.KPI_CARDS]["children"] == []
+    # Own company, but a goal id of another agency: not found, no numbers.
+    from backend.tenancy import Principal, acting_as
+
+    out = call(viewer, "rb-goal-path-graph.figure",
+               {f"{ids.COMPANY_ID}.data": str(mine.company_a.id), f"{ids.GOAL_SELECT}.value": other.seed["goal_ids"][0]})
+    assert not out[ids.GOAL_PATH_GRAPH]["figure"]["data"]
+    assert "Not found" in texts(out)
+
+
+@pytest.mark.parametrize("path_of", [
+    lambda mine, other: f"/dashboard/company/{other.company_a.id}",
+    lambda mine, other: f"/dashboard/company/{other.company_a.id}/strategy",
+    lambda mine, other: "/dashboard/company/not-a-uuid",
+    lambda mine, other: "/dashboard/elsewhere",
+])
+def test_router_shows_not_found_for_foreign_or_unknown_pages(login_as, seeded, path_of):
+    mine, other = seeded
+    page = texts(route(login_as(mine, "owner"), path_of(mine, other)))
+    assert "rb-not-found" in page
+    assert other.company_a.name not in page and "Reach 10k" not in page
+
+
+def test_viewer_never_sees_the_portfolio(login_as, seeded):
+    mine, _ = seeded
+    viewer = login_as(mine, "viewer")
+    page = texts(route(viewer, "/dashboard/"))
+    assert ids.PORTFOLIO_GRID not in page
+    assert mine.company_a.name in page and mine.company_b.name not in page
+    out = call(viewer, "rb-portfolio-grid.rowData", {f"{ids.PORTFOLIO_PRESET}.value": "30d"})
+    assert out[ids.PORTFOLIO_GRID]["rowData"] == []
+
+
+def test_portfolio_lists_exactly_the_agencys_companies(login_as, seeded):
+    mine, other = seeded
+    client = login_as(mine, "admin")
+    assert ids.PORTFOLIO_GRID in texts(route(client, "/dashboard/"))
+    rows = call(client, "rb-portfolio-grid.rowData", {f"{ids.PORTFOLIO_PRESET}.value": "30d"})[ids.PORTFOLIO_GRID]["rowData"]
+    assert sorted(r["name"] for r in rows) == sorted([mine.company_a.name, mine.company_b.name])
+    a = next(r for r in rows if r["name"] == mine.company_a.name)
+    assert a["followers"] == 1200 + 40 * 149 + 800 + 25 * 149
+    assert a["stale"] is False and a["spark"] and a["on_track"] + a["at_risk"] + a["off_track"] + a["achieved"] >= 1
+    assert f"/dashboard/company/{mine.company_a.id}" in a["company"]
+    b = next(r for r in rows if r["name"] == mine.company_b.name)
+    assert b["stale"] is True and b["last_data_date"] is None
+
+
+def test_company_without_data_shows_a_curl_example(login_as, seeded):
+    mine, _ = seeded
+    page = texts(route(login_as(mine, "owner"), f"/dashboard/company/{mine.company_b.id}"))
+    assert "rb-first-data" in page and ids.FOLLOWERS_GRAPH not in page
+    assert f"/api/v1/companies/{mine.company_b.id}/metrics" in page and "curl -X POST" in page
+
+
+def test_company_page_controls_come_from_the_query_string(login_as, seeded):
+    mine, _ = seeded
+    page = texts(route(login_as(mine, "owner"), f"/dashboard/company/{mine.company_a.id}",
+                       "?range=custom&from=2025-01-01&to=2025-02-01&granularity=month&channel=facebook"))
+    assert '"value": "custom"' in page and "2025-01-01" in page and '"value": "month"' in page
+    assert '"value": "facebook"' in page
+
+
+def test_strategy_page_reads_as_a_document_with_goals_and_history(login_as, seeded):
+    mine, _ = seeded
+    page = texts(route(login_as(mine, "viewer"), f"/dashboard/company/{mine.company_a.id}/strategy"))
+    assert "first choice" in page and "Commuters" in page and "Events and customer service" in page
+    assert "12k followers" in page
+    assert "Strengthen the position in the field" in page and "Reach 10k followers" in page
+    assert "rb-strategy-history" in page and "launch_plan" in page
