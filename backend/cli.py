@@ -90,11 +90,12 @@ def register_cli(app: Flask) -> None:
             click.echo(plaintext)
 
     @app.cli.command("seed-demo")
-    def seed_demo_cmd():
+    @click.option("--no-metrics", is_flag=True, help="Skip the 18 months of daily metrics (quick set-up).")
+    def seed_demo_cmd(no_metrics):
         """Create or refresh the demo agency (idempotent) and print the logins."""
         from .demo import seed_demo
 
-        logins = seed_demo(progress=click.echo)
+        logins = seed_demo(progress=click.echo, metrics=not no_metrics)
         click.echo("")
         click.echo("Demo logins (password for all: %s)" % logins["password"])
         for role, email in logins["users"]:
