@@ -1,6 +1,7 @@
 """Server-rendered login, logout and the front door."""
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from ..security import verify_password
 from ..tenancy import cross_tenant
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -59,7 +61,9 @@ def login():
                     user.last_login_at = utcnow()
                     db.session.commit()
                     login_user(user)
+                    log.info("login of %s", email)
                     return redirect(next_url or home_for(user))
+            log.warning("failed login for %s from %s", email, request.remote_addr)
             errors["form"] = "The e-mail address or password is wrong."
     status = 401 if errors.get("form") else (422 if errors else 200)
     return render_template("login.html", errors=errors, email=email, next=next_url or ""), status
