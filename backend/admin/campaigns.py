@@ -6,7 +6,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from ..extensions import db
 from ..services.errors import ServiceError
 from . import bp
-from .forms import FormErrors, from_service_error, int_or_none, text
+from ..api.campaigns.schemas import CampaignCreateSchema, CampaignUpdateSchema
+from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 
 def _svc():
@@ -45,7 +46,9 @@ def campaigns(company_id):
 def create_campaign(company_id):
     form = campaign_form(request.form)
     try:
-        campaign = _svc().create_campaign(company_id, form)
+        campaign = _svc().create_campaign(company_id, api_load(CampaignCreateSchema(), form))
+    except FormInvalid as err:
+        return _render(None, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render(None, form, bad.errors, bad.status)
@@ -64,7 +67,10 @@ def update_campaign(company_id, campaign_id):
     campaign = g.path_objects["campaign_id"]
     form = campaign_form(request.form)
     try:
-        _svc().update_campaign(company_id, campaign_id, form, expected_version=int_or_none(request.form, "version"))
+        _svc().update_campaign(company_id, campaign_id, api_load(CampaignUpdateSchema(), form),
+                               expected_version=int_or_none(request.form, "version"))
+    except FormInvalid as err:
+        return _render(campaign, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render(campaign, None if bad.errors.stale else form, bad.errors, bad.status)

@@ -7,13 +7,16 @@ from ..extensions import db
 from ..services import channels as svc
 from ..services.errors import ServiceError
 from . import bp
-from .forms import FormErrors, from_service_error, int_or_none, text
+from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
+from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 
 def channel_form(form, *, creating: bool) -> dict:
     data = {name: text(form, name) for name in ("platform", "name", "handle", "url", "purpose")}
     if creating:
         data["key"] = text(form, "key")
+        if not data["name"]:
+            data.pop("name")  # the service names it after its key
     target = text(form, "followers_target").replace(" ", "").replace(",", ".")
     data["followers_target"] = target or None
     data["active"] = form.get("active") == "on" if not creating else True
@@ -39,7 +42,9 @@ def channels(company_id):
 def create_channel(company_id):
     form = channel_form(request.form, creating=True)
     try:
-        channel = svc.create_channel(company_id, form)
+        channel = svc.create_channel(company_id, api_load(ChannelCreateSchema(), form))
+    except FormInvalid as err:
+        return _render(None, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render(None, form, bad.errors, bad.status)
@@ -58,7 +63,10 @@ def update_channel(company_id, channel_key):
     channel = g.path_objects["channel_key"]
     form = channel_form(request.form, creating=False)
     try:
-        svc.update_channel(company_id, channel_key, form, expected_version=int_or_none(request.form, "version"))
+        svc.update_channel(company_id, channel_key, api_load(ChannelUpdateSchema(), form),
+                           expected_version=int_or_none(request.form, "version"))
+    except FormInvalid as err:
+        return _render(channel, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render(channel, None if bad.errors.stale else form, bad.errors, bad.status)

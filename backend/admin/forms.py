@@ -93,3 +93,32 @@ def number(form, name: str):
         return float(raw.replace(",", "."))
     except ValueError:
         return raw
+
+
+def _prune(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty inputs of non-text fields, as if the API client had left them out.
+
+    An empty number or date box means "not given" (the API then says what is missing), while an
+    emptied text box means "clear this text".
+    """
+    from marshmallow import fields as mf
+
+    out: dict[str, Any] = {}
+    for name, value in payload.items():
+        field = schema.fields.get(name)
+        if field is None:
+            out[name] = value
+            continue
+        if value in ("", None) and not isinstance(field, mf.String):
+            continue
+        if isinstance(field, mf.Nested) and isinstance(value, dict):
+            value = _prune(field.schema, value)
+        elif isinstance(field, mf.List) and isinstance(field.inner, mf.Nested) and isinstance(value, list):
+            value = [_prune(field.inner.schema, v) if isinstance(v, dict) else v for v in value]
+        out[name] = value
+    return out
+
+
+def api_load(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate a form's payload with the API's request schema (same messages as the API)."""
+    return load(schema, _prune(schema, payload))

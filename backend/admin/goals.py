@@ -9,7 +9,8 @@ from ..services import catalog
 from ..services import goals as svc
 from ..services.errors import ServiceError, ValidationFailed
 from . import bp
-from .forms import FormErrors, FormInvalid, from_service_error, int_or_none, text
+from ..api.goals.schemas import GoalCreateSchema, GoalUpdateSchema
+from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 # One sentence per category of the product brief (seeds/001: "delmål").
 CATEGORY_HELP = {
@@ -94,7 +95,9 @@ def new_goal(company_id):
 def create_goal(company_id):
     form = goal_form(request.form)
     try:
-        goal = svc.create_goal(company_id, form)
+        goal = svc.create_goal(company_id, api_load(GoalCreateSchema(), form))
+    except FormInvalid as err:
+        return _render_form(None, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render_form(None, form, bad.errors, bad.status)
@@ -113,7 +116,10 @@ def update_goal(company_id, goal_id):
     goal = g.path_objects["goal_id"]
     form = goal_form(request.form)
     try:
-        svc.update_goal(company_id, goal_id, form, expected_version=int_or_none(request.form, "version"))
+        svc.update_goal(company_id, goal_id, api_load(GoalUpdateSchema(), form),
+                        expected_version=int_or_none(request.form, "version"))
+    except FormInvalid as err:
+        return _render_form(goal, form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render_form(goal, None if bad.errors.stale else form, bad.errors, bad.status)
@@ -147,12 +153,14 @@ def goal_preview(company_id):
     data = goal_form(request.args)
     data["title"] = data["title"] or "preview"
     try:
-        clean = _validate_goal(company.id, data)
+        clean = _validate_goal(company.id, api_load(GoalCreateSchema(), data))
+    except FormInvalid as err:
+        return jsonify({"ok": False, "errors": [{"field": k, "message": v} for k, v in err.errors.items()]})
     except ValidationFailed as err:
+        db.session.rollback()
         return jsonify({"ok": False, "errors": err.errors or []})
     transient = Goal(company_id=company.id, agency_id=company.agency_id, **clean)
     progress = goal_progress(transient)
-    db.session.expunge(transient) if transient in db.session else None
     return jsonify({"ok": True, "progress": {
         k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in progress.items()
     }, "status_label": STATUS_LABELS.get(progress["status"], (progress["status"], ""))[0]})

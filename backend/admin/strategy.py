@@ -8,7 +8,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from ..extensions import db
 from ..services.errors import ServiceError
 from . import bp
-from .forms import FormErrors, from_service_error, int_or_none, text
+from ..api.strategy.schemas import StrategyPutSchema
+from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 # The brief's questions (seeds/001), in the order the editor walks through them.
 STEPS = [
@@ -124,7 +125,10 @@ def save_strategy(company_id):
     elif action == "draft":
         data["status"] = "draft"
     try:
-        saved = _svc().update_strategy(company_id, data, expected_revision=int_or_none(request.form, "revision"))
+        saved = _svc().update_strategy(company_id, api_load(StrategyPutSchema(), data),
+                                       expected_revision=int_or_none(request.form, "revision"))
+    except FormInvalid as err:
+        return _render(form, err.errors, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
         return _render(None if bad.errors.stale else form, bad.errors, bad.status)
