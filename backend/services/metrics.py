@@ -63,7 +63,7 @@ class PointValidator:
     """Checks points against one company's channels and the agency's catalog.
 
     Keeps the keys it has seen, so a CSV file checked in chunks still finds duplicates.
-    ``rows`` collects valid points as ``(channel_id, metric, date, value)``.
+    ``rows`` collects valid points as ``(channel key, metric, date, value)``.
     """
 
     def __init__(self, company_id: uuid.UUID, today: dt.date | None = None):
@@ -76,6 +76,8 @@ class PointValidator:
         today = today or dt.datetime.now(dt.timezone.utc).date()
         self.max_date = today + dt.timedelta(days=1)
         self._dates: dict[str, dt.date | str] = {}
+        self._valid_dates: dict[str, dt.date] = {}
+        self._nonnegative = {k: d.builtin for k, d in self.defs.items() if d.kind != catalog.DERIVED}
         self.seen: dict[tuple, int] = {}
         self.rows: list[tuple] = []
         self.errors: list[dict] = []
@@ -104,83 +106,117 @@ class PointValidator:
                     out = f"Must be between {MIN_DATE.isoformat()} and {self.max_date.isoformat()} (tomorrow)."
         if len(self._dates) < 10_000:
             self._dates[value] = out
+            if type(out) is dt.date:
+                self._valid_dates[value] = out
         return out
 
     def check(self, points: list, offset: int = 0) -> None:
-        """Validate ``points`` (index = offset + position); valid ones go to ``rows``."""
-        channels, defs, seen, rows, error = self.channels, self.defs, self.seen, self.rows, self._error
+        """Validate ``points`` (index = offset + position); valid ones go to ``rows``.
+
+        A well-formed point takes the fast path (a few dict lookups); anything unusual goes to
+        :meth:`_check_one`, which finds every error of that point."""
+        channels, seen, rows, dates = self.channels, self.seen, self.rows, self._valid_dates
+        nonneg = self._nonnegative  # storable metric -> must be >= 0 (built-in)
         for i, p in enumerate(points, offset):
-            if type(p) is not dict:
-                error(i, "point", "Must be an object with channel, metric, date and value.")
-                continue
-            ok = True
-            if p.keys() != POINT_FIELDS:
-                for name in sorted(POINT_FIELDS - p.keys()):
-                    error(i, name, "Missing data for required field.")
-                for name in sorted(k for k in p.keys() - POINT_FIELDS):
-                    error(i, str(name), "Unknown field.")
+            if type(p) is dict and len(p) == 4:
+                try:
+                    ch, m, ds, v = p["channel"], p["metric"], p["date"], p["value"]
+                    positive_only = nonneg.get(m)
+                    day = dates.get(ds)
+                    if day is None and type(ds) is str:
+                        day = self._date(ds)
+                        if type(day) is str:
+                            day = None
+                    tv = type(v)
+                    if tv is int:
+                        v, tv = float(v), float
+                    if (tv is float and v - v == 0 and positive_only is not None and day is not None
+                            and ch in channels and type(ch) is str and type(m) is str
+                            and (v >= 0 or not positive_only)):
+                        key = (ch, m, day)
+                        if key not in seen:
+                            seen[key] = i
+                            rows.append((ch, m, day, v))
+                            continue
+                except (KeyError, TypeError, OverflowError):
+                    pass
+            self._check_one(p, i)
+
+    def _check_one(self, p, i: int) -> None:
+        """Every error of one point (the slow path); appends the point when it is valid."""
+        channels, defs, error = self.channels, self.defs, self._error
+        if type(p) is not dict:
+            error(i, "point", "Must be an object with channel, metric, date and value.")
+            return
+        ok = True
+        if p.keys() != POINT_FIELDS:
+            for name in sorted(POINT_FIELDS - p.keys()):
+                error(i, name, "Missing data for required field.")
+            for name in sorted(str(k) for k in p.keys() - POINT_FIELDS):
+                error(i, name, "Unknown field.")
+            ok = False
+        channel = p.get("channel")
+        channel_ok = False
+        if "channel" in p:
+            if type(channel) is not str:
+                error(i, "channel", "Must be a string (a channel key).")
                 ok = False
-            channel = p.get("channel")
-            channel_id = None
-            if "channel" in p:
-                if type(channel) is not str:
-                    error(i, "channel", "Must be a string (a channel key).")
+            elif channel not in channels:
+                error(i, "channel", f"No channel '{channel}' in this company.")
+                ok = False
+            else:
+                channel_ok = True
+        metric = p.get("metric")
+        mdef = None
+        if "metric" in p:
+            if type(metric) is not str:
+                error(i, "metric", "Must be a string (a metric key).")
+                ok = False
+            else:
+                mdef = defs.get(metric)
+                if mdef is None:
+                    error(i, "metric", f"Unknown metric '{metric}'.")
                     ok = False
-                else:
-                    channel_id = channels.get(channel)
-                    if channel_id is None:
-                        error(i, "channel", f"No channel '{channel}' in this company.")
-                        ok = False
-            metric = p.get("metric")
-            mdef = None
-            if "metric" in p:
-                if type(metric) is not str:
-                    error(i, "metric", "Must be a string (a metric key).")
+                elif mdef.kind == catalog.DERIVED:
+                    error(i, "metric", f"'{metric}' is derived (computed from "
+                          f"{', '.join(mdef.inputs)}); push its inputs instead.")
                     ok = False
-                else:
-                    mdef = defs.get(metric)
-                    if mdef is None:
-                        error(i, "metric", f"Unknown metric '{metric}'.")
-                        ok = False
-                    elif mdef.kind == catalog.DERIVED:
-                        error(i, "metric", f"'{metric}' is derived (computed from "
-                              f"{', '.join(mdef.inputs)}); push its inputs instead.")
-                        ok = False
-            day = None
-            if "date" in p:
-                raw = p["date"]
-                day = self._date(raw) if type(raw) is str else "Must be a date as YYYY-MM-DD."
-                if type(day) is str:
-                    error(i, "date", day)
+                    mdef = None
+        day = None
+        if "date" in p:
+            raw = p["date"]
+            day = self._date(raw) if type(raw) is str else "Must be a date as YYYY-MM-DD."
+            if type(day) is str:
+                error(i, "date", day)
+                ok = False
+        value = None
+        if "value" in p:
+            value = p["value"]
+            tv = type(value)
+            if tv is float or tv is int:
+                try:
+                    value = float(value)
+                except OverflowError:
+                    value = math.inf
+                if not math.isfinite(value):
+                    error(i, "value", "Must be a finite number.")
                     ok = False
-            value = None
-            if "value" in p:
-                value = p["value"]
-                tv = type(value)
-                if tv is float or tv is int:
-                    try:
-                        value = float(value)
-                    except OverflowError:
-                        value = math.inf
-                    if not math.isfinite(value):
-                        error(i, "value", "Must be a finite number.")
-                        ok = False
-                    elif value < 0 and mdef is not None and mdef.builtin:
-                        error(i, "value", f"Must be 0 or more for the built-in metric '{metric}'.")
-                        ok = False
-                else:
-                    error(i, "value", "Must be a number.")
+                elif value < 0 and mdef is not None and mdef.builtin:
+                    error(i, "value", f"Must be 0 or more for the built-in metric '{metric}'.")
                     ok = False
-            if channel_id is not None and mdef is not None and type(day) is dt.date:
-                key = (channel_id, metric, day)
-                first = seen.get(key)
-                if first is not None:
-                    error(i, "date", f"Duplicate of point {first}: the same channel, metric and date "
-                          "appear twice in this batch.")
-                    continue
-                seen[key] = i
-            if ok:
-                rows.append((channel_id, metric, day, value))
+            else:
+                error(i, "value", "Must be a number.")
+                ok = False
+        if channel_ok and mdef is not None and type(day) is dt.date:
+            key = (channel, metric, day)
+            first = self.seen.get(key)
+            if first is not None:
+                error(i, "date", f"Duplicate of point {first}: the same channel, metric and date "
+                      "appear twice in this batch.")
+                return
+            self.seen[key] = i
+        if ok:
+            self.rows.append((channel, metric, day, value))
 
     def raise_if_invalid(self, what: str = "point") -> None:
         if self.error_count:
@@ -199,46 +235,75 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, rows: list[tuple],
-            progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
-    """Upsert ``rows`` (sorted by key) in the session's transaction; (created, updated, unchanged).
+_PG_UPSERT = """
+INSERT INTO metric_point (agency_id, company_id, channel_id, metric, date, value, updated_at)
+SELECT %(agency_id)s, %(company_id)s, u.channel_id, u.metric, u.date, u.value, %(now)s
+FROM unnest(%(channel_ids)s::uuid[], %(metrics)s::text[], %(dates)s::date[], %(values)s::float8[])
+     AS u(channel_id, metric, date, value)
+ORDER BY u.channel_id, u.metric, u.date
+ON CONFLICT (agency_id, company_id, channel_id, metric, date)
+DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+WHERE metric_point.value IS DISTINCT FROM EXCLUDED.value
+RETURNING (xmax = 0)
+"""
 
-    SQLite: the write lock is held from BEGIN IMMEDIATE, so reading the existing values of the
+_SQLITE_UPSERT = """
+INSERT INTO metric_point (agency_id, company_id, channel_id, metric, date, value, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (agency_id, company_id, channel_id, metric, date)
+DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+"""
+
+
+def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, uuid.UUID], rows: list[tuple],
+            progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+    """Upsert ``rows`` ``(channel key, metric, date, value)`` in the session's transaction;
+    returns (created, updated, unchanged).
+
+    A write, so it may use driver-level SQL (one statement per chunk; no per-row ORM work).
+    SQLite: the write lock is held since BEGIN IMMEDIATE, so reading the existing values of the
     batch's keys first gives exact counts, and only new or changed rows are written.
-    PostgreSQL: ``ON CONFLICT DO UPDATE ... WHERE value IS DISTINCT FROM`` with
-    ``RETURNING (xmax = 0)`` counts atomically under concurrency; rows sorted by key keep
-    concurrent pushes of the same keys from deadlocking.
+    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ORDER BY key ON CONFLICT DO UPDATE
+    ... WHERE value IS DISTINCT FROM ... RETURNING (xmax = 0)`` per chunk counts atomically under
+    concurrency; taking row locks in key order keeps concurrent pushes from deadlocking.
     """
-    table = MetricPoint.__table__
     now = utcnow()
     created = updated = unchanged = 0
-    dialect = _dialect()
     conn = db.session.connection()
-    for start in range(0, len(rows), WRITE_CHUNK):
-        chunk = rows[start:start + WRITE_CHUNK]
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt = pg_insert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["agency_id", "company_id", "channel_id", "metric", "date"],
-                set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-                where=table.c.value.is_distinct_from(stmt.excluded.value),
-            ).returning(literal_column("(xmax = 0)").label("inserted"))
-            params = [{"agency_id": agency_id, "company_id": company_id, "channel_id": c, "metric": m,
-                       "date": d, "value": v, "updated_at": now} for c, m, d, v in chunk]
-            flags = conn.execute(stmt, params).scalars().all()
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        ids = {k: str(v) for k, v in channel_ids.items()}
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[start:start + WRITE_CHUNK]
+            flags = conn.exec_driver_sql(_PG_UPSERT, {
+                "agency_id": agency_id, "company_id": company_id, "now": now,
+                "channel_ids": [ids[r[0]] for r in chunk], "metrics": [r[1] for r in chunk],
+                "dates": [r[2] for r in chunk], "values": [r[3] for r in chunk],
+            }).scalars().all()
             n_created = sum(1 for f in flags if f)
             created += n_created
             updated += len(flags) - n_created
             unchanged += len(chunk) - len(flags)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+            if progress:
+                progress(len(chunk))
+        return created, updated, unchanged
+    # SQLite: store values exactly as the ORM column types would (hex UUIDs, ISO dates).
+    cols = MetricPoint.__table__.c
 
-            existing = _existing_values(company_id, chunk)
-            params = []
-            for c, m, d, v in chunk:
-                old = existing.get((c, m, d))
+    def binder(column):
+        return column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+
+    uuid_bind, date_bind, ts_bind = binder(cols.channel_id), binder(cols.date), binder(cols.updated_at)
+    agency, company, stamp = uuid_bind(agency_id), uuid_bind(company_id), ts_bind(now)
+    channel_text = {k: uuid_bind(v) for k, v in channel_ids.items()}
+    date_text: dict = {}
+    for start in range(0, len(rows), WRITE_CHUNK):
+        chunk = rows[start:start + WRITE_CHUNK]
+        existing = _existing_values(company_id, chunk)
+        params = []
+        for ch, m, d, v in chunk:
+            if existing:
+                old = existing.get((ch, m, d))
                 if old is None:
                     created += 1
                 elif old == v:
@@ -246,43 +311,40 @@ def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, rows: list[tuple],
                     continue
                 else:
                     updated += 1
-                params.append({"agency_id": agency_id, "company_id": company_id, "channel_id": c,
-                               "metric": m, "date": d, "value": v, "updated_at": now})
-            if params:
-                stmt = sqlite_insert(table)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["agency_id", "company_id", "channel_id", "metric", "date"],
-                    set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-                )
-                conn.execute(stmt, params)
+            else:
+                created += 1
+            day = date_text.get(d)
+            if day is None:
+                day = date_text[d] = date_bind(d)
+            params.append((agency, company, channel_text[ch], m, day, v, stamp))
+        if params:
+            conn.exec_driver_sql(_SQLITE_UPSERT, params)
         if progress:
             progress(len(chunk))
     return created, updated, unchanged
 
 
 def _existing_values(company_id: uuid.UUID, chunk: list[tuple]) -> dict[tuple, float]:
-    channel_ids = {c for c, _, _, _ in chunk}
-    metrics = {m for _, m, _, _ in chunk}
-    dates = [d for _, _, d, _ in chunk]
-    stmt = select(MetricPoint.channel_id, MetricPoint.metric, MetricPoint.date, MetricPoint.value).where(
-        MetricPoint.company_id == company_id,
-        MetricPoint.metric.in_(metrics),
-        MetricPoint.date >= min(dates),
-        MetricPoint.date <= max(dates),
-        MetricPoint.channel_id.in_(channel_ids),
-    )
+    """{(channel key, metric, date): value} stored for the keys of ``chunk`` (a superset query)."""
+    channels = {r[0] for r in chunk}
+    metrics = {r[1] for r in chunk}
+    dates = [r[2] for r in chunk]
+    stmt = (select(Channel.key, MetricPoint.metric, MetricPoint.date, MetricPoint.value)
+            .join(Channel, Channel.id == MetricPoint.channel_id)
+            .where(MetricPoint.company_id == company_id, Channel.company_id == company_id,
+                   MetricPoint.metric.in_(metrics), MetricPoint.date >= min(dates), MetricPoint.date <= max(dates),
+                   Channel.key.in_(channels)))
     return {(c, m, d): v for c, m, d, v in db.session.execute(stmt)}
 
 
-def _write(company: Company, rows: list[tuple], action: str, summary: str,
+def _write(company: Company, channel_ids: dict[str, uuid.UUID], rows: list[tuple], action: str, summary: str,
            progress: Callable[[int], None] | None = None) -> dict:
     """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors."""
     agency_id, company_id = company.agency_id, company.id
-    rows.sort(key=lambda r: (str(r[0]), r[1], r[2]))
     attempt = 0
     while True:
         try:
-            created, updated, unchanged = _upsert(agency_id, company_id, rows, progress)
+            created, updated, unchanged = _upsert(agency_id, company_id, channel_ids, rows, progress)
             if created or updated:
                 audit.record(action, object_type="company", object_id=company_id, company_id=company_id,
                              summary=f"{summary}: {created} created, {updated} updated, {unchanged} unchanged")
@@ -317,7 +379,7 @@ def push_points(company_id, points: list[dict]) -> dict:
     validator = PointValidator(company.id)
     validator.check(points)
     validator.raise_if_invalid()
-    return _write(company, validator.rows, "metrics.push", f"Pushed {len(points)} points")
+    return _write(company, validator.channels, validator.rows, "metrics.push", f"Pushed {len(points)} points")
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,7 +496,7 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
         validator.error_count -= len(validator.errors) - len(unique)
         validator.errors = sorted(unique.values(), key=lambda e: e["row"])
         validator.raise_if_invalid("value")
-    done = _write(company, validator.rows, "metrics.import", f"Imported {len(validator.rows)} points from CSV",
+    done = _write(company, validator.channels, validator.rows, "metrics.import", f"Imported {len(validator.rows)} points from CSV",
                   progress=(lambda n: progress("write", n)) if progress else None)
     done["rows"] = n_rows
     return done
