@@ -187,3 +187,28 @@ def test_other_agency_gets_404(tenants, api):
     assert other.get(url(acme.company_a, "/revisions")).status_code == 404
     assert other.get(url(acme.company_a, "/revisions/1")).status_code == 404
     assert other.put(url(acme.company_a), json={"objective": "x"}).status_code == 404
+
+
+def test_simultaneous_saves_of_one_revision_keep_the_first(tenant, app):
+    """Two saves both based on revision 0: the unique revision number makes the second one stale."""
+    from backend.extensions import db
+    from backend.models import AuditEntry, Strategy, StrategyRevision
+    from backend.services import strategy as svc
+    from backend.services.errors import StaleObject
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "first")):
+        # The "other" save committed revision 1 between our read and our write.
+        db.session.add(StrategyRevision(company_id=tenant.company_a.id, revision=1,
+                                        snapshot={**svc.DEFAULTS, "objective": "Theirs"},
+                                        changes={"objective": {"old": "", "new": "Theirs"}}))
+        db.session.commit()
+        try:
+            svc.update_strategy(tenant.company_a.id, {"objective": "Ours"}, expected_revision=0)
+        except StaleObject:
+            pass
+        else:
+            raise AssertionError("the second save should be refused")
+        strategy = db.session.scalars(select(Strategy).where(Strategy.company_id == tenant.company_a.id)).one()
+        assert (strategy.revision, strategy.objective) == (0, "")
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "strategy.update")).all() == []

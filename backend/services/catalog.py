@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import MetricDefinition
 from ..tenancy import current_principal
 from . import audit
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict
 
 GAUGE, FLOW, DERIVED = "gauge", "flow", "derived"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
