@@ -48,7 +48,8 @@ def register_cli(app: Flask) -> None:
             agency, user = create_agency(name, owner_email, owner_password)
         except ServiceError as err:
             _fail(err)
-        click.echo(f"Created agency {name!r} with owner {user.email}")
+        # (the user row is tenant-owned: read nothing from it outside its agency's principal)
+        click.echo(f"Created agency {name!r} with owner {owner_email.strip().lower()}")
         click.echo(str(agency.id))
 
     @app.cli.command("create-user")
