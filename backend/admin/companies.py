@@ -15,7 +15,7 @@ ADMIN_ONLY = "Only agency owners and admins create, rename or archive companies.
 
 def _render_list(errors=None, form=None, status=200):
     show = request.args.get("show", "active")
-    stmt = svc.list_companies(include_archived=show == "all")
+    stmt = svc.list_companies(include_archived=show in ("all", "archived"))
     if show == "archived":
         stmt = stmt.where(svc.Company.archived.is_(True))
     rows = db.session.scalars(stmt).all()
