@@ -10,11 +10,15 @@ import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("REACHBOARD_INSTANCE", BASE_DIR / "instance"))
+
+
+def instance_dir() -> Path:
+    """Where the default SQLite database and the generated development key live."""
+    return Path(os.environ.get("REACHBOARD_INSTANCE") or BASE_DIR / "instance")
 
 
 def _sqlite_url(name: str) -> str:
-    return f"sqlite:///{INSTANCE_DIR / name}"
+    return f"sqlite:///{instance_dir() / name}"
 
 
 class Config:
@@ -109,8 +113,9 @@ class DevelopmentConfig(Config):
 
     def default_secret_key(self) -> str:
         """Generate a key once and keep it under instance/ so sessions survive restarts."""
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path = INSTANCE_DIR / "secret_key"
+        folder = instance_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "secret_key"
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)

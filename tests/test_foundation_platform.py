@@ -89,20 +89,19 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 @pytest.mark.no_db
 def test_development_keeps_a_generated_secret_key_under_instance(tmp_path, monkeypatch):
-    """A fresh process with REACHBOARD_INSTANCE pointing at an empty folder."""
-    import subprocess
-    import sys
+    from config import DevelopmentConfig
 
-    code = ("from config import DevelopmentConfig; import sys; c = DevelopmentConfig(); "
-            "print(c.SECRET_KEY); print(c.SQLALCHEMY_DATABASE_URI)")
-    env = {"REACHBOARD_INSTANCE": str(tmp_path / "inst"), "PATH": "/usr/bin:/bin"}
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                           check=True).stdout.split() for _ in range(2)]
-    assert runs[0] == runs[1] and len(runs[0][0]) >= 40
+    monkeypatch.setenv("REACHBOARD_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first, second = DevelopmentConfig(), DevelopmentConfig()  # e.g. two restarts
+    assert first.SECRET_KEY == second.SECRET_KEY and len(first.SECRET_KEY) >= 40
     path = tmp_path / "inst" / "secret_key"
-    assert path.read_text().strip() == runs[0][0]
+    assert path.read_text().strip() == first.SECRET_KEY
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert runs[0][1] == f"sqlite:///{tmp_path / 'inst' / 'reachboard.db'}"
+    assert first.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'inst' / 'reachboard.db'}"
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert DevelopmentConfig().SECRET_KEY == "from-the-environment"
 
 
 @pytest.mark.no_db
