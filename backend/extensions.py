@@ -84,17 +84,5 @@ def rate_limit_key() -> str:
     return get_remote_address()
 
 
-def _not_api() -> bool:
-    from flask import request
-
-    return not request.path.startswith("/api/")
-
-
-limiter = PerAppLimiter(
-    key_func=rate_limit_key,
-    default_limits=[],
-    headers_enabled=True,
-    # One budget per principal over the whole API (API_RATE_LIMIT); routes may add their own.
-    application_limits=[lambda: current_app.config["API_RATE_LIMIT"]],
-    application_limits_exempt_when=_not_api,
-)
+# API_RATE_LIMIT / PUSH_RATE_LIMIT are applied per resource blueprint in backend/api/ratelimit.py.
+limiter = PerAppLimiter(key_func=rate_limit_key, default_limits=[], headers_enabled=True)
