@@ -97,11 +97,11 @@ def test_kpi_cards_show_the_api_summary_numbers(login_as, api, seeded):
     end = dt.datetime.now(dt.timezone.utc).date()
     start = end - dt.timedelta(days=29)
     summary = api(mine.keys["read"]).get(
-        f"/api/v1/companies/{mine.company_a.id}/metrics/summary?from={start}&to={end}"
-        "&metrics=followers,reach,engagement_rate,mentions,cost_per_1k_reach").json
-    api_values = {m["metric"]: m["value"] for m in summary["metrics"]}
+        f"/api/v1/companies/{mine.company_a.id}/metrics/summary?from={start}&to={end}").json
     shown = find_values(out[ids.KPI_CARDS]["children"])
     assert set(shown) == {"followers", "reach", "engagement_rate", "mentions", "cost_per_1k_reach"}
+    api_values = {m["metric"]: m["value"] for m in summary["metrics"] if m["metric"] in shown}
+    assert len(api_values) == 5
     for metric, value in api_values.items():
         assert float(shown[metric]) == pytest.approx(value), metric
     assert api_values["followers"] == 1200 + 40 * 149 + 800 + 25 * 149

@@ -60,7 +60,7 @@ def layout(company, search: str | None):
                       html.Div(id=ids.RANGE_MESSAGE, className="mt-2", role="status"),
                       html.Div(id=ids.PERIOD_LABEL, className="small text-muted mt-1")],
                      className="rb-panel mb-3", id="rb-controls"),
-        dcc.Loading(html.Div(id=ids.KPI_CARDS, className="row g-2 mb-3"), type="dot"),
+        html.Div(id=ids.KPI_CARDS, className="row g-2 mb-3"),
         dbc.Row([dbc.Col(_graph(ids.FOLLOWERS_GRAPH), lg=12)], className="g-3 mb-3"),
         dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH), lg=6), dbc.Col(_graph(ids.ENGAGEMENT_GRAPH), lg=6)],
                 className="g-3 mb-3"),

@@ -32,7 +32,7 @@ def column_defs() -> list[dict]:
          "valueFormatter": {"function": "rbSigned(params.value)"},
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
         {"headerName": "Reach", "field": "reach", **num, "valueFormatter": {"function": "rbCompact(params.value)"}},
-        {"headerName": "Engagement", "field": "engagement_rate", **num,
+        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 130,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         {"headerName": "Goals", "children": [
             {"headerName": "On track", "field": "on_track", **num, "width": 95, "cellClass": "rb-status-on_track"},
@@ -108,8 +108,7 @@ def layout(search: str | None):
             id=ids.PORTFOLIO_GRID, rowData=[], columnDefs=column_defs(),
             defaultColDef={"sortable": True, "resizable": True, "filter": True, "floatingFilter": True,
                            "minWidth": 90, "flex": 1},
-            dashGridOptions={"domLayout": "autoHeight", "rowHeight": 40, "animateRows": False,
-                             "overlayNoRowsTemplate": "No companies yet."},
+            dashGridOptions={"domLayout": "autoHeight", "rowHeight": 40, "animateRows": False},
             getRowId="params.data.id",
             className="ag-theme-alpine rb-grid",
             style={"width": "100%"},

@@ -126,7 +126,10 @@ def page(browser, live_server):
     context.set_default_timeout(15_000)
     pg = context.new_page()
     pg.rb_console_errors = []
-    pg.on("console", lambda msg: pg.rb_console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("console", lambda msg: pg.rb_console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
+          if msg.type == "error" else None)
+    pg.rb_failed_requests = []
+    pg.on("response", lambda r: pg.rb_failed_requests.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     yield pg
     context.close()
 
@@ -136,7 +139,8 @@ def do_login(page, email: str, password: str = PASSWORD, next_path: str | None =
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("load")
     return page
 
 

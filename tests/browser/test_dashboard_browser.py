@@ -1,6 +1,10 @@
 """The dashboard in a real browser (Chromium via Playwright): what owners and client viewers see."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.request
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -9,7 +13,28 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def agencies(live_server):
     """Two agencies on the live server (module scope: built once for these tests)."""
-    return live_server.build_tenant("Aurora Agency"), live_server.build_tenant("Borealis Agency")
+    from dashboard_seed import seed_company
+
+    mine, other = live_server.build_tenant("Aurora Agency"), live_server.build_tenant("Borealis Agency")
+    with live_server.acting(mine):
+        mine.seed = seed_company(mine.company_a.id)
+    with live_server.acting(other):
+        other.seed = seed_company(other.company_a.id, days=30)
+    return mine, other
+
+
+def api_summary(live_server, key, company_id, date_from, date_to) -> dict:
+    req = urllib.request.Request(
+        f"{live_server.url}/api/v1/companies/{company_id}/metrics/summary?from={date_from}&to={date_to}",
+        headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return {m["metric"]: m for m in json.load(resp)["metrics"]}
+
+
+def wait_for_charts(page, count=4):
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace, "
+        f".js-plotly-plot .main-svg .barlayer .trace').length >= {count}", timeout=45_000)
 
 
 def test_logged_out_dashboard_redirects_to_login(page, live_server, screenshot):
@@ -38,3 +63,90 @@ def test_strategy_page_renders(page, login, agencies, screenshot):
     page.wait_for_selector("#rb-strategy-document")
     assert page.locator("h1").first.inner_text().startswith(mine.company_a.name)
     screenshot(page, "strategy-empty")
+
+
+def test_owner_portfolio_company_kpis_and_charts(page, login, live_server, agencies, screenshot):
+    from dashboard import theme
+    from dashboard.pages.company import format_kpi, KPI_SPECS
+
+    mine, other = agencies
+    login(page, mine.emails["owner"])
+    assert page.url.split("?")[0].endswith("/dashboard/")
+    page.wait_for_selector(".ag-row .ag-cell a")
+    page.wait_for_selector(".rb-spark")
+    links = sorted(page.locator(".ag-row a").all_inner_texts())
+    assert links == sorted([mine.company_a.name, mine.company_b.name])
+    assert other.company_a.name not in page.content()
+    assert "no data" in " ".join(page.locator(".ag-row").all_inner_texts())  # company B
+    screenshot(page, "portfolio")
+
+    page.click(f"text={mine.company_a.name}")
+    page.wait_for_url(f"**/dashboard/company/{mine.company_a.id}")
+    try:
+        page.wait_for_selector("#rb-kpi-followers .rb-kpi-value")
+    except Exception:
+        screenshot(page, "debug-company")
+        print("CONSOLE", page.rb_console_errors, page.rb_failed_requests)
+        raise
+    wait_for_charts(page)
+    # The default period (90 days ending today in the company's time zone, UTC here).
+    end = dt.datetime.now(dt.timezone.utc).date()
+    start = end - dt.timedelta(days=89)
+    summary = api_summary(live_server, mine.keys["read"], mine.company_a.id, start, end)
+    for key, _title, unit in KPI_SPECS:
+        shown = page.locator(f"#rb-kpi-{key} .rb-kpi-value").inner_text()
+        assert shown == format_kpi(summary[key]["value"], unit), key
+        exact = float(page.locator(f"#rb-kpi-{key} .rb-kpi-value").get_attribute("data-value"))
+        assert exact == pytest.approx(summary[key]["value"]), key
+    assert theme.compact(summary["followers"]["value"]) in page.locator("#rb-kpi-followers").inner_text()
+    assert page.locator("#rb-followers-graph .scatterlayer .trace").count() == 3
+    assert page.locator("#rb-reach-graph .barlayer .trace").count() == 1
+    assert page.locator("#rb-goals-graph .barlayer .point").count() == 2
+    page.wait_for_function("document.querySelectorAll('#rb-goal-path-graph .scatterlayer .trace').length == 2")
+    errors = [e for e in page.rb_console_errors if "/favicon.ico]" not in e]  # the login page has no icon
+    assert not errors, (errors, page.rb_failed_requests)
+    screenshot(page, "company")
+
+    # Controls go into the URL; the URL restores them.
+    page.click("#rb-preset")
+    page.click("text=Last 30 days")
+    page.wait_for_url("**range=30d**")
+    page.click("label:has-text('Week')")
+    page.wait_for_url("**granularity=week**")
+    bookmark = page.url
+    page.goto(bookmark)
+    page.wait_for_selector("#rb-kpi-followers .rb-kpi-value")
+    wait_for_charts(page)
+    assert "Last 30 days" in page.locator("#rb-preset").inner_text()
+    assert page.locator(f"#{'rb-granularity'} input[value=week]").is_checked()
+    summary = api_summary(live_server, mine.keys["read"], mine.company_a.id, end - dt.timedelta(days=29), end)
+    assert page.locator("#rb-kpi-reach .rb-kpi-value").inner_text() == format_kpi(summary["reach"]["value"], "number")
+    screenshot(page, "company-30d-weekly")
+
+    page.goto(f"/dashboard/company/{mine.company_a.id}?range=custom&from=2030-02-01&to=2030-01-01")
+    page.wait_for_selector("#rb-range-message .alert")
+    assert "swapped" in page.locator("#rb-range-message").inner_text()
+    screenshot(page, "company-bad-range")
+
+    page.goto(f"/dashboard/company/{mine.company_a.id}/strategy")
+    page.wait_for_selector("#rb-strategy-document")
+    assert "first choice" in page.inner_text("#rb-strategy-document")
+    screenshot(page, "strategy")
+
+    page.goto(f"/dashboard/company/{mine.company_b.id}")
+    page.wait_for_selector("#rb-first-data")
+    assert f"/api/v1/companies/{mine.company_b.id}/metrics" in page.inner_text("#rb-push-example")
+    screenshot(page, "company-no-data")
+
+
+def test_viewer_lands_on_the_company_and_never_sees_the_portfolio(page, login, live_server, agencies, screenshot):
+    mine, other = agencies
+    login(page, mine.emails["viewer"])
+    page.wait_for_url(f"**/dashboard/company/{mine.company_a.id}")
+    page.wait_for_selector("#rb-kpi-followers .rb-kpi-value")
+    wait_for_charts(page)
+    assert "Portfolio" not in page.inner_text("header")
+    screenshot(page, "company-viewer")
+    page.goto(f"/dashboard/company/{other.company_a.id}")
+    page.wait_for_selector("#rb-not-found")
+    assert other.company_a.name not in page.content()
