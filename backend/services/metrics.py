@@ -240,7 +240,6 @@ INSERT INTO metric_point (agency_id, company_id, channel_id, metric, date, value
 SELECT %(agency_id)s, %(company_id)s, u.channel_id, u.metric, u.date, u.value, %(now)s
 FROM unnest(%(channel_ids)s::uuid[], %(metrics)s::text[], %(dates)s::date[], %(values)s::float8[])
      AS u(channel_id, metric, date, value)
-ORDER BY u.channel_id, u.metric, u.date
 ON CONFLICT (agency_id, company_id, channel_id, metric, date)
 DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
 WHERE metric_point.value IS DISTINCT FROM EXCLUDED.value
@@ -263,9 +262,10 @@ def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, 
     A write, so it may use driver-level SQL (one statement per chunk; no per-row ORM work).
     SQLite: the write lock is held since BEGIN IMMEDIATE, so reading the existing values of the
     batch's keys first gives exact counts, and only new or changed rows are written.
-    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ORDER BY key ON CONFLICT DO UPDATE
-    ... WHERE value IS DISTINCT FROM ... RETURNING (xmax = 0)`` per chunk counts atomically under
-    concurrency; taking row locks in key order keeps concurrent pushes from deadlocking.
+    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE ... WHERE value
+    IS DISTINCT FROM ... RETURNING (xmax = 0)`` per chunk counts atomically under concurrency;
+    rows arrive sorted by key (see ``_write``), so concurrent pushes take row locks in the same
+    order and do not deadlock (a sort in SQL on text keys cost more than the insert).
     """
     now = utcnow()
     created = updated = unchanged = 0
@@ -341,6 +341,8 @@ def _write(company: Company, channel_ids: dict[str, uuid.UUID], rows: list[tuple
            progress: Callable[[int], None] | None = None) -> dict:
     """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors."""
     agency_id, company_id = company.agency_id, company.id
+    if _dialect() == "postgresql":
+        rows.sort()  # (channel key, metric, date): one lock order for every writer
     attempt = 0
     while True:
         try:
