@@ -175,7 +175,7 @@ def generate_channel(company: CompanySpec, channel: ChannelSpec, anchor: dt.date
         if in_crisis:
             reach *= 1.35
         reach = round(reach)
-        impressions = round(reach * channel.impressions_per_reach * _noise(rng, 0.06))
+        impressions = max(reach, round(reach * channel.impressions_per_reach * _noise(rng, 0.06)))
         er = channel.engagement_rate * (1 + 0.15 * lift) * _noise(rng, 0.15)
         if in_crisis:
             er *= 1.3

@@ -334,7 +334,7 @@ _FJ_CAMPAIGNS = (
     CampaignSpec(
         "Trail ambassadors", ("instagram", "youtube"), 50000,
         "Twelve customers film their favourite routes in our gear; one video a week.",
-        days=84, relative_start=-70, lift=0.45, follower_boost=0.05,
+        days=84, relative_start=-70, lift=0.6, follower_boost=0.05,
     ),
 )
 

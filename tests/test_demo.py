@@ -1,0 +1,286 @@
+"""The demo (`flask seed-demo`): the shapes of the generated metrics, goals designed into every
+status, and seeding that is complete, idempotent and only adds the days since the last run."""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.demo import (
+    DEMO_USERS, STORED_METRICS, campaign_dates, crisis_dates, design_goal, generate_channel,
+    generate_company, kpi_daily, origin_of, seed_demo,
+)
+from backend.demo_content import COMPANIES, FJORD, HISTORY_DAYS, NORTHWIND, VISTULA
+from backend.services.progress import STATUSES, compute_progress
+
+ANCHOR = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {c.name: generate_company(c, ANCHOR, ANCHOR) for c in COMPANIES}
+
+
+def values(series, channel, metric):
+    return dict(series[(channel, metric)])
+
+
+def mean_over(points: dict, days) -> float:
+    return statistics.fmean(points[d] for d in days if d in points)
+
+
+def days_between(first: dt.date, last: dt.date):
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# --- shapes of the generated data --------------------------------------------------------------
+
+@pytest.mark.no_db
+def test_every_channel_has_18_months_of_every_metric_up_to_the_anchor(generated):
+    for company in COMPANIES:
+        series = generated[company.name]
+        for channel in company.channels:
+            for metric in STORED_METRICS:
+                points = series[(channel.key, metric)]
+                assert points[-1][0] == ANCHOR
+                if channel.launched is None:
+                    assert points[0][0] == origin_of(ANCHOR) == ANCHOR - dt.timedelta(days=HISTORY_DAYS)
+                assert all(v >= 0 for _, v in points), (company.name, channel.key, metric)
+    assert sum(len(p) for s in generated.values() for p in s.values()) > 100_000
+
+
+@pytest.mark.no_db
+def test_followers_grow_logistically_and_level_off(generated):
+    for company in COMPANIES:
+        for channel in company.channels:
+            followers = [v for _, v in generated[company.name][(channel.key, "followers")]]
+            assert all(b >= a for a, b in zip(followers, followers[1:])), (company.name, channel.key)
+            assert followers[-1] > followers[0]
+    # A mature page has levelled off: the last quarter adds under 2 %; a young one still grows fast.
+    facebook = [v for _, v in generated["Northwind Coffee"][("facebook", "followers")]]
+    assert facebook[-1] / facebook[-91] < 1.02
+    tiktok = [v for _, v in generated["Northwind Coffee"][("tiktok", "followers")]]
+    assert tiktok[-1] / tiktok[-91] > 1.5
+    # S-shape: TikTok's growth per month rises, then falls as it nears its plateau.
+    linkedin = [v for _, v in generated["Vistula Software"][("linkedin", "followers")]]
+    monthly = [linkedin[i + 30] - linkedin[i] for i in range(0, len(linkedin) - 30, 30)]
+    assert max(monthly) > 1.5 * monthly[-1]
+
+
+@pytest.mark.no_db
+def test_weekday_rhythm_differs_between_business_and_consumer_channels(generated):
+    def weekend_ratio(series, channel):
+        reach = series[(channel, "reach")][-182:]
+        weekend = statistics.fmean(v for d, v in reach if d.weekday() >= 5)
+        weekday = statistics.fmean(v for d, v in reach if d.weekday() < 5)
+        return weekend / weekday
+
+    assert weekend_ratio(generated["Vistula Software"], "linkedin") < 0.55
+    assert weekend_ratio(generated["Northwind Coffee"], "instagram") > 1.05
+    posts = values(generated["Vistula Software"], "yammer", "posts")
+    assert sum(v for d, v in posts.items() if d.weekday() >= 5) < 0.05 * sum(posts.values())
+
+
+@pytest.mark.no_db
+def test_parts_add_up_mentions_and_engagements(generated):
+    for company in COMPANIES:
+        series = generated[company.name]
+        for channel in company.channels:
+            m = {metric: values(series, channel.key, metric) for metric in STORED_METRICS}
+            for day, total in m["mentions"].items():
+                parts = m["mentions_positive"][day] + m["mentions_neutral"][day] + m["mentions_negative"][day]
+                assert parts == total, (company.name, channel.key, day)
+            for day, total in m["engagements"].items():
+                parts = m["likes"][day] + m["comments"][day] + m["shares"][day] + m["clicks"][day]
+                assert parts == total
+            assert all(m["impressions"][d] >= m["reach"][d] for d in m["reach"])
+
+
+@pytest.mark.no_db
+def test_each_company_has_a_crisis_week_of_negative_mentions(generated):
+    for company in COMPANIES:
+        negative = dict(kpi_daily(generated[company.name], "mentions_negative", "all"))
+        start, end = crisis_dates(company, ANCHOR)
+        crisis = mean_over(negative, days_between(start, end))
+        before = mean_over(negative, days_between(start - dt.timedelta(days=35), start - dt.timedelta(days=7)))
+        assert crisis > 5 * before, company.name
+        sentiment = dict(kpi_daily(generated[company.name], "sentiment_score", "all"))
+        assert sentiment[start + dt.timedelta(days=1)] < 0 < sentiment[start - dt.timedelta(days=7)]
+
+
+@pytest.mark.no_db
+def test_campaigns_lift_reach_and_spend_their_budget(generated):
+    for company in COMPANIES:
+        series = generated[company.name]
+        campaigns = campaign_dates(company, ANCHOR)
+        assert 2 <= len(campaigns) <= 4
+        for c in campaigns:
+            assert c.channels, c.spec.name
+            key = c.channels[0]
+            reach = values(series, key, "reach")
+            middle = c.start + dt.timedelta(days=(c.end - c.start).days // 4)
+            during = mean_over(reach, days_between(middle, c.end - dt.timedelta(days=(c.end - c.start).days // 4)))
+            quiet = [d for d in days_between(c.start - dt.timedelta(days=60), c.start - dt.timedelta(days=1))
+                     if not any(o.start <= d <= o.end for o in campaigns if key in o.channels)]
+            before = mean_over(reach, quiet[-28:])
+            assert during > 1.25 * before, (company.name, c.spec.name)
+        # The money spent is the campaigns' budgets (pro rata for one still running).
+        spent = sum(v for ch in company.channels for _, v in series[(ch.key, "spend")])
+        planned = sum(c.spec.budget * min(1, ((ANCHOR - c.start).days + 1) / c.spec.days) for c in campaigns)
+        assert 0.85 * planned < spent < 1.05 * planned, company.name
+        in_any = {d for c in campaigns for d in days_between(c.start, c.end)}
+        for channel in company.channels:
+            spend = values(series, channel.key, "spend")
+            assert all(v == 0 for d, v in spend.items() if d not in in_any)
+
+
+@pytest.mark.no_db
+def test_generation_is_deterministic_and_a_later_run_only_adds_days():
+    short = list(generate_channel(NORTHWIND, NORTHWIND.channels[0], ANCHOR, ANCHOR))
+    again = list(generate_channel(NORTHWIND, NORTHWIND.channels[0], ANCHOR, ANCHOR))
+    longer = list(generate_channel(NORTHWIND, NORTHWIND.channels[0], ANCHOR, ANCHOR + dt.timedelta(days=10)))
+    assert short == again
+    assert longer[:len(short)] == short
+    assert len(longer) == len(short) + 10
+
+
+# --- goals designed into every status --------------------------------------------------------
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("anchor", [ANCHOR, dt.date(2026, 3, 31), dt.date(2026, 7, 15),
+                                    dt.date(2027, 2, 28)])
+def test_goals_land_in_every_status_whenever_the_demo_is_seeded(anchor):
+    """The progress engine itself (pure) judges the designed goals on the seeding day."""
+    seen = Counter()
+    for company in COMPANIES:
+        series = generate_company(company, anchor, anchor)
+        campaigns = campaign_dates(company, anchor)
+        assert 6 <= len(company.goals) <= 10
+        statuses = set()
+        for spec in company.goals:
+            daily = kpi_daily(series, spec.metric, spec.channel)
+            goal = design_goal(spec, daily, anchor, campaigns)
+            status = compute_progress(goal.fields()["kpi"], daily, anchor)["status"]
+            assert status == spec.status, (company.name, spec.title)
+            statuses.add(status)
+        assert len(statuses) >= 4, company.name
+        seen.update(statuses)
+    assert set(seen) == set(STATUSES)
+
+
+@pytest.mark.no_db
+def test_goals_cover_the_briefs_categories_and_read_as_plain_language():
+    categories = {g.category for c in COMPANIES for g in c.goals}
+    assert categories >= {"position_in_field", "customer_relations", "media_relations", "internal_collaboration",
+                          "knowledge_base", "test_ideas", "search_visibility", "crisis_dialogue"}
+    series = generate_company(VISTULA, ANCHOR, ANCHOR)
+    spec = next(g for g in VISTULA.goals if g.metric == "followers")
+    goal = design_goal(spec, kpi_daily(series, spec.metric, spec.channel), ANCHOR, campaign_dates(VISTULA, ANCHOR))
+    fields = goal.fields()
+    assert f"{fields['kpi']['target']:,.0f} LinkedIn followers by" in fields["description"]
+    assert "{" not in fields["description"]
+
+
+# --- seeding the database ------------------------------------------------------------------------
+
+def _counts(app):
+    from backend.extensions import db
+    from backend.models import (AuditEntry, Campaign, Channel, Company, Goal, MetricPoint, Strategy,
+                                StrategyRevision, User)
+    from backend.tenancy import cross_tenant
+
+    with app.app_context(), cross_tenant("test: count the demo's rows"):
+        out = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+               for m in (Company, User, Channel, Campaign, Goal, Strategy, StrategyRevision, MetricPoint)}
+        out["audit"] = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        out["last_date"] = db.session.scalar(select(func.max(MetricPoint.date)))
+        return out
+
+
+def _demo_principal(app):
+    from backend.demo import OWNER_EMAIL
+    from backend.extensions import db
+    from backend.models import User
+    from backend.tenancy import Principal, cross_tenant
+
+    with app.app_context(), cross_tenant("test: find the demo agency"):
+        agency_id = db.session.scalars(select(User).where(User.email == OWNER_EMAIL)).one().agency_id
+    return Principal.system(agency_id, "test")
+
+
+@pytest.mark.slow
+def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
+    from backend.extensions import db
+    from backend.models import Company, MetricPoint, StrategyRevision
+    from backend.services.progress import company_goals_progress, company_today
+    from backend.services.strategy import get_strategy
+    from backend.tenancy import acting_as
+
+    messages: list[str] = []
+    with app.app_context():
+        # Seeded three days ago ...
+        earlier = dt.date.today() - dt.timedelta(days=3)
+        seed_demo(progress=messages.append, today=earlier)
+    first = _counts(app)
+    assert first["Company"] == 3 and first["User"] == len(DEMO_USERS)
+    assert first["Channel"] == sum(len(c.channels) for c in COMPANIES)
+    assert first["Goal"] == sum(len(c.goals) for c in COMPANIES)
+    assert first["Campaign"] == sum(len(c.campaigns) for c in COMPANIES)
+    assert first["StrategyRevision"] == sum(len(c.strategy_versions) for c in COMPANIES)
+    assert first["MetricPoint"] > 100_000 and first["last_date"] == earlier
+    assert any("metrics 10,000/" in m for m in messages)
+
+    with app.app_context(), acting_as(_demo_principal(app)):
+        statuses = Counter()
+        for company in db.session.scalars(select(Company)):
+            strategy = get_strategy(company.id)
+            assert strategy.status == "active" and strategy.objective and strategy.personality
+            assert strategy.launch_plan["followers_target"] > 0 and len(strategy.audiences) >= 2
+            revisions = db.session.scalars(select(StrategyRevision).where(
+                StrategyRevision.company_id == company.id).order_by(StrategyRevision.revision)).all()
+            assert revisions[0].created_at.date() < earlier - dt.timedelta(days=365)  # a history, not one day
+            for goal, progress in company_goals_progress(company.id, as_of=earlier):
+                statuses[progress["status"]] += 1
+        assert set(statuses) == set(STATUSES), statuses
+
+    # ... and again today: only the days since then are added, nothing is duplicated.
+    with app.app_context():
+        seed_demo(progress=messages.append)
+    second = _counts(app)
+    with app.app_context(), acting_as(_demo_principal(app)):
+        company = db.session.scalars(select(Company).where(Company.name == FJORD.name)).one()
+        today = company_today(company)
+        old_sum = db.session.scalar(select(func.sum(MetricPoint.value)).where(MetricPoint.date <= earlier))
+    new_days = (today - earlier).days
+    per_day = sum(len(c.channels) for c in COMPANIES) * len(STORED_METRICS)
+    assert second["MetricPoint"] == first["MetricPoint"] + new_days * per_day
+    assert second["last_date"] == today
+    for name in ("Company", "User", "Channel", "Campaign", "Goal", "StrategyRevision"):
+        assert second[name] == first[name], name
+
+    with app.app_context():
+        seed_demo(progress=messages.append)
+    third = _counts(app)
+    assert third == second
+    with app.app_context(), acting_as(_demo_principal(app)):
+        assert db.session.scalar(select(func.sum(MetricPoint.value)).where(MetricPoint.date <= earlier)) == old_sum
+
+
+def test_seed_demo_command_prints_the_logins(runner, app):
+    result = runner.invoke(args=["seed-demo", "--no-metrics"])
+    assert result.exit_code == 0, result.output
+    assert "Demo logins (password for all: reachboard-demo)" in result.output
+    for role, email in DEMO_USERS:
+        assert email in result.output
+    counts = _counts(app)
+    assert counts["MetricPoint"] == 0 and counts["Goal"] == sum(len(c.goals) for c in COMPANIES)
+    # The viewer sees Northwind Coffee only.
+    client = app.test_client()
+    resp = client.post("/login", data={"email": DEMO_USERS[3][1], "password": "reachboard-demo"})
+    assert resp.status_code == 302
+    body = client.get("/api/v1/companies").get_json()
+    names = [c["name"] for c in body]
+    assert names == ["Northwind Coffee"]
