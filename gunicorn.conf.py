@@ -14,6 +14,8 @@ accesslog = "-"
 # and session cookies travel there) and never query strings (someone may put a key there).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 preload_app = False
+# No shared $HOME/.gunicorn/gunicorn.ctl: several instances (tests, benchmarks) run side by side.
+control_socket_disable = True
 
 _SECRET_PATHS = re.compile(r"^(/set-password/)[^/?]+")
 
