@@ -28,6 +28,10 @@ def navbar(company=None, active: str = "") -> html.Header:
                                              active=active == "company", external_link=True)))
         links.append(dbc.NavItem(dbc.NavLink("Strategy", href=company_url(company.id, True),
                                              active=active == "strategy", external_link=True)))
+    if is_staff():  # the agency admin pages (backend/admin); client viewers get no link
+        links.append(dbc.NavItem(dbc.NavLink(
+            "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
+            external_link=True, id="rb-manage-link")))
     who = getattr(current_user, "email", "")
     return html.Header(dbc.Navbar(dbc.Container([
         html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"),

@@ -142,6 +142,7 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     page.wait_for_selector("#rb-kpi-followers [data-metric=followers][data-value='1690.0']")
     page.wait_for_selector("#rb-followers-graph .main-svg")
     screenshot(page, "admin-09-dashboard")
+    assert page.get_attribute("#rb-manage-link", "href") == f"/manage/companies/{company_id}"
     page.goto(f"/manage/companies/{company_id}/goals")
     assert "1,690" in page.inner_text("[data-testid=goal-list]")
 
