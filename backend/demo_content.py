@@ -114,7 +114,7 @@ _NW_CHANNELS = (
         mentions_per_day=14, response_minutes=(150, 38), revenue_per_click=5.2, rhythm="consumer",
     ),
     ChannelSpec(
-        "facebook", "facebook", "Northwind Coffee", "northwindcoffee",
+        "facebook", "facebook", "Northwind Coffee on Facebook", "northwindcoffee",
         "https://facebook.com/northwindcoffee",
         "The café community: opening hours, events and tastings in the cafés, and the place "
         "regulars ask questions. Answer within the hour.",
@@ -133,7 +133,7 @@ _NW_CHANNELS = (
         rhythm="consumer",
     ),
     ChannelSpec(
-        "x-support", "x", "Northwind Coffee support", "@northwind_help",
+        "x-support", "x", "Northwind Coffee support on X", "@northwind_help",
         "https://x.com/northwind_help",
         "Customer service for orders and subscriptions, and our line to food journalists. "
         "Short answers, fast, by a named person.",
@@ -289,14 +289,14 @@ NORTHWIND = CompanySpec(
 # --------------------------------------------------------------------------------------------
 _FJ_CHANNELS = (
     ChannelSpec(
-        "instagram", "instagram", "Fjord Outdoor", "@fjordoutdoor", "https://instagram.com/fjordoutdoor",
+        "instagram", "instagram", "Fjord Outdoor on Instagram", "@fjordoutdoor", "https://instagram.com/fjordoutdoor",
         "Inspiration: trips, routes and our gear in real weather, shot by customers and ambassadors.",
         70000, plateau=68000, share_at_origin=0.62, growth_rate=0.0055,
         reach_ratio=0.21, impressions_per_reach=1.6, engagement_rate=0.048, posts_per_week=7,
         mentions_per_day=20, response_minutes=(160, 55), revenue_per_click=9.5, rhythm="consumer",
     ),
     ChannelSpec(
-        "facebook", "facebook", "Fjord Outdoor", "fjordoutdoor", "https://facebook.com/fjordoutdoor",
+        "facebook", "facebook", "Fjord Outdoor on Facebook", "fjordoutdoor", "https://facebook.com/fjordoutdoor",
         "Store news, events and customer service for our older customers; the first place people "
         "ask about repairs and returns.",
         40000, plateau=38500, share_at_origin=0.9, growth_rate=0.004,
@@ -314,7 +314,7 @@ _FJ_CHANNELS = (
     ChannelSpec(
         "blog", "blog", "The Trail Journal", "trail-journal", "https://fjordoutdoor.no/journal",
         "Route descriptions, packing lists and repair guides; newsletter subscribers count as followers.",
-        12000, plateau=8400, share_at_origin=0.55, growth_rate=0.003,
+        12000, plateau=12500, share_at_origin=0.4, growth_rate=0.004,
         reach_ratio=0.32, impressions_per_reach=1.1, engagement_rate=0.09, posts_per_week=1.5,
         mentions_per_day=2, response_minutes=(900, 600), revenue_per_click=4.0, rhythm="community",
     ),
@@ -368,7 +368,7 @@ _FJ_GOALS = (
         "Grow the Trail Journal newsletter",
         "{target:,.0f} subscribers to the Trail Journal by {deadline}.",
         "position_in_field", "Ingrid (content)", "followers", "blog", "latest",
-        start=-150, deadline=60, status="on_track",
+        start=-150, deadline=150, status="on_track",
     ),
     GoalSpec(
         "Rank for 'best hiking routes' with our guides",
@@ -438,7 +438,7 @@ FJORD = CompanySpec(
 # --------------------------------------------------------------------------------------------
 _VS_CHANNELS = (
     ChannelSpec(
-        "linkedin", "linkedin", "Vistula Software", "vistula-software",
+        "linkedin", "linkedin", "Vistula Software on LinkedIn", "vistula-software",
         "https://linkedin.com/company/vistula-software",
         "Thought leadership for logistics managers: case studies, benchmarks and webinar "
         "invitations; our main source of demo requests.",
@@ -447,7 +447,7 @@ _VS_CHANNELS = (
         mentions_per_day=6, response_minutes=(300, 110), revenue_per_click=48.0, rhythm="business",
     ),
     ChannelSpec(
-        "x", "x", "Vistula Software", "@vistulasoft", "https://x.com/vistulasoft",
+        "x", "x", "Vistula Software on X", "@vistulasoft", "https://x.com/vistulasoft",
         "Product news, status updates during incidents, and conversations with trade journalists.",
         6000, plateau=5200, share_at_origin=0.74, growth_rate=0.004,
         reach_ratio=0.35, impressions_per_reach=2.1, engagement_rate=0.018, posts_per_week=6,
@@ -603,7 +603,7 @@ _VS_STRATEGY_3 = {
 VISTULA = CompanySpec(
     "Vistula Software", "B2B software", "Europe/Warsaw", "PLN",
     _VS_CHANNELS, _VS_CAMPAIGNS,
-    CrisisSpec(-47, 7, "A six-hour outage of Vistula Route on a Monday morning; dispatchers "
+    CrisisSpec(-47, 7, "A six-hour outage of Vistula Route on a working morning; dispatchers "
                "could not plan routes and said so on X and LinkedIn.",
                mention_multiplier=9.0, negative_share=0.7),
     _VS_GOALS,
