@@ -1,0 +1,113 @@
+"""Server time of the company page's Dash callbacks (issue 5: p95 ≤ 150 ms).
+
+Called by the ``make bench`` harness (bench/run.py) with the app on the bench database, the
+≈130,000-point company and its agency owner. One page view = the three callbacks the browser
+fires when the company page opens: the router (page layout), the company data (KPI cards and
+four figures) and the chosen goal's path. Each is POSTed to ``/dashboard/_dash-update-component``
+through Flask's test client, so the time includes authentication, CSRF, tenant scoping, the
+service queries and the JSON encoding of the figures — not the network or the browser.
+Views cycle through the presets (30 days, 90 days, 12 months, year to date) by day, and
+12 months by week with one channel.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+VIEWS = [  # (preset, granularity, channel)
+    ("30d", "day", "all"), ("90d", "day", "all"), ("12m", "day", "all"), ("ytd", "day", "all"),
+    ("12m", "week", "facebook"),
+]
+HTTPS = "https://bench.local"  # production cookies are Secure
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class DashClient:
+    """Calls dashboard callbacks the way dash-renderer does."""
+
+    def __init__(self, app, user_id):
+        self.client = app.test_client()
+        with self.client.session_transaction(base_url=HTTPS) as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        resp = self.client.get("/dashboard/", base_url=HTTPS)
+        if resp.status_code != 200:
+            raise RuntimeError(f"GET /dashboard/ answered {resp.status_code}")
+        cookie = self.client.get_cookie("_csrf_token", domain="bench.local", path="/dashboard/")
+        self.headers = {"X-CSRFToken": cookie.value} if cookie is not None else {}
+        self.specs = self.client.get("/dashboard/_dash-dependencies", base_url=HTTPS).json
+
+    def call(self, output_fragment: str, inputs: dict, state: dict | None = None) -> dict:
+        spec = next(d for d in self.specs if output_fragment in d["output"])
+        multi = spec["output"].startswith("..")
+        outputs = []
+        for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
+            cid, prop = part.rsplit(".", 1)
+            outputs.append({"id": cid, "property": prop.split("@")[0]})
+        body = {
+            "output": spec["output"], "outputs": outputs if multi else outputs[0],
+            "inputs": [{"id": i["id"], "property": i["property"], "value": inputs.get(f"{i['id']}.{i['property']}")}
+                       for i in spec["inputs"]],
+            "state": [{"id": s["id"], "property": s["property"], "value": (state or {}).get(f"{s['id']}.{s['property']}")}
+                      for s in spec["state"]],
+            "changedPropIds": [],
+        }
+        resp = self.client.post("/dashboard/_dash-update-component", json=body, headers=self.headers, base_url=HTTPS)
+        if resp.status_code != 200:
+            raise RuntimeError(f"callback {output_fragment} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+        return resp.json["response"]
+
+
+def page_view(dash: DashClient, company_id, preset: str, granularity: str, channel: str) -> dict[str, float]:
+    from dashboard import ids
+
+    times = {}
+    t0 = time.perf_counter()
+    dash.call("rb-page.children", {"rb-url.pathname": f"/dashboard/company/{company_id}"},
+              {"rb-url.search": f"?range={preset}"})
+    t1 = time.perf_counter()
+    out = dash.call("rb-kpi-cards.children", {
+        f"{ids.COMPANY_ID}.data": str(company_id), f"{ids.PRESET}.value": preset,
+        f"{ids.GRANULARITY}.value": granularity, f"{ids.CHANNEL}.value": channel})
+    t2 = time.perf_counter()
+    goal = out.get(ids.GOAL_SELECT, {}).get("value")
+    dash.call("rb-goal-path-graph.figure", {f"{ids.COMPANY_ID}.data": str(company_id), f"{ids.GOAL_SELECT}.value": goal})
+    t3 = time.perf_counter()
+    times.update(router=t1 - t0, company=t2 - t1, goal_path=t3 - t2, page=t3 - t0)
+    return times
+
+
+def measure(app, company_id, user_id, iterations: int = 30, warmup: int = 3) -> dict:
+    """p50/p95 (ms) of a company page view's callbacks; ``p50_ms``/``p95_ms`` are the whole view."""
+    dash = DashClient(app, user_id)
+    for i in range(warmup):
+        page_view(dash, company_id, *VIEWS[i % len(VIEWS)])
+    samples: dict[str, list[float]] = {}
+    for i in range(iterations):
+        for name, seconds in page_view(dash, company_id, *VIEWS[i % len(VIEWS)]).items():
+            samples.setdefault(name, []).append(seconds * 1000)
+    result = {
+        "p50_ms": round(statistics.median(samples["page"]), 1),
+        "p95_ms": round(_pct(samples["page"], 0.95), 1),
+        "iterations": iterations,
+        "views": [f"{p}/{g}/{c}" for p, g, c in VIEWS],
+    }
+    for name in ("router", "company", "goal_path"):
+        result[f"{name}_p50_ms"] = round(statistics.median(samples[name]), 1)
+        result[f"{name}_p95_ms"] = round(_pct(samples[name], 0.95), 1)
+    return result
+
+
+def run(db_url: str, company_id, user, iterations: int = 30) -> dict:
+    """Same as :func:`measure` for an existing database URL and a user (object or id)."""
+    from backend import create_app
+    from config import TestingConfig
+
+    settings = TestingConfig().as_dict()
+    settings["SQLALCHEMY_DATABASE_URI"] = db_url
+    app = create_app(settings)
+    return measure(app, company_id, getattr(user, "id", user), iterations)
