@@ -386,9 +386,12 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
             raw, tol = rate * duration, 0.1 * rate * duration
         else:
             raw, tol = current * (1 + 0.3 * sign), 0.1 * abs(current)
-    elif status == "missed" or (status == "off_track" and not towards):
+    elif status == "missed":
         span = max(abs(best - baseline), 0.1 * abs(best))
         raw, tol = best + sign * 0.3 * span, 0.1 * span
+    elif status == "off_track" and not towards:  # the trend moves away: any honest stretch will do
+        ref = sign * max(sign * current, sign * baseline)
+        raw, tol = ref + sign * 0.2 * abs(ref), 0.05 * abs(ref)
     else:
         if not towards:
             raise ValueError(f"{spec.title!r}: the trend does not move towards the target")

@@ -162,7 +162,7 @@ _NW_CAMPAIGNS = (
     CampaignSpec(
         "TikTok barista challenge", ("tiktok",), 30000,
         "Baristas from four cafés challenge followers to pour latte art at home.",
-        days=28, relative_start=-190, lift=1.4, follower_boost=0.06,
+        days=28, relative_start=-120, lift=1.4, follower_boost=0.06,
     ),
 )
 
@@ -493,7 +493,7 @@ _VS_CAMPAIGNS = (
     CampaignSpec(
         "Case study: Baltic Freight", ("linkedin",), 25000,
         "How Baltic Freight cut empty kilometres by 18 % — article, video and sponsored posts.",
-        days=21, relative_start=-410, lift=0.6, follower_boost=0.02,
+        days=21, relative_start=-300, lift=0.6, follower_boost=0.02,
     ),
 )
 
@@ -520,7 +520,7 @@ _VS_GOALS = (
         "Answer incident questions on X fast",
         "During and after incidents, median answer time on X at or below {target:,.0f} minutes.",
         "crisis_dialogue", "Ola (support lead)", "response_time_minutes", "x", "latest",
-        start=-60, deadline=-10, status="missed", direction="down",
+        start=-300, deadline=-10, status="missed", direction="down",
     ),
     GoalSpec(
         "Get quoted by the trade press",
@@ -541,11 +541,11 @@ _VS_GOALS = (
         start=30, deadline=150, status="not_started",
     ),
     GoalSpec(
-        "Keep the conversation positive after the outage",
-        "Engagement rate on LinkedIn up from {baseline:.1%} to {target:.1%} by {deadline}: "
-        "answer every comment about the outage in public.",
+        "Start conversations on LinkedIn, not broadcasts",
+        "Engagement rate on LinkedIn up from {baseline:.1%} to {target:.1%} by {deadline}: ask "
+        "questions, answer every comment in public.",
         "customer_relations", "Ola (support lead)", "engagement_rate", "linkedin", "latest",
-        start=-40, deadline=60, status="off_track", baseline_days=28,
+        start=-150, deadline=60, status="off_track", baseline_days=28,
     ),
 )
 
