@@ -174,7 +174,6 @@ def test_viewer_cannot_read_a_sibling_company_or_its_goal(login_as, seeded):
     out = call(viewer, "rb-kpi-cards.children", company_inputs(mine.company_b.id))
     assert out[ids.KPI_CARDS]["children"] == []
     # Own company, but a goal id of another agency: not found, no numbers.
-    from backend.tenancy import Principal, acting_as
 
     out = call(viewer, "rb-goal-path-graph.figure",
                {f"{ids.COMPANY_ID}.data": str(mine.company_a.id), f"{ids.GOAL_SELECT}.value": other.seed["goal_ids"][0]})
