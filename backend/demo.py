@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from .demo_content import COMPANIES, HISTORY_DAYS, RHYTHMS, CampaignSpec, ChannelSpec, CompanySpec, GoalSpec
 from .extensions import db
-from .models import Campaign, Channel, Company, Goal, MetricPoint, StrategyRevision, User
+from .models import AuditEntry, Campaign, Channel, Company, Goal, MetricPoint, StrategyRevision, User
 from .tenancy import Principal, acting_as, cross_tenant
 
 DEMO_PASSWORD = "reachboard-demo"
@@ -41,6 +41,7 @@ STORED_METRICS = (
 )
 GAUGES = ("followers", "response_time_minutes")
 BATCH = 10_000
+SEED_ACTOR = "seed-demo"  # the principal's label, so the audit trail tells the demo's changes apart
 
 
 # ============================================================================================
@@ -334,9 +335,19 @@ class DesignedGoal:
         }
 
 
-def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.date,
-                campaigns: list[CampaignDates] | None = None) -> DesignedGoal:
-    """Choose the target so that, as of ``anchor``, the goal has the status ``spec.status``.
+def goal_base(spec: GoalSpec, today: dt.date, anchor: dt.date, campaigns: list[CampaignDates],
+              crisis_start: dt.date) -> dt.date:
+    """The day a goal's start and deadline are counted from (see ``GoalSpec``)."""
+    if spec.campaign:
+        return next(c.start for c in campaigns if c.spec.name == spec.campaign)
+    if spec.crisis:
+        return crisis_start
+    return anchor if spec.deadline < 0 else today
+
+
+def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.date, base: dt.date) -> DesignedGoal:
+    """Choose the target so that, as of ``anchor`` (the day of seeding), the goal has the status
+    ``spec.status``; its dates are counted from ``base`` (see :func:`goal_base`).
 
     The forecast of a ``latest`` goal is a least-squares line through the last 28 days; of a
     ``total`` goal the mean of the last 28 days carried forward. On track: the line reaches the
@@ -347,9 +358,6 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
     """
     from .services.progress import compute_progress
 
-    base = anchor
-    if spec.campaign:
-        base = next(c.start for c in campaigns or [] if c.spec.name == spec.campaign)
     start = base + dt.timedelta(days=spec.start)
     deadline = base + dt.timedelta(days=spec.deadline)
     sign = 1 if spec.direction == "up" else -1
@@ -432,7 +440,7 @@ def seed_demo(progress: Callable[[str], None] = print, *, today: dt.date | None 
         agency, _ = create_agency("Demo Agency", OWNER_EMAIL, DEMO_PASSWORD)
         agency_id = agency.id
         progress("Created the demo agency")
-    with acting_as(Principal.system(agency_id, "seed-demo")):
+    with acting_as(Principal.system(agency_id, SEED_ACTOR)):
         companies = {c.name: c for c in db.session.scalars(select(Company))}
         for name, industry, tz in DEMO_COMPANIES:
             if name not in companies:
@@ -470,7 +478,7 @@ def _seed_company(spec: CompanySpec, company: Company, staff: dict, today: dt.da
     _ensure_channels(spec, company.id, progress)
     _ensure_strategy(spec, company.id, anchor, staff, progress)
     _ensure_campaigns(spec, company.id, campaigns, progress)
-    _ensure_goals(spec, company.id, series, anchor, campaigns, progress)
+    _ensure_goals(spec, company.id, series, anchor, today, campaigns, progress)
     if metrics:
         _push_metrics(spec, company.id, series, progress)
 
@@ -531,18 +539,37 @@ def _ensure_campaigns(spec: CompanySpec, company_id, campaigns: list[CampaignDat
             progress(f"{spec.name}: added campaign {c.spec.name} ({c.start} – {c.end})")
 
 
-def _ensure_goals(spec: CompanySpec, company_id, series: Series, anchor: dt.date,
+def _ensure_goals(spec: CompanySpec, company_id, series: Series, anchor: dt.date, today: dt.date,
                   campaigns: list[CampaignDates], progress) -> None:
-    from .services.goals import create_goal
+    """Add the missing goals; re-design the demo's goals that no person has changed (the audit
+    trail shows only seed-demo) to today, so the demo keeps showing every status as time passes."""
+    from .services.goals import create_goal, goal_fields, update_goal
 
-    have = set(db.session.scalars(select(Goal.title).where(Goal.company_id == company_id)))
-    added = 0
+    goals = {g.title: g for g in db.session.scalars(select(Goal).where(Goal.company_id == company_id))}
+    touched = set(db.session.scalars(select(AuditEntry.object_id).where(
+        AuditEntry.company_id == company_id, AuditEntry.object_type == "goal", AuditEntry.actor != SEED_ACTOR)))
+    crisis_start = crisis_dates(spec, anchor)[0]
+    added = refreshed = 0
     for g in spec.goals:
-        if g.title not in have:
-            create_goal(company_id, design_goal(g, kpi_daily(series, g.metric, g.channel), anchor, campaigns).fields())
+        existing = goals.get(g.title)
+        if existing is not None and str(existing.id) in touched:
+            continue
+        base = goal_base(g, today, anchor, campaigns, crisis_start)
+        try:
+            fields = design_goal(g, kpi_daily(series, g.metric, g.channel), today, base).fields()
+        except ValueError as err:  # the data of this day does not allow it: keep what is there
+            progress(f"{spec.name}: left goal {g.title!r} as it is ({err})")
+            continue
+        if existing is None:
+            create_goal(company_id, fields)
             added += 1
+        elif goal_fields(existing) != fields:
+            update_goal(company_id, existing.id, fields)
+            refreshed += 1
     if added:
         progress(f"{spec.name}: added {added} sub-goals")
+    if refreshed:
+        progress(f"{spec.name}: moved {refreshed} sub-goals to today")
 
 
 def _push_metrics(spec: CompanySpec, company_id, series: Series, progress) -> None:

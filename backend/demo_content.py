@@ -78,11 +78,14 @@ class GoalSpec:
     metric: str
     channel: str
     aggregation: str  # latest | total
-    start: int  # days relative to the anchor, or to ``campaign``'s start when set
+    # Days relative to the day of seeding — or, for a goal already over (deadline < 0), to the
+    # anchor (its history never changes) — or to ``campaign``'s start, or to the crisis.
+    start: int
     deadline: int
     status: str  # the status the demo designs this goal to show on the anchor day
     direction: str = "up"  # up: target above baseline; down: below (e.g. response time)
     campaign: str | None = None
+    crisis: bool = False
     baseline_days: int = 0  # > 0: the baseline is the mean of that many days before the start
 
 
@@ -355,7 +358,7 @@ _FJ_GOALS = (
         "Win back trust after the zipper recall",
         "Bring the sentiment score across channels back to {target:.2f} or better after the recall.",
         "crisis_dialogue", "Kari (communications)", "sentiment_score", "all", "latest",
-        start=-249, deadline=-120, status="achieved",
+        start=3, deadline=130, status="achieved", crisis=True,
     ),
     GoalSpec(
         "Test a gear rental service with followers",

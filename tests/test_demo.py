@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from backend.demo import (
     DEMO_USERS, STORED_METRICS, campaign_dates, crisis_dates, design_goal, generate_channel,
-    generate_company, kpi_daily, origin_of, seed_demo,
+    generate_company, goal_base, kpi_daily, origin_of, seed_demo,
 )
 from backend.demo_content import COMPANIES, FJORD, HISTORY_DAYS, NORTHWIND, VISTULA
 from backend.services.progress import STATUSES, compute_progress
@@ -149,21 +149,30 @@ def test_generation_is_deterministic_and_a_later_run_only_adds_days():
 
 # --- goals designed into every status --------------------------------------------------------
 
+def design_all(company, anchor, today):
+    series = generate_company(company, anchor, today)
+    campaigns, crisis = campaign_dates(company, anchor), crisis_dates(company, anchor)[0]
+    for spec in company.goals:
+        daily = kpi_daily(series, spec.metric, spec.channel)
+        goal = design_goal(spec, daily, today, goal_base(spec, today, anchor, campaigns, crisis))
+        yield spec, goal, daily
+
+
 @pytest.mark.no_db
-@pytest.mark.parametrize("anchor", [ANCHOR, dt.date(2026, 3, 31), dt.date(2026, 7, 15),
-                                    dt.date(2027, 2, 28)])
-def test_goals_land_in_every_status_whenever_the_demo_is_seeded(anchor):
+@pytest.mark.parametrize("anchor, today", [
+    (ANCHOR, ANCHOR), (dt.date(2026, 3, 31), dt.date(2026, 3, 31)), (dt.date(2027, 2, 28), dt.date(2027, 2, 28)),
+    # seeded long ago, run again today: the untouched goals are designed again for today
+    (dt.date(2026, 7, 15), dt.date(2026, 7, 15) + dt.timedelta(days=75)),
+    (ANCHOR, ANCHOR + dt.timedelta(days=300)),
+])
+def test_goals_land_in_every_status_whenever_the_demo_is_seeded(anchor, today):
     """The progress engine itself (pure) judges the designed goals on the seeding day."""
     seen = Counter()
     for company in COMPANIES:
-        series = generate_company(company, anchor, anchor)
-        campaigns = campaign_dates(company, anchor)
         assert 6 <= len(company.goals) <= 10
         statuses = set()
-        for spec in company.goals:
-            daily = kpi_daily(series, spec.metric, spec.channel)
-            goal = design_goal(spec, daily, anchor, campaigns)
-            status = compute_progress(goal.fields()["kpi"], daily, anchor)["status"]
+        for spec, goal, daily in design_all(company, anchor, today):
+            status = compute_progress(goal.fields()["kpi"], daily, today)["status"]
             assert status == spec.status, (company.name, spec.title)
             statuses.add(status)
         assert len(statuses) >= 4, company.name
@@ -176,9 +185,7 @@ def test_goals_cover_the_briefs_categories_and_read_as_plain_language():
     categories = {g.category for c in COMPANIES for g in c.goals}
     assert categories >= {"position_in_field", "customer_relations", "media_relations", "internal_collaboration",
                           "knowledge_base", "test_ideas", "search_visibility", "crisis_dialogue"}
-    series = generate_company(VISTULA, ANCHOR, ANCHOR)
-    spec = next(g for g in VISTULA.goals if g.metric == "followers")
-    goal = design_goal(spec, kpi_daily(series, spec.metric, spec.channel), ANCHOR, campaign_dates(VISTULA, ANCHOR))
+    goal = next(goal for spec, goal, _ in design_all(VISTULA, ANCHOR, ANCHOR) if spec.metric == "followers")
     fields = goal.fields()
     assert f"{fields['kpi']['target']:,.0f} LinkedIn followers by" in fields["description"]
     assert "{" not in fields["description"]
@@ -246,7 +253,21 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
                 statuses[progress["status"]] += 1
         assert set(statuses) == set(STATUSES), statuses
 
-    # ... and again today: only the days since then are added, nothing is duplicated.
+    # A person edits one goal; the demo must leave that goal alone from now on.
+    from backend.models import Goal, User
+    from backend.services.goals import update_goal
+    from backend.tenancy import Principal
+
+    with app.app_context():
+        with acting_as(_demo_principal(app)):
+            member = db.session.scalars(select(User).where(User.email == DEMO_USERS[2][1])).one()
+            edited = db.session.scalars(select(Goal).where(Goal.title == FJORD.goals[0].title)).one()
+            edited_id, edited_kpi = edited.id, (edited.kpi_start_date, edited.kpi_deadline, edited.kpi_target)
+        with acting_as(Principal.for_user(member, "member")):
+            update_goal(edited.company_id, edited_id, {"owner": "Ingrid and Lars"})
+
+    # ... and again today: only the days since then are added, nothing is duplicated; the goals
+    # nobody touched move to today, so they show every status again.
     with app.app_context():
         seed_demo(progress=messages.append)
     second = _counts(app)
@@ -254,6 +275,14 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
         company = db.session.scalars(select(Company).where(Company.name == FJORD.name)).one()
         today = company_today(company)
         old_sum = db.session.scalar(select(func.sum(MetricPoint.value)).where(MetricPoint.date <= earlier))
+        edited = db.session.get(Goal, edited_id)
+        assert (edited.kpi_start_date, edited.kpi_deadline, edited.kpi_target) == edited_kpi
+        assert edited.owner == "Ingrid and Lars"
+        moved = db.session.scalars(select(Goal).where(Goal.title == NORTHWIND.goals[0].title)).one()
+        assert moved.kpi_deadline == today + dt.timedelta(days=NORTHWIND.goals[0].deadline)
+        statuses = Counter(p["status"] for c in db.session.scalars(select(Company))
+                           for _, p in company_goals_progress(c.id) if _.id != edited_id)
+        assert set(statuses) == set(STATUSES), statuses
     new_days = (today - earlier).days
     per_day = sum(len(c.channels) for c in COMPANIES) * len(STORED_METRICS)
     assert second["MetricPoint"] == first["MetricPoint"] + new_days * per_day
