@@ -4,9 +4,9 @@ with strategies, channels, campaigns, sub-goals and 18 months of daily metrics.
 The companies are described in ``backend.demo_content``. Everything here is deterministic: the
 metrics come from seeded random streams, one per channel, and every date is counted from the
 *anchor* — the day the demo was first seeded, found again later from the first stored metric
-date — so running ``seed-demo`` again changes nothing but adds the days since the last run.
-Goal targets are designed against the generated series so that, on the anchor day, the goals
-land in every status the progress engine knows.
+date — so running ``seed-demo`` again only adds the days since the last run. Goal targets are
+designed against the generated series so that, on the day of seeding, the goals land in every
+status the progress engine knows; a later run moves the goals nobody has edited to its day.
 """
 from __future__ import annotations
 
@@ -241,16 +241,8 @@ def generate_company(company: CompanySpec, anchor: dt.date, until: dt.date) -> S
     return dict(series)
 
 
-def iter_points(series: Series, date_from: dt.date | None = None) -> Iterator[dict]:
-    """The series as push points ``{channel, metric, date, value}`` (dates on/after date_from)."""
-    for (channel, metric), points in series.items():
-        for day, value in points:
-            if date_from is None or day >= date_from:
-                yield {"channel": channel, "metric": metric, "date": day, "value": value}
-
-
 # ============================================================================================
-# Goal design: pick each goal's target so it shows the intended status on the anchor day
+# Goal design: pick each goal's target so it shows the intended status on the day of seeding
 # ============================================================================================
 def kpi_daily(series: Series, metric: str, channel: str) -> list[tuple[dt.date, float]]:
     """Daily values of a KPI as the progress engine sees them: one channel or "all" (gauges:
@@ -345,8 +337,8 @@ def goal_base(spec: GoalSpec, today: dt.date, anchor: dt.date, campaigns: list[C
     return anchor if spec.deadline < 0 else today
 
 
-def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.date, base: dt.date) -> DesignedGoal:
-    """Choose the target so that, as of ``anchor`` (the day of seeding), the goal has the status
+def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], today: dt.date, base: dt.date) -> DesignedGoal:
+    """Choose the target so that, as of ``today`` (the day of seeding), the goal has the status
     ``spec.status``; its dates are counted from ``base`` (see :func:`goal_base`).
 
     The forecast of a ``latest`` goal is a least-squares line through the last 28 days; of a
@@ -361,7 +353,7 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
     start = base + dt.timedelta(days=spec.start)
     deadline = base + dt.timedelta(days=spec.deadline)
     sign = 1 if spec.direction == "up" else -1
-    judged_on = min(anchor, deadline)  # after the deadline a goal is judged on its deadline
+    judged_on = min(today, deadline)  # after the deadline a goal is judged on its deadline
     upto = [(d, v) for d, v in daily if d <= judged_on]
     if not upto:
         raise ValueError(f"no data for goal {spec.title!r}")
@@ -403,7 +395,7 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
     else:
         if not towards:
             raise ValueError(f"{spec.title!r}: the trend does not move towards the target")
-        days_left = (deadline - anchor).days
+        days_left = (deadline - today).days
         when = {"on_track": 0.5 * days_left, "at_risk": days_left + 0.05 * duration,
                 "off_track": days_left + 0.6 * duration}[status]
         margin = {"on_track": 0.4 * days_left, "at_risk": 0.04 * duration, "off_track": 0.3 * duration}[status]
@@ -416,7 +408,7 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
         tol = min(tol, 0.5 * abs(raw - current))
     target = nice_round(raw, tol)
     designed = DesignedGoal(spec, start, deadline, target, baseline if spec.baseline_days else None)
-    got = compute_progress(designed.fields()["kpi"], daily, anchor)["status"]
+    got = compute_progress(designed.fields()["kpi"], daily, today)["status"]
     if got != status:
         raise ValueError(f"{spec.title!r}: designed as {status} but the progress engine says {got}")
     return designed
@@ -427,9 +419,9 @@ def design_goal(spec: GoalSpec, daily: list[tuple[dt.date, float]], anchor: dt.d
 # ============================================================================================
 def seed_demo(progress: Callable[[str], None] = print, *, today: dt.date | None = None,
               metrics: bool = True) -> dict:
-    """Create or refresh the demo agency. Idempotent: what exists is found and kept (nothing is
-    duplicated or overwritten); the metrics are upserted up to ``today`` (default: each company's
-    today in its time zone). ``metrics=False`` skips the metric points (quick set-ups, tests)."""
+    """Create or refresh the demo agency. Idempotent: nothing is duplicated, and what people
+    changed is left alone; metrics are upserted up to ``today`` (default: each company's today in
+    its time zone) and untouched goals moved to it. ``metrics=False`` skips the metric points."""
     from .services.accounts import create_agency, create_user
     from .services.companies import create_company
 
