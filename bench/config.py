@@ -39,10 +39,12 @@ class Sizes:
     other_agencies: int = 100  # the others are spread over this many agencies (the first is the main one)
     other_channels: int = 2
     other_metrics: tuple[str, ...] = OTHER_METRICS
-    other_days: int = 365
+    other_days: int = 90  # 540,000 points: 4× the measured company, loadable in the time budget
     warmup: int = 5
-    iterations: int = 60
-    dashboard_iterations: int = 30
+    iterations: int = 60  # timed rounds per query phase, at most …
+    min_iterations: int = 20  # … and at least, stopping after query_seconds
+    query_seconds: float = 20.0
+    dashboard_iterations: int = 20
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -52,7 +54,7 @@ class Sizes:
     @classmethod
     def smoke(cls) -> "Sizes":
         return cls(channels=2, metrics=("followers", "reach", "engagements", "spend"), days=2 * 364 + 14,
-                   batch=500, others=4, other_agencies=2, other_days=30, warmup=1, iterations=3,
+                   batch=500, others=4, other_agencies=2, other_days=30, warmup=1, iterations=3, min_iterations=3,
                    dashboard_iterations=2)
 
     @property

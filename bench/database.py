@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from config import normalise_database_url
 
@@ -53,9 +53,38 @@ class BenchDatabase:
         """Plain INSERT of metric_point rows with ``executemany`` in one transaction."""
         raise NotImplementedError
 
-    def bulk_load(self, conn, rows: Iterable[tuple]) -> int:
-        """The fastest load the driver offers (set-up only; not a measured figure)."""
-        return self.insert_points(conn, rows)
+    def load_others(self, conn, channels: list[tuple], metrics: list[str], first_day: dt.date, days: int,
+                    now: dt.datetime) -> int:
+        """Set-up only (not a measured figure): daily points of ``metrics`` for ``days`` days on every
+        (agency_id, company_id, channel_id) of ``channels``, generated inside the database with
+        one INSERT … SELECT — several times faster than binding two million rows from Python.
+        Rows go in sorted like the indexes that lead with the tenant."""
+        cur = conn.cursor()
+        ph = self.placeholder
+        self._begin(cur)
+        cur.execute("CREATE TEMP TABLE bench_channel (agency_id {u}, company_id {u}, channel_id {u}, n integer)"
+                    .format(u=self.uuid_type))
+        cur.executemany(f"INSERT INTO bench_channel VALUES ({ph}, {ph}, {ph}, {ph})",
+                        [(self.id(a), self.id(c), self.id(ch), n) for n, (a, c, ch) in enumerate(channels)])
+        cur.execute("CREATE TEMP TABLE bench_metric (metric varchar(64), base integer, mult integer, modulus integer)")
+        cur.executemany(f"INSERT INTO bench_metric VALUES ({ph}, {ph}, {ph}, {ph})",
+                        [(m, 100 + 7 * i, 13 + 6 * i, 50 + 40 * i) for i, m in enumerate(metrics)])
+        cur.execute(self.LOAD_OTHERS_SQL, {"first": self.day(first_day), "days": days, "now": self.timestamp(now)})
+        n = cur.rowcount
+        cur.execute("DROP TABLE bench_channel")
+        cur.execute("DROP TABLE bench_metric")
+        self._commit(cur)
+        cur.close()
+        return n
+
+    uuid_type = "char(32)"
+    LOAD_OTHERS_SQL = ""
+
+    def _begin(self, cur) -> None:
+        pass
+
+    def _commit(self, cur) -> None:
+        cur.connection.commit()
 
     def analyze(self, conn) -> None:
         pass
@@ -98,6 +127,23 @@ class SqliteDatabase(BenchDatabase):
 
     def timestamp(self, value: dt.datetime) -> str:
         return value.isoformat(" ", "microseconds")
+
+    LOAD_OTHERS_SQL = f"""
+        INSERT INTO metric_point ({POINT_COLUMNS})
+        WITH RECURSIVE days(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM days WHERE d < :days - 1)
+        SELECT c.agency_id, c.company_id, c.channel_id, m.metric, date(:first, '+' || d || ' days'),
+               CASE WHEN m.metric = 'followers' THEN 1000 + c.n % 500 + d * (1 + c.n % 3)
+                    ELSE m.base + (d * m.mult + c.n * 11) % m.modulus END,
+               :now
+        FROM bench_channel c CROSS JOIN bench_metric m CROSS JOIN days
+        ORDER BY c.agency_id, c.company_id, c.channel_id, m.metric, d
+    """
+
+    def _begin(self, cur) -> None:
+        cur.execute("BEGIN IMMEDIATE")
+
+    def _commit(self, cur) -> None:
+        cur.execute("COMMIT")
 
     def insert_points(self, conn, rows: Iterable[tuple]) -> int:
         cur = conn.cursor()
@@ -157,32 +203,24 @@ class PostgresDatabase(BenchDatabase):
                 n = cur.rowcount
         return n
 
-    def bulk_load(self, conn, rows: Iterable[tuple]) -> int:
-        """COPY in text form, written in ~1 MB chunks."""
-        n = 0
-        with conn.transaction():
-            with conn.cursor() as cur:
-                with cur.copy(f"COPY metric_point ({POINT_COLUMNS}) FROM STDIN") as copy:
-                    for chunk in _tsv_chunks(rows):
-                        n += chunk.count("\n")
-                        copy.write(chunk)
-        return n
+    uuid_type = "uuid"
+
+    def _begin(self, cur) -> None:
+        cur.execute("SET LOCAL work_mem = '256MB'")  # sort the generated rows in memory
+    LOAD_OTHERS_SQL = f"""
+        INSERT INTO metric_point ({POINT_COLUMNS})
+        SELECT c.agency_id, c.company_id, c.channel_id, m.metric, CAST(%(first)s AS date) + d,
+               CASE WHEN m.metric = 'followers' THEN 1000 + c.n %% 500 + d * (1 + c.n %% 3)
+                    ELSE m.base + (d * m.mult + c.n * 11) %% m.modulus END,
+               %(now)s
+        FROM bench_channel c CROSS JOIN bench_metric m CROSS JOIN generate_series(0, %(days)s - 1) AS d
+        ORDER BY c.agency_id, c.company_id, c.channel_id, m.metric, d
+    """
 
     def analyze(self, conn) -> None:
         """What autovacuum would do soon after a bulk load: fresh planner statistics."""
         conn.execute("ANALYZE")
         conn.commit()
-
-
-def _tsv_chunks(rows: Iterable[tuple], size: int = 20_000) -> Iterator[str]:
-    buf: list[str] = []
-    for row in rows:
-        buf.append("\t".join(map(str, row)))
-        if len(buf) >= size:
-            yield "\n".join(buf) + "\n"
-            buf.clear()
-    if buf:
-        yield "\n".join(buf) + "\n"
 
 
 def open_databases(kinds: list[str], postgres_url: str | None) -> list[BenchDatabase]:

@@ -153,7 +153,11 @@ def measure_queries(db, conn, client, main, period, sizes, progress) -> dict:
             raw_call()
     samples = {name: {"api": [], "raw": []} for name in ops}
     counter = progress.counter("query rounds", sizes.iterations)
-    for _ in range(sizes.iterations):
+    started = time.perf_counter()
+    for i in range(sizes.iterations):
+        if i >= sizes.min_iterations and time.perf_counter() - started > sizes.query_seconds:
+            progress.say(f"  query rounds: stopped after {i} rounds ({sizes.query_seconds:.0f} s budget)")
+            break
         for name, (path, raw_call, _) in ops.items():
             if api_ok[name]:
                 t0 = time.perf_counter()

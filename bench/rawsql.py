@@ -37,10 +37,11 @@ inside AS (
     ) WHERE rn = 1
 ),
 grid AS (
-    SELECT ch.id AS channel_id, weeks.wk AS wk, inside.value AS value
-    FROM ch CROSS JOIN weeks
-    LEFT JOIN inside ON inside.channel_id = ch.id AND inside.wk = weeks.wk
-    UNION ALL SELECT channel_id, wk, value FROM seed
+    SELECT channel_id, wk, MAX(value) AS value FROM (
+        SELECT channel_id, wk, value FROM inside
+        UNION ALL SELECT ch.id, weeks.wk, NULL FROM ch CROSS JOIN weeks
+        UNION ALL SELECT channel_id, wk, value FROM seed
+    ) AS g GROUP BY channel_id, wk
 ),
 runs AS (SELECT channel_id, wk, value,
                 COUNT(value) OVER (PARTITION BY channel_id ORDER BY wk) AS grp FROM grid),
@@ -101,10 +102,11 @@ inside AS (
     ORDER BY channel_id, CAST(date_trunc('week', date) AS date), date DESC
 ),
 grid AS (
-    SELECT ch.id AS channel_id, weeks.wk AS wk, inside.value AS value
-    FROM ch CROSS JOIN weeks
-    LEFT JOIN inside ON inside.channel_id = ch.id AND inside.wk = weeks.wk
-    UNION ALL SELECT channel_id, wk, value FROM seed
+    SELECT channel_id, wk, MAX(value) AS value FROM (
+        SELECT channel_id, wk, value FROM inside
+        UNION ALL SELECT ch.id, weeks.wk, NULL FROM ch CROSS JOIN weeks
+        UNION ALL SELECT channel_id, wk, value FROM seed
+    ) AS g GROUP BY channel_id, wk
 ),
 runs AS (SELECT channel_id, wk, value,
                 COUNT(value) OVER (PARTITION BY channel_id ORDER BY wk) AS grp FROM grid),

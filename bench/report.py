@@ -16,7 +16,7 @@ def _ms(p50, p95) -> str | None:
     return None if p95 is None else f"{p50:.1f} / {p95:.1f} ms"
 
 
-def figures(result: dict) -> list[dict]:
+def figures(result: dict, others: int = 1000) -> list[dict]:
     """The figures of one database's run; a figure that could not be measured has ``pass: None``
     and says why in ``note``."""
     out = []
@@ -34,7 +34,7 @@ def figures(result: dict) -> list[dict]:
             "target": f"≥ {target:.0%} of raw", "pass": None if ratio is None else ratio >= target,
             "note": ingest.get("error"),
         })
-    for phase, phase_label in (("query_empty", "alone"), ("query_crowded", "among 1,000 others")):
+    for phase, phase_label in (("query_empty", "alone"), ("query_crowded", f"among {others:,} others")):
         q = result.get(phase) or {}
         for op, op_label in (("read", "read p95"), ("summary", "summary p95")):
             api, raw = _get(q, op, "api") or {}, _get(q, op, "raw") or {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import TARGETS, Sizes
 from .database import BenchDatabase, open_databases
-from .dataset import build_main, build_others, last_data_day, main_points, measured_period, other_rows
+from .dataset import build_main, build_others, last_data_day, load_other_points, main_points, measured_period
 from .measure import BenchError, measure_ingest, measure_queries, stats_ms
 from .progress import Progress
 from .report import figures, table
@@ -121,7 +121,7 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
             with progress.step("push failed: loading the company's points through the driver instead"):
                 from .dataset import raw_rows
 
-                db.bulk_load(conn, raw_rows(db, main.agency_id, main.company_id, main.channel_ids, points))
+                db.insert_points(conn, raw_rows(db, main.agency_id, main.company_id, main.channel_ids, points))
         del points
         db.analyze(conn)
 
@@ -131,7 +131,7 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
         with progress.step(f"{sizes.others:,} other companies in {sizes.other_agencies} agencies (services)"):
             build_others(app, sizes, main, progress)
         with progress.step(f"their {sizes.other_points:,} points (driver bulk load)"):
-            db.bulk_load(conn, other_rows(db, sizes, main, last_day))
+            load_other_points(db, conn, sizes, main, last_day)
             db.analyze(conn)
 
         with progress.step("query, among the others"):
@@ -161,7 +161,7 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
                 sa.engine.dispose()
         db.drop()
     result["seconds"] = round(time.perf_counter() - started, 1)
-    result["figures"] = figures(result)
+    result["figures"] = figures(result, sizes.others)
     return result
 
 
