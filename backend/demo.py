@@ -595,5 +595,4 @@ def _push_metrics(spec: CompanySpec, company_id, series: Series, progress) -> No
                     flush()
     if batch:
         flush()
-    if total:
-        progress(f"{spec.name}: {created:,} new metric points")
+    progress(f"{spec.name}: {created:,} new metric points" if created else f"{spec.name}: metrics up to date")
