@@ -22,7 +22,8 @@ db: venv
 run: venv
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
-	@test -f instance/.demo-seeded || ($(BIN)/flask seed-demo && touch instance/.demo-seeded)
+	@# Idempotent: the first run creates the demo, later runs add the days since the last one.
+	$(BIN)/flask seed-demo
 	@echo ""
 	@echo "Reachboard on http://127.0.0.1:$(PORT)  — demo logins: see 'flask seed-demo' above,"
 	@echo "  e.g. owner@demo.reachboard.test / reachboard-demo"
