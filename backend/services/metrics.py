@@ -33,8 +33,9 @@ import uuid
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Date, DateTime, cast, func, literal_column, select
+from sqlalchemy import Date, DateTime, String, and_, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Channel, Company, MetricPoint, utcnow
@@ -539,27 +540,47 @@ def _as_date(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _point_scope(company_ids: Iterable[uuid.UUID] | None = None, company_id: uuid.UUID | None = None):
-    """Explicit tenant criteria for MetricPoint (see the module docstring)."""
-    p = current_principal()
-    crit = [MetricPoint.agency_id == p.agency_id]
-    if company_id is not None:
-        crit.append(MetricPoint.company_id == company_id)
-    elif p.company_ids is not None:
-        crit.append(MetricPoint.company_id.in_(list(p.company_ids) or [uuid.UUID(int=0)]))
-    return crit
+class _Scope:
+    """Explicit tenant criteria for the reads (see the module docstring): the principal's agency,
+    one company (or every company in reach) and optionally one channel. ``points(alias)`` gives
+    the MetricPoint criteria, ``channels()`` the Channel criteria of the same scope."""
+
+    def __init__(self, company_id: uuid.UUID | None = None, channel_id: uuid.UUID | None = None):
+        p = current_principal()
+        self.agency_id = p.agency_id
+        self.company_id = company_id
+        self.company_ids = None
+        if company_id is None and p.company_ids is not None:
+            self.company_ids = list(p.company_ids) or [uuid.UUID(int=0)]
+        self.channel_id = channel_id
+
+    def _criteria(self, agency_col, company_col, channel_col) -> list:
+        crit = [agency_col == self.agency_id]
+        if self.company_id is not None:
+            crit.append(company_col == self.company_id)
+        elif self.company_ids is not None:
+            crit.append(company_col.in_(self.company_ids))
+        if self.channel_id is not None:
+            crit.append(channel_col == self.channel_id)
+        return crit
+
+    def points(self, mp=MetricPoint) -> list:
+        return self._criteria(mp.agency_id, mp.company_id, mp.channel_id)
+
+    def channels(self) -> list:
+        return self._criteria(Channel.agency_id, Channel.company_id, Channel.id)
 
 
-def _flow_sums(scope, metrics, date_from, date_to, granularity, by_channel, group_col=None):
-    """{(group, channel_id|None, metric): {bucket: sum}}"""
+def _flow_sums(scope: _Scope, metrics, date_from, date_to, granularity, by_channel, by_company=False):
+    """{(company_id|None, channel_id|None, metric): {bucket: sum}}"""
     if not metrics:
         return {}
     dialect = _dialect()
     b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
     cols, groups = [], []
-    if group_col is not None:
-        cols.append(group_col)
-        groups.append(group_col)
+    if by_company:
+        cols.append(MetricPoint.company_id)
+        groups.append(MetricPoint.company_id)
     if by_channel:
         cols.append(MetricPoint.channel_id)
         groups.append(MetricPoint.channel_id)
@@ -569,13 +590,13 @@ def _flow_sums(scope, metrics, date_from, date_to, granularity, by_channel, grou
         cols.append(b.label("bucket"))
         groups.append(b)
     stmt = (select(*cols, func.sum(MetricPoint.value))
-            .where(*scope, MetricPoint.metric.in_(sorted(metrics)),
+            .where(*scope.points(), MetricPoint.metric.in_(sorted(metrics)),
                    MetricPoint.date >= date_from, MetricPoint.date <= date_to)
             .group_by(*groups))
     out: dict = defaultdict(dict)
     for row in db.session.execute(stmt):
         row = list(row)
-        grp = row.pop(0) if group_col is not None else None
+        grp = row.pop(0) if by_company else None
         ch = row.pop(0) if by_channel else None
         metric = row.pop(0)
         bucket = _as_date(row.pop(0)) if b is not None else date_from
@@ -583,48 +604,83 @@ def _flow_sums(scope, metrics, date_from, date_to, granularity, by_channel, grou
     return out
 
 
-def _gauge_lasts(scope, metrics, date_from, date_to, granularity, group_col=None):
-    """Per (group, channel, metric): sorted [(bucket, last, first)] inside the range, and the
-    seed value (last before ``date_from``). Window functions in SQL: one row per bucket."""
+def _same_point(mp, scope: _Scope, src, date_col):
+    """Join criteria: ``mp`` is the stored point of ``src``'s (company, channel, metric) on ``date_col``
+    (one lookup in the unique index that leads with the tenant)."""
+    return and_(mp.agency_id == scope.agency_id, mp.company_id == src.c.company_id,
+                mp.channel_id == src.c.channel_id, mp.metric == src.c.metric, mp.date == date_col)
+
+
+def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_company=False, need_first=True):
+    """Per (company_id|None, channel, metric): sorted [(bucket, last, first)] inside the range,
+    and the seed value (the last one before ``date_from``, however old).
+
+    By day every point is its own bucket. By week/month/period the last (and first) date of each
+    bucket is found with a grouped max/min, and its value by a join on the natural key. The seed
+    of each (channel, metric) is one ``max(date) < from`` lookup in the index, joined back the
+    same way — no window function over a whole history."""
     if not metrics:
         return {}, {}
+    metrics = sorted(metrics)
     dialect = _dialect()
-    b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
-    part = ([group_col] if group_col is not None else []) + [MetricPoint.channel_id, MetricPoint.metric]
-    bpart = part + ([b] if b is not None else [])
-    cols = ([group_col.label("grp")] if group_col is not None else []) + [
-        MetricPoint.channel_id.label("channel_id"), MetricPoint.metric.label("metric")]
-    inner = select(
-        *cols,
-        (b if b is not None else MetricPoint.date).label("bucket"),
-        MetricPoint.value.label("value"),
-        func.first_value(MetricPoint.value).over(partition_by=bpart, order_by=MetricPoint.date).label("first"),
-        func.row_number().over(partition_by=bpart, order_by=MetricPoint.date.desc()).label("rn"),
-    ).where(*scope, MetricPoint.metric.in_(sorted(metrics)),
-            MetricPoint.date >= date_from, MetricPoint.date <= date_to).subquery()
-    ic = inner.c
-    rows_stmt = select(*[ic[c.key] for c in cols], ic.bucket, ic.value, ic["first"]).where(ic.rn == 1)
     lasts: dict = defaultdict(list)
-    for row in db.session.execute(rows_stmt):
-        row = list(row)
-        grp = row.pop(0) if group_col is not None else None
-        ch, metric, bucket, value, first = row
-        bucket = _as_date(bucket) if b is not None else date_from
-        lasts[(grp, ch, metric)].append((bucket, float(value), float(first)))
-    for v in lasts.values():
-        v.sort()
-    seed_inner = select(
-        *cols, MetricPoint.value.label("value"),
-        func.row_number().over(partition_by=part, order_by=MetricPoint.date.desc()).label("rn"),
-    ).where(*scope, MetricPoint.metric.in_(sorted(metrics)), MetricPoint.date < date_from).subquery()
-    sc = seed_inner.c
+    if granularity == "day":
+        cols = [MetricPoint.company_id] if by_company else []
+        stmt = select(*cols, MetricPoint.channel_id, MetricPoint.metric, MetricPoint.date, MetricPoint.value).where(
+            *scope.points(), MetricPoint.metric.in_(metrics), MetricPoint.date >= date_from, MetricPoint.date <= date_to)
+        for row in db.session.execute(stmt):
+            company = row[0] if by_company else None
+            ch, metric, day, value = row[-4:]
+            value = float(value)
+            lasts[(company, ch, metric)].append((_as_date(day), value, value))
+        for v in lasts.values():
+            v.sort()
+    else:
+        b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
+        keys = [MetricPoint.company_id.label("company_id"), MetricPoint.channel_id.label("channel_id"),
+                MetricPoint.metric.label("metric")]
+        groups = [MetricPoint.company_id, MetricPoint.channel_id, MetricPoint.metric] + ([b] if b is not None else [])
+        extra = [b.label("bucket")] if b is not None else []
+        g = (select(*keys, *extra, func.max(MetricPoint.date).label("last_d"),
+                    func.min(MetricPoint.date).label("first_d"))
+             .where(*scope.points(), MetricPoint.metric.in_(metrics),
+                    MetricPoint.date >= date_from, MetricPoint.date <= date_to)
+             .group_by(*groups)).subquery("g")
+        last_p = aliased(MetricPoint, name="last_p")
+        cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket if b is not None else g.c.last_d,
+                last_p.value]
+        stmt = select(*cols).join_from(g, last_p, _same_point(last_p, scope, g, g.c.last_d))
+        if need_first:
+            first_p = aliased(MetricPoint, name="first_p")
+            stmt = stmt.add_columns(first_p.value).join(first_p, _same_point(first_p, scope, g, g.c.first_d))
+        for row in db.session.execute(stmt):
+            company, ch, metric, bucket, value = row[:5]
+            first = row[5] if need_first else value
+            bucket = _as_date(bucket) if b is not None else date_from
+            lasts[(company if by_company else None, ch, metric)].append((bucket, float(value), float(first)))
+        for v in lasts.values():
+            v.sort()
     seeds = {}
-    for row in db.session.execute(select(*[sc[c.key] for c in cols], sc.value).where(sc.rn == 1)):
-        row = list(row)
-        grp = row.pop(0) if group_col is not None else None
-        ch, metric, value = row
-        seeds[(grp, ch, metric)] = float(value)
+    for company, ch, metric, value in db.session.execute(_seed_statement(scope, metrics, date_from)):
+        seeds[(company if by_company else None, ch, metric)] = float(value)
     return lasts, seeds
+
+
+def _seed_statement(scope: _Scope, metrics: list[str], before: dt.date):
+    """(company_id, channel_id, metric, value) of the last point before ``before`` of each channel
+    in scope and each of ``metrics`` (channels without one are left out)."""
+    parts = []
+    for m in metrics:
+        last_day = (select(func.max(MetricPoint.date))
+                    .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Channel.company_id,
+                           MetricPoint.channel_id == Channel.id, MetricPoint.metric == m, MetricPoint.date < before)
+                    .scalar_subquery())
+        parts.append(select(Channel.company_id.label("company_id"), Channel.id.label("channel_id"),
+                            literal(m, String).label("metric"), last_day.label("d")).where(*scope.channels()))
+    pairs = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pairs")
+    seed_p = aliased(MetricPoint, name="seed_p")
+    return (select(pairs.c.company_id, pairs.c.channel_id, pairs.c.metric, seed_p.value)
+            .join_from(pairs, seed_p, _same_point(seed_p, scope, pairs, pairs.c.d)))
 
 
 def _growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
@@ -686,13 +742,12 @@ def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date
 def _compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
              date_from: dt.date, date_to: dt.date, granularity: str, defs: dict) -> dict[tuple, dict]:
     """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined."""
-    scope = _point_scope(company_id=company_id)
-    if channel_ids is not None and len(channel_ids) == 1:
-        scope.append(MetricPoint.channel_id == next(iter(channel_ids)))
+    only = next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
+    scope = _Scope(company_id=company_id, channel_id=only)
     flows, gauges = _plan(metrics, defs)
     by_channel = channel_ids is not None
     sums = _flow_sums(scope, flows, date_from, date_to, granularity, by_channel)
-    lasts, seeds = _gauge_lasts(scope, gauges, date_from, date_to, granularity)
+    lasts, seeds = _gauge_lasts(scope, gauges, date_from, date_to, granularity, need_first=GROWTH in metrics)
     out: dict[tuple, dict] = {}
     targets = [(cid, key) for cid, key in channel_ids.items()] if by_channel else [(None, "all")]
     for cid, label in targets:
@@ -836,12 +891,11 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
     p = current_principal()
     p.require("read")
     companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
-    scope = _point_scope()
-    sums = _flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False,
-                      group_col=MetricPoint.company_id)
+    scope = _Scope()
+    sums = _flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False, by_company=True)
     last_dates = {cid: last for cid, last in db.session.execute(
-        select(MetricPoint.company_id, func.max(MetricPoint.date)).where(*scope).group_by(MetricPoint.company_id))}
-    lasts, seeds = _gauge_lasts(scope, {"followers"}, date_from, date_to, "week", group_col=MetricPoint.company_id)
+        select(MetricPoint.company_id, func.max(MetricPoint.date)).where(*scope.points()).group_by(MetricPoint.company_id))}
+    lasts, seeds = _gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
     channels_of: dict = defaultdict(set)
     for grp, ch, _ in list(lasts) + list(seeds):
         channels_of[grp].add(ch)
