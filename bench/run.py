@@ -128,7 +128,7 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
         with progress.step("query, the company alone"):
             result["query_empty"] = measure_queries(db, conn, client, main, period, sizes, progress)
 
-        with progress.step(f"{sizes.others:,} other companies in {sizes.other_agencies} agencies (services)"):
+        with progress.step(f"{sizes.others:,} other companies in {sizes.other_agencies} agencies (bulk ORM insert)"):
             build_others(app, sizes, main, progress)
         with progress.step(f"their {sizes.other_points:,} points (driver bulk load)"):
             load_other_points(db, conn, sizes, main, last_day)
