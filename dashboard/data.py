@@ -112,22 +112,13 @@ def goals_with_progress(company_id) -> list[dict]:
 def goal_path(company_id, goal_id) -> dict:
     """A goal's actual path (levels, or the running total for 'total' KPIs) and the straight
     path from its baseline to its target by the deadline. One read of the goal's daily values."""
-    from backend.services import catalog, metrics
+    from backend.services import catalog
     from backend.services.goals import get_goal
-    from backend.services.progress import _series_range, compute_progress, kpi_of
+    from backend.services.progress import goal_progress_and_daily
 
     goal = get_goal(company_id, goal_id)
-    kpi = kpi_of(goal)
-    today = today_for(company(company_id))
-    rng = metrics.data_range(goal.company_id)
-    daily: list = []
-    if rng is not None:
-        # The same window as progress.goals_progress, so the numbers match the goal bars.
-        start, end = _series_range(kpi, today, rng[0])
-        start, end = max(start, rng[0]), min(end, rng[1])
-        if start <= end:
-            daily = metrics.daily_values(goal.company_id, goal.kpi_metric, goal.kpi_channel, start, end)
-    progress = compute_progress(kpi, daily, today)
+    # The same progress as the goal bars (progress.goals_progress), from the one read of the path.
+    progress, daily = goal_progress_and_daily(goal)
     baseline = progress["baseline"]
     if goal.kpi_aggregation == "total":
         running, actual = 0.0, []

@@ -180,44 +180,105 @@ def company_today(company) -> dt.date:
     return dt.datetime.now(zone).date()
 
 
-def _series_range(kpi: dict[str, Any], as_of: dt.date, first_data: dt.date) -> tuple[dt.date, dt.date]:
+def _read_plan(kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.date, dt.date], whole_period: bool
+               ) -> tuple[dt.date, dt.date]:
+    """The stretch of daily values to read for a goal (clamped to the stored data; may be empty).
+
+    ``compute_progress`` looks at: for ``total``, every day from the start (and the forecast
+    window of the last 28 days); for ``latest``, the forecast window, the last value on or before
+    the start (baseline) and the last value on or before the day judged on (current). So a
+    ``latest`` goal reads its window only and finds the other two with indexed lookups (see
+    :func:`_complete_latest`); ``whole_period`` (a goal's path) reads from the start."""
     judged_on = min(as_of, kpi["deadline"])
     window_start = judged_on - dt.timedelta(days=FORECAST_WINDOW_DAYS - 1)
-    if kpi["aggregation"] == "latest":
-        # The baseline may be the last value before the start, however old.
-        return min(first_data, window_start, kpi["start_date"]), judged_on
-    return min(window_start, kpi["start_date"]), judged_on
+    if kpi["aggregation"] == "latest" and not whole_period:
+        date_from = window_start
+    else:
+        date_from = min(window_start, kpi["start_date"])
+    return max(date_from, rng[0]), min(judged_on, rng[1])
+
+
+def _complete_latest(reader, kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.date, dt.date],
+                     daily: list[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
+    """Add to a ``latest`` goal's read what ``compute_progress`` takes from outside it, so that the
+    result equals a read of the whole history: the last value on or before the start (or, when
+    there is none, every value after the start) and the last value on or before the day judged on."""
+    judged_on = min(as_of, kpi["deadline"])
+    metric, channel = kpi["metric"], kpi["channel"]
+    out = list(daily)
+    if kpi.get("baseline") is None:
+        upto = min(kpi["start_date"], judged_on)
+        if not any(d <= upto for d, _ in out):
+            before = reader.last_on_or_before(metric, channel, upto) if upto >= rng[0] else None
+            if before is not None:
+                out.append(before)
+            elif kpi["start_date"] < judged_on:
+                # No value up to the start: the baseline is the first one after it.
+                date_from = max(kpi["start_date"], rng[0])
+                seen = {d for d, _ in out}
+                out += [p for p in reader.daily([metric], channel, date_from, min(judged_on, rng[1]))[metric]
+                        if p[0] not in seen]
+    if not daily and judged_on >= rng[0] and not any(kpi["start_date"] < d <= judged_on for d, _ in out):
+        # Nothing read up to the day judged on: the current value is the last one before it.
+        current = reader.last_on_or_before(metric, channel, judged_on)
+        if current is not None and current not in out:
+            out.append(current)
+    return sorted(out)
+
+
+def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False) -> list[tuple[Any, dt.date, list]]:
+    """(goal, as_of, daily values) for each goal: per company one reader; goals judged on the same
+    stretch of the same channel share one read of all their metrics."""
+    from . import metrics
+
+    by_company: dict = {}
+    for goal in goals:
+        by_company.setdefault(goal.company_id, []).append(goal)
+    loaded: dict = {}
+    for cid, company_goals in by_company.items():
+        reader = metrics.CompanyReader(cid)
+        day = as_of or company_today(reader.company)
+        rng = reader.data_range()
+        plans = []
+        wanted: dict = {}
+        for goal in company_goals:
+            kpi = kpi_of(goal)
+            stretch = _read_plan(kpi, day, rng, whole_period) if rng is not None else None
+            plans.append((goal, kpi, stretch))
+            if stretch is not None and stretch[0] <= stretch[1]:
+                wanted.setdefault((kpi["channel"], stretch), set()).add(kpi["metric"])
+        reads = {}
+        for (channel, (date_from, date_to)), metric_keys in wanted.items():
+            for metric, points in reader.daily(sorted(metric_keys), channel, date_from, date_to).items():
+                reads[(metric, channel, date_from, date_to)] = points
+        for goal, kpi, stretch in plans:
+            daily: list = []
+            if stretch is not None:
+                daily = reads.get((kpi["metric"], kpi["channel"], *stretch), [])
+                if kpi["aggregation"] == "latest":
+                    daily = _complete_latest(reader, kpi, day, rng, daily)
+                elif stretch[0] > rng[0] and (not daily or daily[0][0] > stretch[0]):
+                    # The total's forecast averages since the data began when that is inside the
+                    # window: one value from before the stretch says it began earlier.
+                    earlier = reader.last_on_or_before(kpi["metric"], kpi["channel"], stretch[0] - dt.timedelta(days=1))
+                    if earlier is not None:
+                        daily = [earlier, *daily]
+            loaded[id(goal)] = (day, daily)
+    return [(goal, *loaded[id(goal)]) for goal in goals]
 
 
 def goals_progress(goals: list, as_of: dt.date | None = None) -> list[tuple[Any, dict[str, Any]]]:
-    """Progress for several goals (of one or more companies), loading each series once."""
-    from . import metrics
-    from .companies import get_company
+    """Progress for several goals (of one or more companies), reading only what each needs."""
+    return [(goal, compute_progress(kpi_of(goal), daily, day)) for goal, day, daily in _goals_daily(goals, as_of)]
 
-    companies: dict = {}
-    ranges: dict = {}
-    series: dict = {}
-    out = []
-    for goal in goals:
-        cid = goal.company_id
-        if cid not in companies:
-            companies[cid] = get_company(cid)
-            ranges[cid] = metrics.data_range(cid)
-        day = as_of or company_today(companies[cid])
-        kpi = kpi_of(goal)
-        data_range = ranges[cid]
-        daily: list = []
-        if data_range is not None:
-            date_from, date_to = _series_range(kpi, day, data_range[0])
-            date_from = max(date_from, data_range[0])
-            date_to = min(date_to, data_range[1])
-            if date_from <= date_to:
-                key = (cid, kpi["metric"], kpi["channel"], date_from, date_to)
-                if key not in series:
-                    series[key] = metrics.daily_values(cid, kpi["metric"], kpi["channel"], date_from, date_to)
-                daily = series[key]
-        out.append((goal, compute_progress(kpi, daily, day)))
-    return out
+
+def goal_progress_and_daily(goal, as_of: dt.date | None = None
+                            ) -> tuple[dict[str, Any], list[tuple[dt.date, float]]]:
+    """A goal's progress and its daily values from its start (or the forecast window, when that
+    begins earlier) up to the day judged on — one read for a goal's path chart; the progress is the
+    same as :func:`goal_progress`'s."""
+    _, day, daily = _goals_daily([goal], as_of, whole_period=True)[0]
+    return compute_progress(kpi_of(goal), daily, day), daily
 
 
 def goal_progress(goal, as_of: dt.date | None = None) -> dict[str, Any]:
