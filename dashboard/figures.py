@@ -57,11 +57,50 @@ def _campaign_shapes(campaigns: Sequence[dict]) -> list[dict]:
     return shapes
 
 
-def _campaign_labels(campaigns: Sequence[dict]) -> list[dict]:
+LABEL_CHAR_PX = 6.2       # about the width of one character of a 10 px label
+ASSUMED_PLOT_PX = 900     # a narrow follower chart; on a wider one the labels only get more room
+LABEL_ROW = 0.075         # height of one row of campaign labels, as a share of the plot
+CAMPAIGN_LABEL_CHARS = 30
+
+
+def _as_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _campaign_rows(campaigns: Sequence[dict], x_from: dt.date, x_to: dt.date) -> list[int]:
+    """A row for each campaign's label so that no two labels overlap: a label goes in the first
+    row whose last label ends before this campaign starts (label widths are estimated)."""
+    days_per_px = max((x_to - x_from).days, 1) / ASSUMED_PLOT_PX
+    row_ends: list[dt.date] = []
+    rows = []
+    for c in campaigns:
+        start = _as_date(c["start"]) or x_from
+        width = dt.timedelta(days=(len(_short(c["name"], CAMPAIGN_LABEL_CHARS)) * LABEL_CHAR_PX + 12) * days_per_px)
+        row = next((i for i, end in enumerate(row_ends) if end < start), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(start + width)
+        else:
+            row_ends[row] = start + width
+        rows.append(row)
+    return rows
+
+
+def _campaign_labels(campaigns: Sequence[dict], rows: Sequence[int]) -> list[dict]:
+    """Campaign names in a band above the data, one row lower for each clash; the full name and
+    dates on hover."""
     return [{
-        "x": str(c["start"]), "y": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
-        "text": c["name"], "showarrow": False, "font": {"size": 10, "color": "#6b5200"},
-    } for c in campaigns]
+        "x": str(c["start"]), "y": 1 - row * LABEL_ROW, "xref": "x", "yref": "paper", "xanchor": "left",
+        "yanchor": "top", "text": _short(c["name"], CAMPAIGN_LABEL_CHARS), "showarrow": False,
+        "font": {"size": 10, "color": "#6b5200"}, "bgcolor": "rgba(255,255,255,0.85)",
+        "hovertext": f"Campaign: {c['name']}<br>{c['start']} – {c['end']}",
+    } for c, row in zip(campaigns, rows)]
 
 
 def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] | None = None, *,
@@ -78,29 +117,40 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
     if not any(s["points"] for s in channel_series) and not combined:
         return empty_figure(title, "No follower numbers in this period.")
     fig = go.Figure(layout=theme.base_layout(title, "Followers", _x_title(granularity)))
-    for i, s in enumerate(channel_series):
+    colours = theme.series_colours([s.get("platform") for s in channel_series])
+    all_points = [p for s in channel_series for p in s["points"]] + list(combined or [])
+    for s, colour in zip(channel_series, colours):
         xs, ys = _xy(s["points"])
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, name=s["label"], mode="lines",
-            line={"color": theme.platform_colour(s.get("platform"), i), "width": 2},
+            x=xs, y=ys, name=s["label"], mode="lines", line={"color": colour, "width": 2},
             hovertemplate=f"{s['label']}: {HOVER_NUMBER}<extra></extra>",
         ))
     if combined and len(channel_series) != 1:
         xs, ys = _xy(combined)
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, name="All channels", mode="lines",
-            line={"color": theme.COMBINED_COLOUR, "width": 3},
+            x=xs, y=ys, name="All channels", mode="lines", line=dict(theme.COMBINED_LINE),
             hovertemplate=f"All channels: {HOVER_NUMBER}<extra></extra>",
         ))
+    top = max((v for _, v in all_points if v is not None), default=0.0)
     if target and target.get("value") is not None:
         label = target.get("label") or "Critical-mass target"
         when = target.get("date")
         text = f"{label}: {theme.compact(target['value'])}" + (f" by {when}" if when else "")
+        # Under the line at its left end: clear of the campaign labels, which sit above the data.
         fig.add_hline(y=target["value"], line={"color": theme.TARGET_COLOUR, "dash": "dash", "width": 2},
                       annotation={"text": text, "font": {"size": 11, "color": theme.TARGET_COLOUR},
-                                  "xanchor": "left", "x": 0, "yanchor": "bottom"})
+                                  "xanchor": "left", "x": 0, "yanchor": "top",
+                                  "bgcolor": "rgba(255,255,255,0.85)"})
+        top = max(top, float(target["value"]))
+    labels = []
+    dates = [d for d in (_as_date(p[0]) for p in all_points) if d is not None]
+    if campaigns and dates:
+        rows = _campaign_rows(campaigns, min(dates), max(dates))
+        labels = _campaign_labels(campaigns, rows)
+        band = LABEL_ROW * (max(rows) + 1) + 0.02  # room above the highest line for the label rows
+        fig.update_layout(yaxis={"range": [0, top * 1.04 / (1 - band) if top > 0 else 1]})
     fig.update_layout(shapes=list(fig.layout.shapes) + _campaign_shapes(campaigns),
-                      annotations=list(fig.layout.annotations) + _campaign_labels(campaigns))
+                      annotations=list(fig.layout.annotations) + labels)
     return fig
 
 
@@ -152,8 +202,9 @@ def goals_figure(goals: Sequence[dict]) -> go.Figure:
     rows = list(goals)[::-1]
     values = [max(0.0, min(float(g.get("percent") or 0), 100.0)) for g in rows]
     colours = [theme.status_colour(g.get("status")) for g in rows]
-    texts = [f"{theme.status_label(g.get('status'))} · {_fmt_value(g.get('current'), g.get('unit'))}"
-             f" of {_fmt_value(g.get('target'), g.get('unit'))}" for g in rows]
+    texts = [_goal_bar_text(g) for g in rows]
+    # Text inside a bar only where it fits; a short or empty bar gets it beside, in dark ink.
+    positions = ["inside" if v >= 45 else "outside" for v in values]
     hover = [
         f"<b>{g['title']}</b><br>{theme.status_label(g.get('status'))}: "
         f"{_fmt_value(g.get('current'), g.get('unit'), exact=True)} of "
@@ -167,8 +218,9 @@ def goals_figure(goals: Sequence[dict]) -> go.Figure:
     fig = go.Figure(layout=layout)
     fig.add_trace(go.Bar(
         x=values, y=titles, orientation="h", marker={"color": colours}, text=texts,
-        textposition="auto", insidetextanchor="start", textfont={"color": "#ffffff", "size": 11},
-        outsidetextfont={"color": "#212529"}, hovertext=hover, hoverinfo="text", showlegend=False,
+        textposition=positions, insidetextanchor="start", textfont={"size": 11},
+        insidetextfont={"color": "#ffffff"}, outsidetextfont={"color": "#212529"}, cliponaxis=False,
+        hovertext=hover, hoverinfo="text", showlegend=False,
     ))
     fig.update_layout(
         hovermode="closest", bargap=0.3, margin={"l": 190, "r": 16, "t": 44, "b": 44},
@@ -176,6 +228,19 @@ def goals_figure(goals: Sequence[dict]) -> go.Figure:
         yaxis={"tickformat": "", "rangemode": "normal", "automargin": True},
     )
     return fig
+
+
+def _goal_bar_text(g: dict) -> str:
+    """'On track · 5.5k of 10k'; a goal moving away from its target says by how much
+    ('Off track · −12%, moving away · …'), one without numbers says so — never an empty bar."""
+    status = theme.status_label(g.get("status"))
+    if g.get("current") is None:
+        return f"{status} · no numbers yet"
+    text = f"{status} · {_fmt_value(g.get('current'), g.get('unit'))} of {_fmt_value(g.get('target'), g.get('unit'))}"
+    percent = g.get("percent")
+    if percent is not None and percent < 0:
+        text = f"{status} · −{abs(percent):.0f}%, moving away · " + text.split(" · ", 1)[1]
+    return text
 
 
 def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Point], *,

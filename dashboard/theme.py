@@ -3,24 +3,30 @@ from __future__ import annotations
 
 import math
 
-# One colour per platform (brand-like, darkened where needed for contrast on white).
+# One colour per platform, kept the same in every figure: brand-like where the brand colour
+# stands out, otherwise a hue no other platform uses. No platform is near-black, so the combined
+# "All channels" line (dark and dashed) is never mistaken for a channel.
 PLATFORM_COLOURS = {
     "facebook": "#1877F2",
     "instagram": "#C13584",
-    "x": "#14171A",
-    "twitter": "#14171A",
-    "linkedin": "#0A66C2",
+    "x": "#FD7E14",
+    "twitter": "#FD7E14",
+    "linkedin": "#0B3D75",
     "youtube": "#CC0000",
     "tiktok": "#00A3A3",
-    "pinterest": "#BD081C",
-    "threads": "#5B5B5B",
+    "pinterest": "#7A1F3D",
+    "threads": "#868E96",
     "mastodon": "#6364FF",
-    "bluesky": "#0085FF",
+    "bluesky": "#4DABF7",
     "snapchat": "#B8A100",
-    "web": "#6F42C1",
+    "blog": "#2F9E44",
+    "web": "#2F9E44",
+    "yammer": "#9C36B5",
 }
-FALLBACK_COLOURS = ["#6F42C1", "#FD7E14", "#20C997", "#D63384", "#0DCAF0", "#795548"]
+# For platforms without a colour of their own, and for a second channel of the same platform.
+FALLBACK_COLOURS = ["#2F9E44", "#9C36B5", "#E64980", "#795548", "#15AABF", "#5C940D", "#F59F00", "#495057"]
 COMBINED_COLOUR = "#212529"
+COMBINED_LINE = {"color": COMBINED_COLOUR, "width": 3, "dash": "dash"}
 TARGET_COLOUR = "#B02A37"
 CAMPAIGN_FILL = "rgba(255, 193, 7, 0.18)"
 
@@ -48,6 +54,40 @@ def platform_colour(platform: str | None, index: int = 0) -> str:
     if platform and platform.lower() in PLATFORM_COLOURS:
         return PLATFORM_COLOURS[platform.lower()]
     return FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)]
+
+
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    """sRGB hex → CIE L*a*b* (D65), to tell whether two colours look alike."""
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in rgb]
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def colour_distance(a: str, b: str) -> float:
+    """CIE76 ΔE between two hex colours (below ~20 two thin lines are easily confused)."""
+    return math.dist(_lab(a), _lab(b))
+
+
+DISTINCT = 20.0
+
+
+def series_colours(platforms: list[str | None]) -> list[str]:
+    """A colour per channel of one figure: the platform's own colour, unless an earlier channel
+    already has it (or one that looks alike, or the combined line's) — then the first fallback
+    colour that looks like none of them. Same input, same colours."""
+    taken = [COMBINED_COLOUR]
+    out = []
+    for i, platform in enumerate(platforms):
+        colour = platform_colour(platform, i)
+        if any(colour_distance(colour, t) < DISTINCT for t in taken):
+            spare = [c for c in FALLBACK_COLOURS if all(colour_distance(c, t) >= DISTINCT for t in taken)]
+            colour = spare[0] if spare else FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)]
+        taken.append(colour)
+        out.append(colour)
+    return out
 
 
 def compact(value: float | int | None, digits: int = 1) -> str:
