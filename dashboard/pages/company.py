@@ -127,36 +127,70 @@ def format_kpi(value, unit: str) -> str:
     return theme.compact(value)
 
 
-def kpi_cards(by_metric: dict[str, dict]) -> list:
+NO_DATA_WORDS = {"engagement_rate": "engagement", "mentions": "mention", "cost_per_1k_reach": "cost"}
+
+
+def _sentiment_line(by_metric: dict[str, dict]):
+    """'+6.9k · 5.7k · −1.2k  sentiment +0.42' under the mentions, only the parts that have data."""
+    parts = []
+    for k, sign, css, what in (("mentions_positive", "+", "rb-pos", "Positive"),
+                               ("mentions_neutral", "", "text-muted", "Neutral"),
+                               ("mentions_negative", "−", "rb-neg", "Negative")):
+        v = (by_metric.get(k) or {}).get("value")
+        if v is not None:
+            parts += [" · "] if parts else []
+            parts.append(html.Span(f"{sign}{theme.compact(v)}", className=css, title=f"{what} mentions"))
+    score = (by_metric.get("sentiment_score") or {}).get("value")
+    if score is not None:
+        parts.append(html.Span(f"  sentiment {score:+.2f}", className="text-muted"))
+    return html.Div(parts, className="small", **{"data-testid": "kpi-sentiment"}) if parts else None
+
+
+def previous_partly_covered(previous_from, data_start) -> bool:
+    """True when the stored history starts after the previous period does, so a change against
+    it compares a full period with a partial one."""
+    return previous_from is not None and data_start is not None and data_start > previous_from
+
+
+def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
+              data_start: dt.date | None = None) -> list:
+    """One card per KPI: the value, the change against the previous period, and for mentions the
+    sentiment split. A KPI without data says so in words. Pass ``previous_from`` (the summary's
+    ``previous_from``) and ``data_start`` (the first date of the company's data) to have cards
+    say when the previous period is only partly covered instead of showing an inflated change."""
+    partial = previous_partly_covered(previous_from, data_start)
     cards = []
     for key, title, unit in KPI_SPECS:
         m = by_metric.get(key) or {}
         value, change, pct = m.get("value"), m.get("change"), m.get("change_percent")
         better_lower = key == "cost_per_1k_reach"
-        tone = "text-muted"
-        if change:
-            good = (change < 0) if better_lower else (change > 0)
-            tone = "rb-good" if good else "rb-bad"
-        extra = None
-        if key == "mentions":
-            pos, neu, neg = (by_metric.get(k, {}).get("value") for k in
-                             ("mentions_positive", "mentions_neutral", "mentions_negative"))
-            score = by_metric.get("sentiment_score", {}).get("value")
-            extra = html.Div([
-                html.Span(f"+{theme.compact(pos)}", className="rb-pos", title="Positive mentions"), " · ",
-                html.Span(theme.compact(neu), className="text-muted", title="Neutral mentions"), " · ",
-                html.Span(f"−{theme.compact(neg)}", className="rb-neg", title="Negative mentions"),
-                html.Span(f"  sentiment {score:+.2f}" if score is not None else "", className="text-muted"),
-            ], className="small", **{"data-testid": "kpi-sentiment"})
-        exact = "" if value is None else (f"{value:,.4f}" if unit == "ratio" else f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}")
-        cards.append(html.Div(html.Div([
-            html.Div(title, className="rb-kpi-title"),
-            html.Div(format_kpi(value, unit), className="rb-kpi-value", title=exact,
-                     **{"data-metric": key, "data-value": "" if value is None else repr(float(value))}),
-            html.Div(theme.signed_change(change, pct, unit) + (" vs previous period" if change is not None else ""),
-                     className=f"small {tone}"),
-            extra,
-        ], className="rb-kpi", id=f"rb-kpi-{key}"), className="col-6 col-md-4 col-xl"))
+        if value is None:
+            body = [html.Div(f"No {NO_DATA_WORDS.get(key, title.lower())} data in this period",
+                             className="rb-kpi-empty text-muted",
+                             **{"data-metric": key, "data-value": ""})]
+        else:
+            tone = "text-muted"
+            if change and not partial:
+                good = (change < 0) if better_lower else (change > 0)
+                tone = "rb-good" if good else "rb-bad"
+            if change is None:
+                change_text, hint = "No data for the previous period", None
+            elif partial:
+                change_text = "Previous period only partly covered by data"
+                hint = f"Stored history starts {ctl._fmt(data_start)}; change against what is stored: " \
+                       f"{theme.signed_change(change, pct, unit)}"
+            else:
+                change_text, hint = theme.signed_change(change, pct, unit) + " vs previous period", None
+            exact = f"{value:,.4f}" if unit == "ratio" else f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}"
+            body = [
+                html.Div(format_kpi(value, unit), className="rb-kpi-value", title=exact,
+                         **{"data-metric": key, "data-value": repr(float(value))}),
+                html.Div(change_text, className=f"small {tone}", title=hint, **{"data-testid": "kpi-change"}),
+                _sentiment_line(by_metric) if key == "mentions" else None,
+            ]
+        cards.append(html.Div(html.Div([html.Div(title, className="rb-kpi-title"), *body],
+                                       className="rb-kpi", id=f"rb-kpi-{key}"),
+                              className="col-6 col-md-4 col-xl"))
     return cards
 
 
