@@ -239,4 +239,4 @@ def test_strategy_page_reads_as_a_document_with_goals_and_history(login_as, seed
     assert "first choice" in page and "Commuters" in page and "Events and customer service" in page
     assert "12k followers" in page
     assert "Strengthen the position in the field" in page and "Reach 10k followers" in page
-    assert "rb-strategy-history" in page and "launch_plan" in page
+    assert "rb-strategy-history" in page and "business alignment, channels, launch plan" in page

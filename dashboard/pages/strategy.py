@@ -91,13 +91,17 @@ def layout(company):
                                className="rb-panel mb-3", id="rb-strategy-goals")
 
     history_rows = [html.Tr([
-        html.Td(str(r.revision)), html.Td(_date(r.created_at)), html.Td(r.created_by or "–"),
-        html.Td(", ".join(sorted((r.changes or {}).keys())) or "–"),
+        html.Td(str(r.revision)), html.Td(_date(r.created_at), className="text-nowrap"),
+        html.Td(_breakable_email(r.created_by), className="rb-wrap", title=r.created_by or None),
+        html.Td(changed_fields(r.changes), className="rb-wrap",
+                title=", ".join(_field_label(k) for k in sorted(r.changes or {})) or None),
     ]) for r in revisions]
     history = html.Section([
         html.H2("Revision history", className="h5"),
-        dbc.Table([html.Thead(html.Tr([html.Th("Revision"), html.Th("Saved"), html.Th("By"), html.Th("Changed")])),
-                   html.Tbody(history_rows)], size="sm", striped=True, className="mb-0")
+        dbc.Table([html.Colgroup([html.Col(style={"width": "3rem"}), html.Col(style={"width": "7.5rem"}),
+                                  html.Col(style={"width": "34%"}), html.Col()]),
+                   html.Thead(html.Tr([html.Th("Rev."), html.Th("Saved"), html.Th("By"), html.Th("Changed")])),
+                   html.Tbody(history_rows)], size="sm", striped=True, className="mb-0 rb-history")
         if history_rows else html.P("Not saved yet.", className="text-muted"),
     ], className="rb-panel", id="rb-strategy-history")
 
@@ -106,6 +110,38 @@ def layout(company):
                           html.A("← Dashboard", href=company_url(company.id), className="btn btn-outline-secondary btn-sm")],
                          className="d-flex justify-content-between align-items-center mb-3"),
                 dbc.Row([dbc.Col(document, lg=7), dbc.Col([goals_panel, history], lg=5)], className="g-3"))
+
+
+FIELD_LABELS = {
+    "objective": "objective", "business_alignment": "business alignment", "audiences": "audiences",
+    "engagement_approach": "engagement", "personality": "personality", "channel_plan": "channels",
+    "launch_plan": "launch plan", "review_cadence": "review cadence", "status": "status",
+}
+MAX_FIELDS_SHOWN = 4
+
+
+def _field_label(key: str) -> str:
+    return FIELD_LABELS.get(key, key.replace("_", " "))
+
+
+def _breakable_email(email: str | None):
+    """An e-mail address that may wrap after the '@' rather than anywhere."""
+    if not email:
+        return "–"
+    local, at, domain = email.partition("@")
+    return [local + at, html.Wbr(), domain] if at else email
+
+
+def changed_fields(changes: dict | None) -> str:
+    """'Audiences, channels, launch plan' — in words, at most four, then 'and N more'."""
+    labels = [_field_label(k) for k in sorted(changes or {})]
+    if not labels:
+        return "–"
+    shown = labels[:MAX_FIELDS_SHOWN]
+    text = ", ".join(shown)
+    if len(labels) > MAX_FIELDS_SHOWN:
+        text += f" and {len(labels) - MAX_FIELDS_SHOWN} more"
+    return text[0].upper() + text[1:]
 
 
 def _value(v, unit):
