@@ -73,6 +73,84 @@ def test_followers_figure_has_a_line_per_channel_the_total_the_target_and_campai
     assert "%{y:,.0f}" in fig.data[0].hovertemplate  # exact values on hover
 
 
+def _line(trace):
+    return trace.line.color, trace.line.dash, trace.line.width
+
+
+@pytest.mark.parametrize("platforms", [
+    ["facebook", "instagram", "tiktok", "x"],          # Northwind in the demo
+    ["blog", "linkedin", "x", "yammer", "youtube"],    # Vistula: two without a platform colour
+    ["facebook", "facebook", "twitter", "x", None],    # the same platform twice, and aliases
+])
+def test_every_channel_line_has_its_own_colour_and_none_looks_like_the_total(platforms):
+    series = [{"label": f"Channel {i}", "platform": p, "points": days(5, base=100 * (i + 1))}
+              for i, p in enumerate(platforms)]
+    fig = figures.followers_figure(series, days(5, base=5000))
+    *channels, total = fig.data
+    assert total.name == "All channels" and total.line.dash == "dash" and total.line.width > channels[0].line.width
+    colours = [t.line.color for t in channels]
+    assert len(set(colours)) == len(colours), colours
+    for i, a in enumerate(colours):
+        assert theme.colour_distance(a, theme.COMBINED_COLOUR) >= theme.DISTINCT, a
+        for b in colours[i + 1:]:
+            assert theme.colour_distance(a, b) >= theme.DISTINCT, (a, b)
+    assert len({_line(t) for t in fig.data}) == len(fig.data)
+
+
+def test_a_platform_keeps_its_colour_in_every_figure():
+    x_alone = figures.followers_figure([{"label": "X", "platform": "x", "points": days(3)}], days(3))
+    x_with_others = figures.followers_figure(
+        [{"label": "Facebook", "platform": "facebook", "points": days(3)},
+         {"label": "X", "platform": "x", "points": days(3)}], days(3))
+    assert x_alone.data[0].line.color == x_with_others.data[1].line.color == theme.PLATFORM_COLOURS["x"]
+    assert theme.PLATFORM_COLOURS["x"] != theme.COMBINED_COLOUR  # X used to be drawn black like the total
+
+
+def _boxes(fig, plot_px=figures.ASSUMED_PLOT_PX, char_px=figures.LABEL_CHAR_PX):
+    """Rough label boxes (x from–to in days, y from–to as a share of the plot) of the campaign
+    labels and the target label."""
+    x0 = min(dt.date.fromisoformat(str(x)[:10]) for t in fig.data for x in t.x)
+    x1 = max(dt.date.fromisoformat(str(x)[:10]) for t in fig.data for x in t.x)
+    days_per_px = (x1 - x0).days / plot_px
+    y_lo, y_hi = fig.layout.yaxis.range
+    boxes = []
+    for a in fig.layout.annotations:
+        width = len(a.text) * char_px * days_per_px
+        if a.xref == "x":  # a campaign label: starts at its date, hangs down from y
+            left = (dt.date.fromisoformat(a.x) - x0).days
+            boxes.append((a.text, left, left + width, a.y - figures.LABEL_ROW, a.y))
+        else:  # the target label: left end of the plot, hangs under the line
+            y = (a.y - y_lo) / (y_hi - y_lo)
+            boxes.append((a.text, 0, width, y - figures.LABEL_ROW, y))
+    return boxes
+
+
+def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
+    start = D0
+    campaigns = [{"name": "Christmas gift boxes", "start": start, "end": start + dt.timedelta(days=20)},
+                 {"name": "Case study: Baltic Freight", "start": start + dt.timedelta(days=30),
+                  "end": start + dt.timedelta(days=40)},
+                 {"name": "Route planning webinar series", "start": start + dt.timedelta(days=45),
+                  "end": start + dt.timedelta(days=80)},
+                 {"name": "Spring blend tasting panel with a very long name indeed", "start": start + dt.timedelta(days=50),
+                  "end": start + dt.timedelta(days=52)}]
+    fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(365, step=200)}],
+                                   None, target={"value": 80_000, "label": "Critical mass", "date": "1 Jun 2026"},
+                                   campaigns=campaigns)
+    boxes = _boxes(fig)
+    assert len(boxes) == 5
+    for i, (name_a, l_a, r_a, lo_a, hi_a) in enumerate(boxes):
+        for name_b, l_b, r_b, lo_b, hi_b in boxes[i + 1:]:
+            apart = r_a <= l_b or r_b <= l_a or hi_a <= lo_b + 1e-9 or hi_b <= lo_a + 1e-9
+            assert apart, (name_a, name_b)
+    # The labels sit in a band above the highest line and the target.
+    top_of_data = (max(365 * 200 + 1000, 80_000) - fig.layout.yaxis.range[0]) / (fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0])
+    lowest_row = min(lo for name, *_, lo, hi in boxes if not name.startswith("Critical"))
+    assert lowest_row >= top_of_data
+    long = [a for a in fig.layout.annotations if "Spring blend" in (a.hovertext or "")][0]
+    assert long.text.endswith("…") and "very long name indeed" in long.hovertext  # full name on hover
+
+
 def test_followers_figure_without_data_says_so():
     fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": []}], [])
     assert not fig.data
@@ -111,6 +189,26 @@ def test_goals_figure_colours_bars_by_status_and_caps_at_100():
     assert "Forecast: 2025-09-01" in bar.hovertext[2] and "5,500 of 10,000" in bar.hovertext[2]
     assert "not reached at the current pace" in bar.hovertext[1]
     assert "No sub-goals" in figures.goals_figure([]).layout.annotations[0].text
+
+
+def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
+    goals = [
+        {"title": "Answer faster", "status": "off_track", "percent": -12.4, "current": 90, "target": 30,
+         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "minutes"},
+        {"title": "Brew guide library", "status": "not_started", "percent": None, "current": None, "target": 9000,
+         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "people"},
+        {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
+         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "followers"},
+    ]
+    bar = figures.goals_figure(goals).data[0]
+    by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition)}
+    x, text, pos = by_title["Answer faster"]
+    assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
+    assert pos == "outside"  # beside the empty bar, in dark ink, not white on nothing
+    x, text, pos = by_title["Brew guide library"]
+    assert x == 0 and text == "Not started · no numbers yet" and pos == "outside"
+    assert by_title["Grow followers"][2] == "inside"
+    assert all(t.strip() for t in bar.text)
 
 
 def test_goal_path_figure_shows_actual_against_needed():
@@ -186,3 +284,75 @@ def test_long_ranges_get_a_coarser_granularity():
     r = ctl.resolve_range(ctl.Controls("custom", dt.date(1900, 1, 1), TODAY, "day"), TODAY, None)
     assert r.granularity == "month"
     assert ctl.resolve_range(ctl.Controls("12m"), TODAY, None).granularity == "day"
+
+
+# --- KPI cards and the revision history --------------------------------------------------------
+def _card_texts(card) -> str:
+    out = []
+
+    def walk(node):
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, (list, tuple)):
+            for n in node:
+                walk(n)
+        elif node is not None and hasattr(node, "children"):
+            walk(node.children)
+
+    walk(card)
+    return " ".join(out)
+
+
+def _cards(by_metric, **kw):
+    from dashboard.pages.company import kpi_cards
+
+    return {c.children.id.removeprefix("rb-kpi-"): _card_texts(c) for c in kpi_cards(by_metric, **kw)}
+
+
+FULL = {
+    "followers": {"value": 89_100, "previous": 50_000, "change": 39_100, "change_percent": 78.2},
+    "reach": {"value": 7.3e6, "previous": 1.7e6, "change": 5.6e6, "change_percent": 337.3},
+    "engagement_rate": {"value": 0.0566, "previous": 0.044, "change": 0.0126, "change_percent": 28.3},
+    "mentions": {"value": 13_700, "previous": 5000, "change": 8700, "change_percent": 170.1},
+    "mentions_positive": {"value": 6900}, "mentions_neutral": {"value": 5700}, "mentions_negative": {"value": 1200},
+    "sentiment_score": {"value": 0.42},
+    "cost_per_1k_reach": {"value": 19.35, "previous": 5.29, "change": 14.06, "change_percent": 265.9},
+}
+
+
+def test_kpi_cards_without_data_say_so_in_words():
+    cards = _cards({"followers": FULL["followers"], "reach": {"value": None, "change": None},
+                    "mentions": {"value": None}, "mentions_positive": {"value": None}})
+    assert "No mention data in this period" in cards["mentions"]
+    assert "No reach data in this period" in cards["reach"]
+    assert "No engagement data in this period" in cards["engagement_rate"]
+    assert "No cost data in this period" in cards["cost_per_1k_reach"]
+    for key in ("reach", "engagement_rate", "mentions", "cost_per_1k_reach"):
+        assert "–" not in cards[key] and "+" not in cards[key], cards[key]
+    assert "89.1k" in cards["followers"] and "+39.1k (+78.2%) vs previous period" in cards["followers"]
+
+
+def test_kpi_card_with_a_value_but_no_previous_period_and_a_partial_sentiment_split():
+    cards = _cards({"mentions": {"value": 40, "change": None}, "mentions_positive": {"value": 25}})
+    assert "No data for the previous period" in cards["mentions"]
+    assert "+25" in cards["mentions"] and "–" not in cards["mentions"]
+
+
+def test_kpi_cards_say_when_the_previous_period_is_only_partly_covered():
+    partial = _cards(FULL, previous_from=dt.date(2024, 11, 23), data_start=dt.date(2025, 5, 24))
+    for key, text in partial.items():
+        assert "Previous period only partly covered by data" in text, key
+        assert "%" not in text.replace("5.66%", ""), (key, text)  # no inflated percentage
+    covered = _cards(FULL, previous_from=dt.date(2024, 11, 23), data_start=dt.date(2024, 1, 1))
+    assert "+5.6M (+337.3%) vs previous period" in covered["reach"]
+    assert "partly" not in " ".join(_cards(FULL).values())  # without the data range: as before
+
+
+def test_revision_history_names_the_changed_parts_in_words_and_keeps_it_short():
+    from dashboard.pages.strategy import changed_fields
+
+    assert changed_fields({"audiences": 1, "channel_plan": 1, "launch_plan": 1}) == "Audiences, channels, launch plan"
+    many = {k: 1 for k in ("audiences", "business_alignment", "channel_plan", "launch_plan", "objective",
+                           "personality", "review_cadence")}
+    assert changed_fields(many) == "Audiences, business alignment, channels, launch plan and 3 more"
+    assert changed_fields({}) == "–" and changed_fields(None) == "–"

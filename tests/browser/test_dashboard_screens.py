@@ -1,0 +1,52 @@
+"""Screenshots of the dashboard with the demo data (backend/demo.py), for a person to look at:
+portfolio, a company page over 90 days and 12 months, one channel, the strategy page, at
+1366×768, into screenshots/demo-*.png. Checks only what a reader would notice on them."""
+from __future__ import annotations
+
+import pytest
+
+from .test_dashboard_browser import wait_for_charts
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo(live_server):
+    from sqlalchemy import select
+
+    from backend.demo import DEMO_PASSWORD, OWNER_EMAIL, seed_demo
+    from backend.extensions import db
+    from backend.models import Company
+    from backend.tenancy import cross_tenant
+
+    with live_server.app.app_context():
+        seed_demo(progress=lambda _message: None)
+        with cross_tenant("browser test: find the demo companies"):
+            companies = {c.name: str(c.id) for c in db.session.scalars(select(Company))}
+    return {"email": OWNER_EMAIL, "password": DEMO_PASSWORD, "companies": companies}
+
+
+def test_demo_screens(page, login, demo, screenshot):
+    login(page, demo["email"], demo["password"])
+    page.wait_for_selector(".ag-row .ag-cell a")
+    page.wait_for_selector(".rb-spark")
+    screenshot(page, "demo-portfolio", full_page=False)
+
+    for name in ("Northwind Coffee", "Vistula Software"):
+        cid = demo["companies"][name]
+        slug = name.split()[0].lower()
+        for rng in ("90d", "12m"):
+            page.goto(f"/dashboard/company/{cid}?range={rng}")
+            page.wait_for_selector("#rb-kpi-followers .rb-kpi-value")
+            wait_for_charts(page)
+            page.wait_for_function("document.querySelectorAll('#rb-goal-path-graph .scatterlayer .trace').length >= 1")
+            screenshot(page, f"demo-{slug}-{rng}")
+            cards = page.locator("#rb-kpi-cards").inner_text()
+            assert "–" not in cards.replace(" – ", ""), cards  # no dash salad on any card
+        page.goto(f"/dashboard/company/{cid}/strategy")
+        page.wait_for_selector("#rb-strategy-history")
+        screenshot(page, f"demo-{slug}-strategy")
+        overflow = page.evaluate(
+            "(() => { const s = document.querySelector('#rb-strategy-history');"
+            " return s.scrollWidth - s.clientWidth; })()")
+        assert overflow <= 0, "the revision history runs outside its card"
