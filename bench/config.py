@@ -42,9 +42,9 @@ class Sizes:
     other_days: int = 90  # 540,000 points: 4× the measured company, loadable in the time budget
     warmup: int = 5
     iterations: int = 60  # timed rounds per query phase, at most …
-    min_iterations: int = 20  # … and at least, stopping after query_seconds
-    query_seconds: float = 20.0
-    dashboard_iterations: int = 20
+    min_iterations: int = 15  # … and at least, stopping after query_seconds
+    query_seconds: float = 15.0
+    dashboard_iterations: int = 15
     extra: dict = field(default_factory=dict)
 
     @classmethod
