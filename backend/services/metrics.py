@@ -33,7 +33,7 @@ import uuid
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Date, DateTime, String, and_, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import Date, DateTime, String, and_, cast, func, literal, literal_column, select, type_coerce, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
@@ -611,44 +611,61 @@ def _same_point(mp, scope: _Scope, src, date_col):
                 mp.channel_id == src.c.channel_id, mp.metric == src.c.metric, mp.date == date_col)
 
 
+class _IdCache(dict):
+    """Raw id (hex text on SQLite, a UUID from psycopg) -> uuid.UUID, converted once per value."""
+
+    def __call__(self, raw) -> uuid.UUID:
+        out = self.get(raw)
+        if out is None:
+            out = self[raw] = raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+        return out
+
+
 def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_company=False, need_first=True):
     """Per (company_id|None, channel, metric): sorted [(bucket, last, first)] inside the range,
     and the seed value (the last one before ``date_from``, however old).
 
-    By day every point is its own bucket. By week/month/period the last (and first) date of each
-    bucket is found with a grouped max/min, and its value by a join on the natural key. The seed
-    of each (channel, metric) is one ``max(date) < from`` lookup in the index, joined back the
-    same way — no window function over a whole history."""
+    By day every point is its own bucket. By week or month the last (and first) date of each
+    bucket comes from a grouped max/min and its value from a join on the natural key; for a whole
+    period, and for the seed, each (channel, metric) is one seek in the natural-key index
+    (``ORDER BY date DESC LIMIT 1``) — no window function over a whole history."""
     if not metrics:
         return {}, {}
     metrics = sorted(metrics)
     dialect = _dialect()
     lasts: dict = defaultdict(list)
     if granularity == "day":
-        cols = [MetricPoint.company_id] if by_company else []
-        stmt = select(*cols, MetricPoint.channel_id, MetricPoint.metric, MetricPoint.date, MetricPoint.value).where(
-            *scope.points(), MetricPoint.metric.in_(metrics), MetricPoint.date >= date_from, MetricPoint.date <= date_to)
+        # One row per point: the ids come as the driver gives them (a UUID object per row would
+        # cost more than the query) and are converted once per distinct value.
+        ids = _IdCache()
+        cols = [type_coerce(MetricPoint.company_id, String)] if by_company else []
+        stmt = select(*cols, type_coerce(MetricPoint.channel_id, String), MetricPoint.metric, MetricPoint.date,
+                      MetricPoint.value).where(*scope.points(), MetricPoint.metric.in_(metrics),
+                                               MetricPoint.date >= date_from, MetricPoint.date <= date_to)
         for row in db.session.execute(stmt):
-            company = row[0] if by_company else None
+            company = ids(row[0]) if by_company else None
             ch, metric, day, value = row[-4:]
             value = float(value)
-            lasts[(company, ch, metric)].append((_as_date(day), value, value))
+            lasts[(company, ids(ch), metric)].append((_as_date(day), value, value))
         for v in lasts.values():
             v.sort()
+    elif granularity == "period":
+        for company, ch, metric, last, first in db.session.execute(
+                _period_statement(scope, metrics, date_from, date_to, need_first)):
+            if last is not None:
+                lasts[(company if by_company else None, ch, metric)].append((date_from, float(last), float(first)))
     else:
-        b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
+        b = bucket_start(MetricPoint.date, granularity, dialect)
         keys = [MetricPoint.company_id.label("company_id"), MetricPoint.channel_id.label("channel_id"),
                 MetricPoint.metric.label("metric")]
-        groups = [MetricPoint.company_id, MetricPoint.channel_id, MetricPoint.metric] + ([b] if b is not None else [])
-        extra = [b.label("bucket")] if b is not None else []
-        g = (select(*keys, *extra, func.max(MetricPoint.date).label("last_d"),
+        groups = [MetricPoint.company_id, MetricPoint.channel_id, MetricPoint.metric, b]
+        g = (select(*keys, b.label("bucket"), func.max(MetricPoint.date).label("last_d"),
                     func.min(MetricPoint.date).label("first_d"))
              .where(*scope.points(), MetricPoint.metric.in_(metrics),
                     MetricPoint.date >= date_from, MetricPoint.date <= date_to)
              .group_by(*groups)).subquery("g")
         last_p = aliased(MetricPoint, name="last_p")
-        cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket if b is not None else g.c.last_d,
-                last_p.value]
+        cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket, last_p.value]
         stmt = select(*cols).join_from(g, last_p, _same_point(last_p, scope, g, g.c.last_d))
         if need_first:
             first_p = aliased(MetricPoint, name="first_p")
@@ -656,31 +673,46 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
         for row in db.session.execute(stmt):
             company, ch, metric, bucket, value = row[:5]
             first = row[5] if need_first else value
-            bucket = _as_date(bucket) if b is not None else date_from
-            lasts[(company if by_company else None, ch, metric)].append((bucket, float(value), float(first)))
+            lasts[(company if by_company else None, ch, metric)].append((_as_date(bucket), float(value), float(first)))
         for v in lasts.values():
             v.sort()
     seeds = {}
     for company, ch, metric, value in db.session.execute(_seed_statement(scope, metrics, date_from)):
-        seeds[(company if by_company else None, ch, metric)] = float(value)
+        if value is not None:
+            seeds[(company if by_company else None, ch, metric)] = float(value)
     return lasts, seeds
+
+
+def _edge_value(scope: _Scope, metric: str, date_crit: list, last: bool):
+    """Correlated scalar subquery (on Channel): the value of the channel's last (or first) point of
+    ``metric`` meeting ``date_crit`` — one seek in the natural-key index, ORDER BY date LIMIT 1."""
+    return (select(MetricPoint.value)
+            .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Channel.company_id,
+                   MetricPoint.channel_id == Channel.id, MetricPoint.metric == metric, *date_crit)
+            .order_by(MetricPoint.date.desc() if last else MetricPoint.date)
+            .limit(1).correlate(Channel).scalar_subquery())
 
 
 def _seed_statement(scope: _Scope, metrics: list[str], before: dt.date):
     """(company_id, channel_id, metric, value) of the last point before ``before`` of each channel
-    in scope and each of ``metrics`` (channels without one are left out)."""
+    in scope and each of ``metrics`` (value None when the channel has none)."""
+    parts = [select(Channel.company_id, Channel.id, literal(m, String).label("metric"),
+                    _edge_value(scope, m, [MetricPoint.date < before], True).label("value"))
+             .where(*scope.channels()) for m in metrics]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _period_statement(scope: _Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool):
+    """(company_id, channel_id, metric, last, first) of each channel and metric in a whole period:
+    two seeks per channel instead of grouping every point of the period."""
+    within = [MetricPoint.date >= date_from, MetricPoint.date <= date_to]
     parts = []
     for m in metrics:
-        last_day = (select(func.max(MetricPoint.date))
-                    .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Channel.company_id,
-                           MetricPoint.channel_id == Channel.id, MetricPoint.metric == m, MetricPoint.date < before)
-                    .scalar_subquery())
-        parts.append(select(Channel.company_id.label("company_id"), Channel.id.label("channel_id"),
-                            literal(m, String).label("metric"), last_day.label("d")).where(*scope.channels()))
-    pairs = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pairs")
-    seed_p = aliased(MetricPoint, name="seed_p")
-    return (select(pairs.c.company_id, pairs.c.channel_id, pairs.c.metric, seed_p.value)
-            .join_from(pairs, seed_p, _same_point(seed_p, scope, pairs, pairs.c.d)))
+        last = _edge_value(scope, m, within, True)
+        first = _edge_value(scope, m, within, False) if need_first else last
+        parts.append(select(Channel.company_id, Channel.id, literal(m, String).label("metric"),
+                            last.label("last"), first.label("first")).where(*scope.channels()))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
