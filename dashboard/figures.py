@@ -136,19 +136,21 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
         label = target.get("label") or "Critical-mass target"
         when = target.get("date")
         text = f"{label}: {theme.compact(target['value'])}" + (f" by {when}" if when else "")
-        # Under the line at its left end: clear of the campaign labels, which sit above the data.
+        # Just above the line at its left end, in a row of its own under the campaign labels.
         fig.add_hline(y=target["value"], line={"color": theme.TARGET_COLOUR, "dash": "dash", "width": 2},
                       annotation={"text": text, "font": {"size": 11, "color": theme.TARGET_COLOUR},
-                                  "xanchor": "left", "x": 0, "yanchor": "top",
+                                  "xanchor": "left", "x": 0, "yanchor": "bottom",
                                   "bgcolor": "rgba(255,255,255,0.85)"})
         top = max(top, float(target["value"]))
-    labels = []
+    labels, label_rows = [], 1 if target and target.get("value") is not None else 0
     dates = [d for d in (_as_date(p[0]) for p in all_points) if d is not None]
     if campaigns and dates:
         rows = _campaign_rows(campaigns, min(dates), max(dates))
         labels = _campaign_labels(campaigns, rows)
-        band = LABEL_ROW * (max(rows) + 1) + 0.02  # room above the highest line for the label rows
-        fig.update_layout(yaxis={"range": [0, top * 1.04 / (1 - band) if top > 0 else 1]})
+        label_rows += max(rows) + 1
+    if label_rows and top > 0:
+        band = LABEL_ROW * label_rows + 0.02  # room above the highest line for the rows of labels
+        fig.update_layout(yaxis={"range": [0, top * 1.03 / (1 - band)]})
     fig.update_layout(shapes=list(fig.layout.shapes) + _campaign_shapes(campaigns),
                       annotations=list(fig.layout.annotations) + labels)
     return fig
@@ -203,7 +205,7 @@ def goals_figure(goals: Sequence[dict]) -> go.Figure:
     values = [max(0.0, min(float(g.get("percent") or 0), 100.0)) for g in rows]
     colours = [theme.status_colour(g.get("status")) for g in rows]
     texts = [_goal_bar_text(g) for g in rows]
-    # Text inside a bar only where it fits; a short or empty bar gets it beside, in dark ink.
+    # Text inside a bar only where it fits; a short or empty bar gets it beside, in the status colour.
     positions = ["inside" if v >= 45 else "outside" for v in values]
     hover = [
         f"<b>{g['title']}</b><br>{theme.status_label(g.get('status'))}: "
@@ -219,12 +221,12 @@ def goals_figure(goals: Sequence[dict]) -> go.Figure:
     fig.add_trace(go.Bar(
         x=values, y=titles, orientation="h", marker={"color": colours}, text=texts,
         textposition=positions, insidetextanchor="start", textfont={"size": 11},
-        insidetextfont={"color": "#ffffff"}, outsidetextfont={"color": "#212529"}, cliponaxis=False,
+        insidetextfont={"color": "#ffffff"}, outsidetextfont={"color": colours}, cliponaxis=False,
         hovertext=hover, hoverinfo="text", showlegend=False,
     ))
     fig.update_layout(
-        hovermode="closest", bargap=0.3, margin={"l": 190, "r": 16, "t": 44, "b": 44},
-        xaxis={"range": [0, 100], "ticksuffix": "%", "showgrid": True, "gridcolor": "#e9ecef"},
+        hovermode="closest", bargap=0.3, margin={"l": 190, "r": 24, "t": 44, "b": 44},
+        xaxis={"range": [0, 100.5], "dtick": 25, "ticksuffix": "%", "showgrid": True, "gridcolor": "#e9ecef"},
         yaxis={"tickformat": "", "rangemode": "normal", "automargin": True},
     )
     return fig
@@ -267,6 +269,8 @@ def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Poi
         fig.add_hline(y=target, line={"color": theme.TARGET_COLOUR, "dash": "dot", "width": 1},
                       annotation={"text": f"Target {_fmt_value(target, unit)}", "xanchor": "left", "x": 0,
                                   "font": {"size": 11, "color": theme.TARGET_COLOUR}})
+    # Not from zero: a goal of 19.3k → 19.5k would be two flat lines on top of each other.
+    fig.update_layout(yaxis={"rangemode": "normal"})
     if ratio:
         fig.update_layout(yaxis={"tickformat": ".1%"})
     return fig

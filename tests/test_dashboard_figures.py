@@ -119,9 +119,9 @@ def _boxes(fig, plot_px=figures.ASSUMED_PLOT_PX, char_px=figures.LABEL_CHAR_PX):
         if a.xref == "x":  # a campaign label: starts at its date, hangs down from y
             left = (dt.date.fromisoformat(a.x) - x0).days
             boxes.append((a.text, left, left + width, a.y - figures.LABEL_ROW, a.y))
-        else:  # the target label: left end of the plot, hangs under the line
+        else:  # the target label: left end of the plot, sits on the line
             y = (a.y - y_lo) / (y_hi - y_lo)
-            boxes.append((a.text, 0, width, y - figures.LABEL_ROW, y))
+            boxes.append((a.text, 0, width, y, y + figures.LABEL_ROW))
     return boxes
 
 
@@ -145,8 +145,8 @@ def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
             assert apart, (name_a, name_b)
     # The labels sit in a band above the highest line and the target.
     top_of_data = (max(365 * 200 + 1000, 80_000) - fig.layout.yaxis.range[0]) / (fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0])
-    lowest_row = min(lo for name, *_, lo, hi in boxes if not name.startswith("Critical"))
-    assert lowest_row >= top_of_data
+    assert min(lo for *_, lo, hi in boxes) >= top_of_data
+    assert max(hi for *_, lo, hi in boxes) <= 1
     long = [a for a in fig.layout.annotations if "Spring blend" in (a.hovertext or "")][0]
     assert long.text.endswith("…") and "very long name indeed" in long.hovertext  # full name on hover
 
@@ -204,7 +204,8 @@ def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
     by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition)}
     x, text, pos = by_title["Answer faster"]
     assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
-    assert pos == "outside"  # beside the empty bar, in dark ink, not white on nothing
+    assert pos == "outside"  # beside the empty bar, in the status colour, not white on nothing
+    assert list(bar.outsidetextfont.color) == list(bar.marker.color)
     x, text, pos = by_title["Brew guide library"]
     assert x == 0 and text == "Not started · no numbers yet" and pos == "outside"
     assert by_title["Grow followers"][2] == "inside"
@@ -216,6 +217,7 @@ def test_goal_path_figure_shows_actual_against_needed():
                                    target=4000, unit="followers")
     assert [t.name for t in fig.data] == ["Needed to reach the target", "Actual"]
     assert list(fig.data[0].y) == [1000, 4000]
+    assert fig.layout.yaxis.rangemode == "normal"  # the gap to the needed path stays visible
     ratio = figures.goal_path_figure("Engage", [(D0, 0.02)], [(D0, 0.01), (D0 + dt.timedelta(days=9), 0.05)],
                                      target=0.05, unit="ratio")
     assert ratio.layout.yaxis.tickformat == ".1%"
@@ -341,7 +343,7 @@ def test_kpi_card_with_a_value_but_no_previous_period_and_a_partial_sentiment_sp
 def test_kpi_cards_say_when_the_previous_period_is_only_partly_covered():
     partial = _cards(FULL, previous_from=dt.date(2024, 11, 23), data_start=dt.date(2025, 5, 24))
     for key, text in partial.items():
-        assert "Previous period only partly covered by data" in text, key
+        assert "Previous period only partly covered" in text, key
         assert "%" not in text.replace("5.66%", ""), (key, text)  # no inflated percentage
     covered = _cards(FULL, previous_from=dt.date(2024, 11, 23), data_start=dt.date(2024, 1, 1))
     assert "+5.6M (+337.3%) vs previous period" in covered["reach"]

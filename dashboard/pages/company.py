@@ -176,7 +176,7 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
             if change is None:
                 change_text, hint = "No data for the previous period", None
             elif partial:
-                change_text = "Previous period only partly covered by data"
+                change_text = "Previous period only partly covered"
                 hint = f"Stored history starts {ctl._fmt(data_start)}; change against what is stored: " \
                        f"{theme.signed_change(change, pct, unit)}"
             else:
