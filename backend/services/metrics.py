@@ -666,10 +666,17 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
              .group_by(*groups)).subquery("g")
         last_p = aliased(MetricPoint, name="last_p")
         cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket, last_p.value]
-        stmt = select(*cols).join_from(g, last_p, _same_point(last_p, scope, g, g.c.last_d))
+        # The joined side restated with the scope, metrics and range: PostgreSQL hashes it, and
+        # would otherwise read every point of the agency.
+
+        def joined(mp, date_col):
+            return and_(_same_point(mp, scope, g, date_col), *scope.points(mp), mp.metric.in_(metrics),
+                        mp.date >= date_from, mp.date <= date_to)
+
+        stmt = select(*cols).join_from(g, last_p, joined(last_p, g.c.last_d))
         if need_first:
             first_p = aliased(MetricPoint, name="first_p")
-            stmt = stmt.add_columns(first_p.value).join(first_p, _same_point(first_p, scope, g, g.c.first_d))
+            stmt = stmt.add_columns(first_p.value).join(first_p, joined(first_p, g.c.first_d))
         for row in db.session.execute(stmt):
             company, ch, metric, bucket, value = row[:5]
             first = row[5] if need_first else value
