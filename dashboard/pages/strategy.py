@@ -82,8 +82,11 @@ def layout(company):
                       style={"backgroundColor": theme.status_colour(g["status"])}),
             html.Span(g["title"], className="fw-semibold"),
             html.Div(f"{g['metric_label']} on {('all channels' if g['channel'] == 'all' else g['channel'])}: "
-                     f"{_value(g['current'], g['unit'])} of {_value(g['target'], g['unit'])} by {_date(g['deadline'])}"
-                     + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else ""),
+                     + (f"{_value(g['current'], g['unit'])} of {_value(g['target'], g['unit'])}"
+                        if g["current"] is not None else f"target {_value(g['target'], g['unit'])}")
+                     + f" by {_date(g['deadline'])}"
+                     + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else "")
+                     + ("; no numbers yet" if g["current"] is None else ""),
                      className="small text-muted"),
         ], className="mb-2") for g in by_category[category]], className="list-unstyled"))
     goals_panel = html.Section([html.H2("Sub-goals", className="h5")] +
@@ -98,10 +101,10 @@ def layout(company):
     ]) for r in revisions]
     history = html.Section([
         html.H2("Revision history", className="h5"),
-        dbc.Table([html.Colgroup([html.Col(style={"width": "3rem"}), html.Col(style={"width": "7.5rem"}),
+        dbc.Table([html.Colgroup([html.Col(style={"width": "3rem"}), html.Col(style={"width": "6.8rem"}),
                                   html.Col(style={"width": "34%"}), html.Col()]),
                    html.Thead(html.Tr([html.Th("Rev."), html.Th("Saved"), html.Th("By"), html.Th("Changed")])),
-                   html.Tbody(history_rows)], size="sm", striped=True, className="mb-0 rb-history")
+                   html.Tbody(history_rows)], size="sm", striped=True, className="mb-0 small rb-history")
         if history_rows else html.P("Not saved yet.", className="text-muted"),
     ], className="rb-panel", id="rb-strategy-history")
 

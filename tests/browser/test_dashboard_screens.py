@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import theme
+
 from .test_dashboard_browser import wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _hex(css_rgb: str) -> str:
+    """'rgb(24, 119, 242)' → '#1877f2'."""
+    return "#" + "".join(f"{int(c):02x}" for c in css_rgb[css_rgb.index("(") + 1:-1].split(",")[:3])
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +48,19 @@ def test_demo_screens(page, login, demo, screenshot):
             wait_for_charts(page)
             page.wait_for_function("document.querySelectorAll('#rb-goal-path-graph .scatterlayer .trace').length >= 1")
             screenshot(page, f"demo-{slug}-{rng}")
+            lines = page.eval_on_selector_all(
+                "#rb-followers-graph .scatterlayer .trace path.js-line",
+                "els => els.map(e => [e.style.stroke, e.style.strokeDasharray || ''])")
+            assert len(lines) >= 3
+            for i, (a, dash_a) in enumerate(lines):  # no two lines as drawn look alike
+                for b, dash_b in lines[i + 1:]:
+                    assert dash_a != dash_b or theme.colour_distance(_hex(a), _hex(b)) >= theme.DISTINCT, (a, b)
             cards = page.locator("#rb-kpi-cards").inner_text()
             assert "–" not in cards.replace(" – ", ""), cards  # no dash salad on any card
         page.goto(f"/dashboard/company/{cid}/strategy")
         page.wait_for_selector("#rb-strategy-history")
         screenshot(page, f"demo-{slug}-strategy")
+        assert " – of " not in page.inner_text("#rb-strategy-goals")  # a goal without numbers says so
         overflow = page.evaluate(
             "(() => { const s = document.querySelector('#rb-strategy-history');"
             " return s.scrollWidth - s.clientWidth; })()")
