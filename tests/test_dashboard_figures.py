@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import controls as ctl
@@ -51,14 +52,33 @@ def test_platforms_get_distinct_colours():
 
 
 # --- figures --------------------------------------------------------------------------------
+def built(fig: dict) -> go.Figure:
+    """The builders return plain dicts (what dcc.Graph takes); as a go.Figure every property is
+    validated — an unknown or misspelt one raises — and readable as attributes."""
+    assert isinstance(fig, dict) and set(fig) == {"data", "layout"}
+    return go.Figure(fig)
+
+
+def test_figures_are_plain_json_with_plotlys_default_look():
+    import json
+
+    fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(3)}], days(3),
+                                   target={"value": 5000})
+    assert json.loads(json.dumps(fig)) == fig  # nothing but JSON types
+    # The same default template a go.Figure carries (grid, fonts, hover labels look as before).
+    assert fig["layout"]["template"] == go.Figure().to_plotly_json()["layout"]["template"]
+    # The target line spans the plot like fig.add_hline's.
+    assert built(fig).layout.shapes[0].xref == "x domain"
+
+
 def test_followers_figure_has_a_line_per_channel_the_total_the_target_and_campaigns():
     fb, ig = days(30, base=1000), days(30, base=500)
     total = [(d, a + b) for (d, a), (_, b) in zip(fb, ig)]
-    fig = figures.followers_figure(
+    fig = built(figures.followers_figure(
         [{"label": "Facebook", "platform": "facebook", "points": fb},
          {"label": "Instagram", "platform": "instagram", "points": ig}],
         total, target={"value": 5000, "label": "Critical mass", "date": "1 Jun 2025"},
-        campaigns=[{"name": "Spring sale", "start": D0 + dt.timedelta(days=3), "end": D0 + dt.timedelta(days=9)}])
+        campaigns=[{"name": "Spring sale", "start": D0 + dt.timedelta(days=3), "end": D0 + dt.timedelta(days=9)}]))
     names = [t.name for t in fig.data]
     assert names == ["Facebook", "Instagram", "All channels"]
     assert list(fig.data[2].y) == [v for _, v in total]
@@ -85,7 +105,7 @@ def _line(trace):
 def test_every_channel_line_has_its_own_colour_and_none_looks_like_the_total(platforms):
     series = [{"label": f"Channel {i}", "platform": p, "points": days(5, base=100 * (i + 1))}
               for i, p in enumerate(platforms)]
-    fig = figures.followers_figure(series, days(5, base=5000))
+    fig = built(figures.followers_figure(series, days(5, base=5000)))
     *channels, total = fig.data
     assert total.name == "All channels" and total.line.dash == "dash" and total.line.width > channels[0].line.width
     colours = [t.line.color for t in channels]
@@ -98,10 +118,10 @@ def test_every_channel_line_has_its_own_colour_and_none_looks_like_the_total(pla
 
 
 def test_a_platform_keeps_its_colour_in_every_figure():
-    x_alone = figures.followers_figure([{"label": "X", "platform": "x", "points": days(3)}], days(3))
-    x_with_others = figures.followers_figure(
+    x_alone = built(figures.followers_figure([{"label": "X", "platform": "x", "points": days(3)}], days(3)))
+    x_with_others = built(figures.followers_figure(
         [{"label": "Facebook", "platform": "facebook", "points": days(3)},
-         {"label": "X", "platform": "x", "points": days(3)}], days(3))
+         {"label": "X", "platform": "x", "points": days(3)}], days(3)))
     assert x_alone.data[0].line.color == x_with_others.data[1].line.color == theme.PLATFORM_COLOURS["x"]
     assert theme.PLATFORM_COLOURS["x"] != theme.COMBINED_COLOUR  # X used to be drawn black like the total
 
@@ -134,9 +154,9 @@ def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
                   "end": start + dt.timedelta(days=80)},
                  {"name": "Spring blend tasting panel with a very long name indeed", "start": start + dt.timedelta(days=50),
                   "end": start + dt.timedelta(days=52)}]
-    fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(365, step=200)}],
+    fig = built(figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(365, step=200)}],
                                    None, target={"value": 80_000, "label": "Critical mass", "date": "1 Jun 2026"},
-                                   campaigns=campaigns)
+                                   campaigns=campaigns))
     boxes = _boxes(fig)
     assert len(boxes) == 5
     for i, (name_a, l_a, r_a, lo_a, hi_a) in enumerate(boxes):
@@ -152,21 +172,21 @@ def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
 
 
 def test_followers_figure_without_data_says_so():
-    fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": []}], [])
+    fig = built(figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": []}], []))
     assert not fig.data
     assert "No follower numbers" in fig.layout.annotations[0].text
 
 
 def test_reach_and_engagement_figures():
     reach = days(10, base=5000, step=100)
-    fig = figures.reach_figure(reach, days(10, base=9000), granularity="week")
+    fig = built(figures.reach_figure(reach, days(10, base=9000), granularity="week"))
     assert [t.type for t in fig.data] == ["bar", "scatter"]
     assert fig.layout.xaxis.title.text == "Week starting"
     assert "per week" in fig.layout.yaxis.title.text
-    eng = figures.engagement_figure([(D0, 0.031), (D0 + dt.timedelta(days=1), None), (D0 + dt.timedelta(days=2), 0.04)])
+    eng = built(figures.engagement_figure([(D0, 0.031), (D0 + dt.timedelta(days=1), None), (D0 + dt.timedelta(days=2), 0.04)]))
     assert eng.layout.yaxis.tickformat == ".1%" and list(eng.data[0].y) == [0.031, None, 0.04]
-    assert "No reach" in figures.reach_figure([], []).layout.annotations[0].text
-    assert "No engagement" in figures.engagement_figure([(D0, None)]).layout.annotations[0].text
+    assert "No reach" in built(figures.reach_figure([], [])).layout.annotations[0].text
+    assert "No engagement" in built(figures.engagement_figure([(D0, None)])).layout.annotations[0].text
 
 
 def test_goals_figure_colours_bars_by_status_and_caps_at_100():
@@ -178,7 +198,7 @@ def test_goals_figure_colours_bars_by_status_and_caps_at_100():
         {"title": "Reach a million", "status": "achieved", "percent": 130.0, "current": 1.3e6, "target": 1e6,
          "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "people"},
     ]
-    fig = figures.goals_figure(goals)
+    fig = built(figures.goals_figure(goals))
     bar = fig.data[0]
     # Bars are listed bottom-up: the first goal is the top bar.
     assert list(bar.y) == ["Reach a million", "Answer faster", "Grow followers"]
@@ -188,7 +208,7 @@ def test_goals_figure_colours_bars_by_status_and_caps_at_100():
     assert "On track · 5.5k of 10k" in bar.text[2]
     assert "Forecast: 2025-09-01" in bar.hovertext[2] and "5,500 of 10,000" in bar.hovertext[2]
     assert "not reached at the current pace" in bar.hovertext[1]
-    assert "No sub-goals" in figures.goals_figure([]).layout.annotations[0].text
+    assert "No sub-goals" in built(figures.goals_figure([])).layout.annotations[0].text
 
 
 def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
@@ -200,7 +220,7 @@ def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
         {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
          "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "followers"},
     ]
-    bar = figures.goals_figure(goals).data[0]
+    bar = built(figures.goals_figure(goals)).data[0]
     by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition)}
     x, text, pos = by_title["Answer faster"]
     assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
@@ -213,18 +233,18 @@ def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
 
 
 def test_goal_path_figure_shows_actual_against_needed():
-    fig = figures.goal_path_figure("Grow followers", days(20), [(D0, 1000), (D0 + dt.timedelta(days=90), 4000)],
-                                   target=4000, unit="followers")
+    fig = built(figures.goal_path_figure("Grow followers", days(20), [(D0, 1000), (D0 + dt.timedelta(days=90), 4000)],
+                                   target=4000, unit="followers"))
     assert [t.name for t in fig.data] == ["Needed to reach the target", "Actual"]
     assert list(fig.data[0].y) == [1000, 4000]
     assert fig.layout.yaxis.rangemode == "normal"  # the gap to the needed path stays visible
-    ratio = figures.goal_path_figure("Engage", [(D0, 0.02)], [(D0, 0.01), (D0 + dt.timedelta(days=9), 0.05)],
-                                     target=0.05, unit="ratio")
+    ratio = built(figures.goal_path_figure("Engage", [(D0, 0.02)], [(D0, 0.01), (D0 + dt.timedelta(days=9), 0.05)],
+                                     target=0.05, unit="ratio"))
     assert ratio.layout.yaxis.tickformat == ".1%"
 
 
 def test_figures_reference_no_external_urls():
-    fig = figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(3)}], days(3))
+    fig = built(figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(3)}], days(3)))
     assert "http" not in fig.to_json()
 
 
