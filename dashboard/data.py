@@ -72,6 +72,15 @@ def series(company_id, metric_keys, channel, date_from, date_to, granularity) ->
     return out
 
 
+def series_with_channels(company_id, metric_keys, date_from, date_to, granularity) -> dict:
+    """Like :func:`series` for all channels combined, plus ``(channel key, metric)`` series of the
+    gauges (followers) per channel — one read for the follower chart's lines and its total."""
+    from backend.services import metrics
+
+    result = metrics.read_series_with_channels(company_id, list(metric_keys), date_from, date_to, granularity)
+    return {(s["channel"], s["metric"]): [(p["date"], p["value"]) for p in s["points"]] for s in result["series"]}
+
+
 def campaigns(company_id, date_from, date_to) -> list[dict]:
     from backend.services.campaigns import list_campaigns
 

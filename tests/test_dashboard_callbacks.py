@@ -110,7 +110,7 @@ def test_kpi_cards_show_the_api_summary_numbers(login_as, api, seeded):
     assert "Showing" in texts(out[ids.PERIOD_LABEL])
 
 
-def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, seeded):
+def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, api, seeded):
     mine, _ = seeded
     out = call(login_as(mine, "member"), "rb-kpi-cards.children", company_inputs(mine.company_a.id, "90d"))
     followers = out[ids.FOLLOWERS_GRAPH]["figure"]
@@ -120,10 +120,30 @@ def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, s
     assert any(s["type"] == "rect" for s in followers["layout"]["shapes"])  # the campaign
     assert [t["type"] for t in out[ids.REACH_GRAPH]["figure"]["data"]] == ["bar", "scatter"]
     assert out[ids.ENGAGEMENT_GRAPH]["figure"]["data"][0]["y"]
+    # The follower lines per channel are the API's per-channel values; the total, its "all" series.
+    end = dt.datetime.now(dt.timezone.utc).date()
+    start = end - dt.timedelta(days=89)
+    client = api(mine.keys["read"])
+    for channel, trace in (("facebook", 0), ("instagram", 1), ("all", 2)):
+        reply = client.get(f"/api/v1/companies/{mine.company_a.id}/metrics?metric=followers&channel={channel}"
+                         f"&from={start}&to={end}&granularity=day").json
+        points = reply["series"][0]["points"]
+        assert followers["data"][trace]["y"] == [p["value"] for p in points], channel
+    assert all(t["y"] for t in followers["data"])
+
+
+def test_goals_have_their_own_callback_by_company(login_as, seeded):
+    mine, other = seeded
+    client = login_as(mine, "member")
+    out = call(client, "rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(mine.company_a.id)})
     goals = out[ids.GOALS_GRAPH]["figure"]["data"][0]
     assert len(goals["y"]) == 2
     assert {o["value"] for o in out[ids.GOAL_SELECT]["options"]} == set(mine.seed["goal_ids"])
     assert out[ids.GOAL_SELECT]["value"] in mine.seed["goal_ids"]
+    # Another agency's company: no goals of it.
+    out = call(client, "rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(other.company_a.id)})
+    assert out[ids.GOAL_SELECT]["options"] == [] and not out[ids.GOALS_GRAPH]["figure"]["data"]
+    assert "Not found" in texts(out)
 
 
 def test_channel_filter_and_granularity_end_up_in_the_url(login_as, seeded):

@@ -370,6 +370,14 @@ def test_kpi_cards_say_when_the_previous_period_is_only_partly_covered():
     assert "partly" not in " ".join(_cards(FULL).values())  # without the data range: as before
 
 
+def test_cost_card_without_spend_says_so_instead_of_a_zero_cost():
+    cards = _cards({**FULL, "cost_per_1k_reach": {"value": 0.0, "previous": 5.29, "change": -5.29,
+                                                  "change_percent": -100.0}})
+    assert "No spend in this period" in cards["cost_per_1k_reach"]
+    assert "0.00" not in cards["cost_per_1k_reach"] and "100" not in cards["cost_per_1k_reach"]
+    assert "19.35" in _cards(FULL)["cost_per_1k_reach"]
+
+
 def test_revision_history_names_the_changed_parts_in_words_and_keeps_it_short():
     from dashboard.pages.strategy import changed_fields
 

@@ -779,8 +779,11 @@ def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date
 
 
 def _compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
-             date_from: dt.date, date_to: dt.date, granularity: str, defs: dict) -> dict[tuple, dict]:
-    """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined."""
+             date_from: dt.date, date_to: dt.date, granularity: str, defs: dict,
+             split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+    """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined. With
+    ``split`` (combined only: every channel's id -> key) the stored gauges among ``metrics`` also
+    come per channel, from the same read as the combined values."""
     only = next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
     scope = _Scope(company_id=company_id, channel_id=only)
     flows, gauges = _plan(metrics, defs)
@@ -814,6 +817,11 @@ def _compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.U
                                                     for c in chans])
             else:
                 out[(label, m)] = _derive_series(m, flow)
+    if split and not by_channel:
+        for m in metrics:
+            if defs[m].kind == catalog.GAUGE:
+                for cid, key in split.items():
+                    out[(key, m)] = {r[0]: r[1] for r in lasts.get((None, cid, m), [])}
     return out
 
 
@@ -916,6 +924,25 @@ def read_series(company_id, metrics: list[str], channel: str | None, date_from: 
     series = []
     for label in labels:
         for m in metrics:
+            values = data.get((label, m), {})
+            series.append({"channel": label, "metric": m,
+                           "points": [{"date": b, "value": values[b]} for b in sorted(values)]})
+    return {"granularity": granularity, "from": date_from, "to": date_to, "series": series}
+
+
+def read_series_with_channels(company_id, metrics: list[str], date_from: dt.date, date_to: dt.date,
+                               granularity: str = "day") -> dict:
+    """``read_series(..., channel="all")`` plus, for each stored gauge among ``metrics``, one series
+    per channel (ordered by key) — the same values as ``channel=None`` gives, from the one read that
+    the combined values are carried forward from (the dashboard's follower chart)."""
+    _check_range(date_from, date_to, granularity)
+    company, defs, metrics, chans = _resolve(company_id, metrics, None)
+    data = _compute(company.id, metrics, None, date_from, date_to, granularity, defs, split=chans)
+    series = []
+    for label in ["all", *chans.values()]:
+        for m in metrics:
+            if label != "all" and defs[m].kind != catalog.GAUGE:
+                continue
             values = data.get((label, m), {})
             series.append({"channel": label, "metric": m,
                            "points": [{"date": b, "value": values[b]} for b in sorted(values)]})

@@ -18,6 +18,10 @@ from .common import company_url, not_found, page
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 FOLLOWERS_LABEL = "Followers"
+# What a chart shows until its callback answers: built once (figures are plain dicts).
+LOADING_FIGURE = figures.empty_figure("", "Loading…")
+NOT_FOUND_FIGURE = figures.empty_figure("", "Not found")
+SERIES_METRICS = ["followers", "reach", "impressions", "engagement_rate"]
 
 
 def layout(company, search: str | None):
@@ -77,7 +81,7 @@ def layout(company, search: str | None):
 
 
 def _graph(graph_id: str):
-    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figures.empty_figure("", "Loading…")),
+    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=LOADING_FIGURE),
                     className="rb-panel p-1")
 
 
@@ -168,6 +172,10 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
             body = [html.Div(f"No {NO_DATA_WORDS.get(key, title.lower())} data in this period",
                              className="rb-kpi-empty text-muted",
                              **{"data-metric": key, "data-value": ""})]
+        elif better_lower and value == 0:
+            # Nothing spent (not a cost of 0.00, nor a −100% "improvement").
+            body = [html.Div("No spend in this period", className="rb-kpi-empty text-muted",
+                             **{"data-metric": key, "data-value": repr(float(value))})]
         else:
             tone = "text-muted"
             if change and not partial:
@@ -199,12 +207,13 @@ def _range_message(messages) -> list:
 
 
 def update_company(company_id, preset, start_date, end_date, granularity, channel):
-    """Everything on the company page for one set of controls, each piece fetched once."""
+    """KPI cards and charts for one set of controls, each piece of data read once (goals have
+    their own callback: they do not depend on the controls)."""
     try:
         company = data.company(company_id)
     except NotFound:
-        empty = figures.empty_figure("", "Not found")
-        return ([], empty, empty, empty, empty, [], None, not_found_message(), "", "", start_date, end_date, preset)
+        empty = NOT_FOUND_FIGURE
+        return ([], empty, empty, empty, not_found_message(), "", "", start_date, end_date, preset)
     trigger = ctx.triggered_id
     if trigger == ids.DATE_RANGE and preset != "custom":
         preset = "custom"
@@ -217,14 +226,14 @@ def update_company(company_id, preset, start_date, end_date, granularity, channe
     known = {c["key"]: c for c in data.channels(company.id)}
     chan = controls.channel if controls.channel in known else "all"
 
-    by_metric, _ = data.summary(company.id, date_from, date_to, None if chan == "all" else chan)
-    combined = data.series(company.id, ["followers", "reach", "impressions", "engagement_rate"], chan,
-                           date_from, date_to, gran)
+    by_metric, summary_result = data.summary(company.id, date_from, date_to, None if chan == "all" else chan)
     if chan == "all" and len(known) > 1:
-        per_channel = data.series(company.id, ["followers"], None, date_from, date_to, gran)
+        # The channels' follower lines and their total from one read.
+        combined = data.series_with_channels(company.id, SERIES_METRICS, date_from, date_to, gran)
         channel_series = [{"label": known[k]["name"], "platform": known[k]["platform"],
-                           "points": per_channel.get((k, "followers"), [])} for k in sorted(known)]
+                           "points": combined.get((k, "followers"), [])} for k in sorted(known)]
     else:
+        combined = data.series(company.id, SERIES_METRICS, chan, date_from, date_to, gran)
         only = known.get(chan) or (next(iter(known.values())) if known else {"name": "All channels", "platform": None})
         channel_series = [{"label": only["name"], "platform": only["platform"],
                            "points": combined.get((chan, "followers"), [])}]
@@ -234,17 +243,12 @@ def update_company(company_id, preset, start_date, end_date, granularity, channe
     target = data.launch_target(company.id) if chan == "all" else (
         {"value": known[chan]["followers_target"], "label": f"{known[chan]['name']} target"}
         if known[chan].get("followers_target") else None)
-    goals = data.goals_with_progress(company.id)
 
     followers = figures.followers_figure(channel_series, combined.get((chan, "followers")), target=target,
                                          campaigns=campaigns, granularity=gran)
     reach = figures.reach_figure(combined.get((chan, "reach"), []), combined.get((chan, "impressions"), []),
                                  granularity=gran, campaigns=campaigns)
     engagement = figures.engagement_figure(combined.get((chan, "engagement_rate"), []), granularity=gran)
-    goals_fig = figures.goals_figure(goals)
-    goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
-    order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
-    chosen = min(goals, key=lambda g: order.get(g["status"], 99))["id"] if goals else None
 
     fixed = ctl.Controls(controls.preset, date_from, date_to, controls.granularity, chan)
     period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; "
@@ -252,9 +256,22 @@ def update_company(company_id, preset, start_date, end_date, granularity, channe
               f"{ctl._fmt(date_from - dt.timedelta(days=1))}.")
     picker_start = date_from.isoformat() if controls.preset != "custom" or resolved.messages else start_date
     picker_end = date_to.isoformat() if controls.preset != "custom" or resolved.messages else end_date
-    return (kpi_cards(by_metric), followers, reach, engagement, goals_fig, goal_options, chosen,
-            _range_message(resolved.messages), period, fixed.query_string(), picker_start, picker_end,
-            controls.preset)
+    cards = kpi_cards(by_metric, previous_from=summary_result["previous_from"], data_start=rng[0] if rng else None)
+    return (cards, followers, reach, engagement, _range_message(resolved.messages), period, fixed.query_string(),
+            picker_start, picker_end, controls.preset)
+
+
+def update_goals(company_id):
+    """Goal bars and the goal chooser (the worst status first): per company, not per period."""
+    try:
+        company = data.company(company_id)
+    except NotFound:
+        return NOT_FOUND_FIGURE, [], None
+    goals = data.goals_with_progress(company.id)
+    goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
+    order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
+    chosen = min(goals, key=lambda g: order.get(g["status"], 99))["id"] if goals else None
+    return figures.goals_figure(goals), goal_options, chosen
 
 
 def not_found_message():
@@ -278,9 +295,6 @@ def register(dash_app) -> None:
         Output(ids.FOLLOWERS_GRAPH, "figure"),
         Output(ids.REACH_GRAPH, "figure"),
         Output(ids.ENGAGEMENT_GRAPH, "figure"),
-        Output(ids.GOALS_GRAPH, "figure"),
-        Output(ids.GOAL_SELECT, "options"),
-        Output(ids.GOAL_SELECT, "value"),
         Output(ids.RANGE_MESSAGE, "children"),
         Output(ids.PERIOD_LABEL, "children"),
         Output(ids.URL, "search"),
@@ -294,6 +308,12 @@ def register(dash_app) -> None:
         Input(ids.GRANULARITY, "value"),
         Input(ids.CHANNEL, "value"),
     )(update_company)
+    dash_app.callback(
+        Output(ids.GOALS_GRAPH, "figure"),
+        Output(ids.GOAL_SELECT, "options"),
+        Output(ids.GOAL_SELECT, "value"),
+        Input(ids.COMPANY_ID, "data"),
+    )(update_goals)
     dash_app.callback(
         Output(ids.GOAL_PATH_GRAPH, "figure"),
         Input(ids.COMPANY_ID, "data"),
