@@ -46,6 +46,12 @@ def data_range(company_id) -> tuple[dt.date, dt.date] | None:
     return metrics.data_range(company_id)
 
 
+def has_data(company_id) -> bool:
+    from backend.services import metrics
+
+    return metrics.has_data(company_id)
+
+
 def channels(company_id) -> list[dict[str, Any]]:
     from backend.services.channels import list_channels
 
@@ -115,6 +121,23 @@ def goals_with_progress(company_id) -> list[dict]:
             "deadline": goal.kpi_deadline, "start_date": goal.kpi_start_date,
             **{k: progress.get(k) for k in ("current", "baseline", "target", "percent", "status", "forecast_date")},
         })
+    return out
+
+
+def goal_statuses(company_ids) -> dict:
+    """{company_id: [status of each goal]} for several companies: their goals in one query, their
+    progress in one load (goals_progress reads per company only what each goal needs)."""
+    from sqlalchemy import select
+
+    from backend.models import Goal
+    from backend.services.progress import goals_progress
+
+    if not company_ids:
+        return {}
+    goals = db.session.scalars(select(Goal).where(Goal.company_id.in_(list(company_ids)))).all()
+    out: dict = {}
+    for goal, progress in goals_progress(goals):
+        out.setdefault(goal.company_id, []).append(progress.get("status"))
     return out
 
 

@@ -970,6 +970,14 @@ def data_range(company_id) -> tuple[dt.date, dt.date] | None:
     return min(firsts), max(lasts)
 
 
+def has_data(company_id) -> bool:
+    """Whether the company has any point (one index probe; cheaper than :func:`data_range`)."""
+    current_principal().require("read")
+    company = get_company(company_id)
+    stmt = select(MetricPoint.date).where(*_Scope(company_id=company.id).points()).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
 def _date_bounds(scope: _Scope, metrics: list[str], before: dt.date | None = None
                  ) -> tuple[list[dt.date], list[dt.date]]:
     """The first and last dates (on or before ``before``) of each of ``metrics`` that has points in
@@ -1025,6 +1033,27 @@ def summary(company_id, date_from: dt.date, date_to: dt.date, channel: str | Non
             "channel": label, "metrics": rows}
 
 
+def _last_dates(scope: _Scope) -> dict:
+    """{company_id: last date with any point} for the companies in scope: per company and stored
+    metric one seek in the (agency, company, metric, date) index — not a read of every point."""
+    parts = []
+    for m in sorted(catalog.storable()):
+        last = (select(func.max(MetricPoint.date))
+                .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Company.id,
+                       MetricPoint.metric == m)
+                .correlate(Company).scalar_subquery())
+        crit = [Company.id.in_(scope.company_ids)] if scope.company_ids is not None else []
+        parts.append(select(Company.id, last.label("last")).where(Company.agency_id == scope.agency_id, *crit))
+    out: dict = {}
+    if not parts:
+        return out
+    for cid, last in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        if last is not None:
+            day = _as_date(last)
+            out[cid] = max(out.get(cid, day), day)
+    return out
+
+
 def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
     """One row per company in reach for the portfolio table, from a few grouped queries:
     ``company_id, name, followers`` (all channels, latest known by ``date_to``),
@@ -1035,8 +1064,7 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
     companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
     scope = _Scope()
     sums = _flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False, by_company=True)
-    last_dates = {cid: last for cid, last in db.session.execute(
-        select(MetricPoint.company_id, func.max(MetricPoint.date)).where(*scope.points()).group_by(MetricPoint.company_id))}
+    last_dates = _last_dates(scope)
     lasts, seeds = _gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
     channels_of: dict = defaultdict(set)
     for grp, ch, _ in list(lasts) + list(seeds):
@@ -1066,7 +1094,7 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
             "followers_change": change,
             "reach": reach,
             "engagement_rate": catalog.derive("engagement_rate", {"engagements": engagements, "reach": reach}),
-            "last_data_date": _as_date(last) if last is not None else None,
+            "last_data_date": last,
             "followers_spark": sorted(spark.items()),
         })
     return out

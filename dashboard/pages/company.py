@@ -26,7 +26,6 @@ SERIES_METRICS = ["followers", "reach", "impressions", "engagement_rate"]
 
 def layout(company, search: str | None):
     controls = ctl.parse_query(search)
-    rng = data.data_range(company.id)
     header = html.Div([
         html.Div([
             html.H1(company.name, className="h3 mb-0", id="rb-company-name"),
@@ -34,7 +33,7 @@ def layout(company, search: str | None):
         ]),
         html.A("Strategy and goals →", href=company_url(company.id, True), className="btn btn-outline-secondary btn-sm"),
     ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
-    if rng is None:
+    if not data.has_data(company.id):
         return page(company, "company", header, first_data_card(company))
     channel_options = [{"label": "All channels", "value": "all"}] + [
         {"label": c["name"], "value": c["key"]} for c in data.channels(company.id)

@@ -41,7 +41,7 @@ def column_defs() -> list[dict]:
             {"headerName": "Achieved", "field": "achieved", **num, "width": 100, "cellClass": "rb-status-achieved"},
         ]},
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
-         "cellRenderer": "RbLatest", "minWidth": 130},
+         "cellRenderer": "RbLatest", "minWidth": 175},  # room for the date filter's dd/mm/yyyy
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
          "filter": False, "minWidth": 140},
     ]
@@ -54,15 +54,16 @@ def rows(preset: str, today: dt.date | None = None) -> list[dict]:
     today = today or dt.date.today()
     date_from, date_to = ctl.preset_range(preset, today)
     companies = {c.id: c for c in data.reachable_companies()}
+    statuses = data.goal_statuses(list(companies))
     out = []
     for r in metrics.portfolio(date_from, date_to):
         company = companies.get(r["company_id"])
         if company is None:  # archived
             continue
         counts = {"on_track": 0, "at_risk": 0, "off_track": 0, "achieved": 0}
-        for g in data.goals_with_progress(company.id):
-            if g["status"] in counts:
-                counts[g["status"]] += 1
+        for status in statuses.get(company.id, []):
+            if status in counts:
+                counts[status] += 1
         last = r.get("last_data_date")
         stale = last is None or (today - last).days > STALE_AFTER_DAYS
         out.append({
