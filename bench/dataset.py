@@ -94,6 +94,37 @@ def build_main(app, sizes: Sizes) -> MainTenant:
     return MainTenant(agency_id, user_id, email, cid, ids, plaintext, scid, sids)
 
 
+def add_goals(app, main: MainTenant, sizes: Sizes, last_day: dt.date) -> int:
+    """Sub-goals of the measured company, so that the dashboard's goal bars and goal path read
+    real progress: levels (latest) and totals, all channels and single channels, started at
+    different days. Only goals on metrics and channels the data has."""
+    from backend.services.goals import create_goal
+    from backend.tenancy import Principal, acting_as
+
+    keys = [k for k, _ in MAIN_CHANNELS[: sizes.channels]]
+    wanted = [
+        ("Followers 200k", {"metric": "followers", "aggregation": "latest", "target": 200_000}, {"followers"}),
+        (f"{keys[0]} followers", {"metric": "followers", "channel": keys[0], "aggregation": "latest",
+                                  "target": 9_000}, {"followers"}),
+        ("Reach this year", {"metric": "reach", "aggregation": "total", "target": 3_000_000}, {"reach"}),
+        ("Engagement rate", {"metric": "engagement_rate", "aggregation": "latest", "target": 0.2},
+         {"engagements", "reach"}),
+        ("Mentions", {"metric": "mentions", "aggregation": "total", "target": 20_000}, {"mentions"}),
+        (f"{keys[-1]} reach", {"metric": "reach", "channel": keys[-1], "aggregation": "total",
+                               "target": 300_000}, {"reach"}),
+    ]
+    made = 0
+    with app.app_context(), acting_as(Principal.system(main.agency_id, "bench")):
+        for title, kpi, needs in wanted:
+            if not needs <= set(sizes.metrics):
+                continue
+            start = last_day - dt.timedelta(days=120 + 30 * made)
+            kpi = {**kpi, "start_date": start.isoformat(), "deadline": (last_day + dt.timedelta(days=200)).isoformat()}
+            create_goal(main.company_id, {"title": title, "kpi": kpi})
+            made += 1
+    return made
+
+
 def build_others(app, sizes: Sizes, main: MainTenant, progress) -> None:
     """``sizes.others`` companies spread over ``sizes.other_agencies`` agencies (the first is the
     measured agency itself), each with ``sizes.other_channels`` channels and a strategy.

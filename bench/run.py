@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import TARGETS, Sizes
 from .database import BenchDatabase, open_databases
-from .dataset import build_main, build_others, last_data_day, load_other_points, main_points, measured_period
+from .dataset import add_goals, build_main, build_others, last_data_day, load_other_points, main_points, measured_period
 from .measure import BenchError, measure_ingest, measure_queries, stats_ms
 from .progress import Progress
 from .report import figures, table
@@ -137,6 +137,8 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
         with progress.step("query, among the others"):
             result["query_crowded"] = measure_queries(db, conn, client, main, period, sizes, progress)
 
+        with progress.step("the company's sub-goals (services)"):
+            add_goals(app, main, sizes, last_day)
         with progress.step("dashboard callbacks"):
             try:
                 result["dashboard"] = run_dashboard(app, main, sizes, server, db)
