@@ -57,11 +57,20 @@ def _hline(fig: dict, y: float, line: dict, annotation: dict) -> None:
 
 
 def _xy(points: Iterable[Point]) -> tuple[list, list]:
+    iso = _ISO_DATES
     xs, ys = [], []
     for d, v in points:
-        xs.append(d.isoformat() if isinstance(d, dt.date) else d)
+        x = iso.get(d)
+        if x is None:
+            x = d.isoformat() if isinstance(d, dt.date) else d
+            if len(iso) < 20_000:
+                iso[d] = x
+        xs.append(x)
         ys.append(v)
     return xs, ys
+
+
+_ISO_DATES: dict = {}  # date -> ISO text: the same days recur in every series and every call
 
 
 def empty_figure(title: str, message: str, height: int = 320) -> dict:
@@ -178,7 +187,9 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
                 "xanchor": "left", "x": 0, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
         top = max(top, float(target["value"]))
     labels, label_rows = [], 1 if target and target.get("value") is not None else 0
-    dates = [d for d in (_as_date(p[0]) for p in all_points) if d is not None]
+    # Each series is in date order: its first and last points bound the x range.
+    ends = [pts[i] for pts in [s["points"] for s in channel_series] + [combined or []] if pts for i in (0, -1)]
+    dates = [d for d in (_as_date(p[0]) for p in ends) if d is not None]
     if campaigns and dates:
         rows = _campaign_rows(campaigns, min(dates), max(dates))
         labels = _campaign_labels(campaigns, rows)
