@@ -41,7 +41,7 @@ def column_defs() -> list[dict]:
             {"headerName": "Achieved", "field": "achieved", **num, "width": 100, "cellClass": "rb-status-achieved"},
         ]},
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
-         "cellRenderer": "RbLatest", "minWidth": 175},  # room for the date filter's dd/mm/yyyy
+         "cellRenderer": "RbLatest", "minWidth": 200},  # room for the date filter's mm/dd/yyyy and its icons
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
          "filter": False, "minWidth": 140},
     ]
