@@ -198,14 +198,19 @@ def install_scoping(session_cls=Session) -> None:
             return
         if _cross_tenant.get() is not None:
             return
-        mappers = [m for m in _statement_mappers(state)]
-        tenant_mappers = [m for m in mappers if getattr(m.class_, "__tenant_owned__", False)]
-        if not tenant_mappers:
-            return
         principal = _principal.get()
         if principal is None:
+            # Fail closed: walk the whole statement (subqueries too) for tenant tables.
+            mappers = [m for m in _statement_mappers(state)]
+            tenant_mappers = [m for m in mappers if getattr(m.class_, "__tenant_owned__", False)]
+            if not tenant_mappers:
+                return
             names = ", ".join(sorted({m.class_.__name__ for m in tenant_mappers}))
             raise NoPrincipal(f"Query on tenant-owned {names} without a principal")
+        if not hasattr(state.statement, "options"):
+            return
+        # With a principal the criteria are added unconditionally: they apply wherever a
+        # tenant-owned entity appears and are inert elsewhere, so no statement walk is needed.
         options = [
             with_loader_criteria(TenantOwned, _agency_criteria(principal.agency_id), include_aliases=True)
         ]
