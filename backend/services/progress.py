@@ -155,18 +155,10 @@ def compute_progress(kpi: dict[str, Any], daily: Iterable[tuple[dt.date, float]]
 def kpi_of(goal) -> dict[str, Any]:
     """The KPI of a Goal row as the dict :func:`compute_progress` takes."""
     from . import catalog
+    from .goals import kpi_dict
 
     definition = catalog.get(goal.kpi_metric)
-    return {
-        "metric": goal.kpi_metric,
-        "channel": goal.kpi_channel,
-        "aggregation": goal.kpi_aggregation,
-        "baseline": goal.kpi_baseline,
-        "target": goal.kpi_target,
-        "start_date": goal.kpi_start_date,
-        "deadline": goal.kpi_deadline,
-        "better": definition.better if definition else "higher",
-    }
+    return {**kpi_dict(goal), "better": definition.better if definition else "higher"}
 
 
 def company_today(company) -> dt.date:
