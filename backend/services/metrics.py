@@ -635,20 +635,24 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
     dialect = _dialect()
     lasts: dict = defaultdict(list)
     if granularity == "day":
-        # One row per point: the ids come as the driver gives them (a UUID object per row would
-        # cost more than the query) and are converted once per distinct value.
+        # One row per point: the ids come as text (PostgreSQL casts them; hashing a UUID object
+        # per row would cost more than the query), rows are grouped by that text and each
+        # distinct id is converted once.
         ids = _IdCache()
-        cols = [type_coerce(MetricPoint.company_id, String)] if by_company else []
-        stmt = select(*cols, type_coerce(MetricPoint.channel_id, String), MetricPoint.metric, MetricPoint.date,
+        as_text = (lambda col: cast(col, String)) if dialect == "postgresql" else (lambda col: type_coerce(col, String))
+        cols = [as_text(MetricPoint.company_id)] if by_company else []
+        stmt = select(*cols, as_text(MetricPoint.channel_id), MetricPoint.metric, MetricPoint.date,
                       MetricPoint.value).where(*scope.points(), MetricPoint.metric.in_(metrics),
                                                MetricPoint.date >= date_from, MetricPoint.date <= date_to)
+        raw: dict = defaultdict(list)
         for row in db.session.execute(stmt):
-            company = ids(row[0]) if by_company else None
-            ch, metric, day, value = row[-4:]
+            day, value = row[-2:]
             value = float(value)
-            lasts[(company, ids(ch), metric)].append((_as_date(day), value, value))
-        for v in lasts.values():
+            raw[tuple(row[:-2])].append((_as_date(day), value, value))
+        for key, v in raw.items():
             v.sort()
+            company = ids(key[0]) if by_company else None
+            lasts[(company, ids(key[-2]), key[-1])] = v
     elif granularity == "period":
         for company, ch, metric, last, first in db.session.execute(
                 _period_statement(scope, metrics, date_from, date_to, need_first)):
