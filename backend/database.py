@@ -31,9 +31,6 @@ def write_transaction():
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    if engine.dialect.name == "postgresql":
-        _configure_postgresql(engine)
-        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -57,19 +54,6 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN" if _is_read_only_request() else "BEGIN IMMEDIATE")
-
-
-def _configure_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # psycopg prepares a statement on its 5th run on a connection, and after five more
-        # PostgreSQL may switch it to a generic plan. The tenant criterion appears twice in the
-        # reads (explicit scope + scoping hook); with the values unknown the planner then expects
-        # one row and aggregates a whole index range instead of one seek: the data range took
-        # 180 ms instead of 10 on a long-lived connection. Plan every run with its values.
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
-        dbapi_connection.commit()
 
 
 def _is_read_only_request() -> bool:
