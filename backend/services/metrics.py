@@ -991,8 +991,12 @@ def _date_bounds(scope: _Scope, metrics: list[str], before: dt.date | None = Non
         crit = [*scope.points(), MetricPoint.metric == m]
         if before is not None:
             crit.append(MetricPoint.date <= before)
-        subs.append(select(func.min(MetricPoint.date)).where(*crit).scalar_subquery())
-        subs.append(select(func.max(MetricPoint.date)).where(*crit).scalar_subquery())
+        # ORDER BY date LIMIT 1, not min()/max(): PostgreSQL's generic plan of a prepared
+        # statement (psycopg prepares a statement run 5 times on a connection) expects one row
+        # from the doubled tenant criterion and would aggregate the whole index range.
+        subs.append(select(MetricPoint.date).where(*crit).order_by(MetricPoint.date).limit(1).scalar_subquery())
+        subs.append(select(MetricPoint.date).where(*crit).order_by(MetricPoint.date.desc()).limit(1)
+                    .scalar_subquery())
     if not subs:
         return [], []
     row = db.session.execute(select(*subs)).one()
