@@ -1046,9 +1046,11 @@ def _last_dates(scope: _Scope) -> dict:
     metric one seek in the (agency, company, metric, date) index — not a read of every point."""
     parts = []
     for m in sorted(catalog.storable()):
-        last = (select(func.max(MetricPoint.date))
+        # ORDER BY date DESC LIMIT 1, not max(): see _date_bounds (PostgreSQL generic plans).
+        last = (select(MetricPoint.date)
                 .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Company.id,
                        MetricPoint.metric == m)
+                .order_by(MetricPoint.date.desc()).limit(1)
                 .correlate(Company).scalar_subquery())
         crit = [Company.id.in_(scope.company_ids)] if scope.company_ids is not None else []
         parts.append(select(Company.id, last.label("last")).where(Company.agency_id == scope.agency_id, *crit))
