@@ -35,12 +35,6 @@ STATUS_LABELS = {"achieved": ("Achieved", "success"), "on_track": ("On track", "
                  "missed": ("Missed", "danger"), "not_started": ("Not started", "secondary")}
 
 
-def _validate_goal(company_id, data):
-    """The goals service's own check (the same rules as the API), without writing."""
-    check = getattr(svc, "validate_goal", None) or svc._validate
-    return check(company_id, data)
-
-
 def goal_form(form) -> dict:
     """The API's goal shape from a submitted form (inputs are named ``title``, ``kpi.target`` ...)."""
     kpi = {name: text(form, f"kpi.{name}") for name in svc.KPI_FIELDS}
@@ -153,7 +147,7 @@ def goal_preview(company_id):
     data = goal_form(request.args)
     data["title"] = data["title"] or "preview"
     try:
-        clean = _validate_goal(company.id, api_load(GoalCreateSchema(), data))
+        clean = svc.validate_goal(company.id, api_load(GoalCreateSchema(), data))
     except FormInvalid as err:
         return jsonify({"ok": False, "errors": [{"field": k, "message": v} for k, v in err.errors.items()]})
     except ValidationFailed as err:

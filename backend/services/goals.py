@@ -70,8 +70,10 @@ def goal_fields(goal: Goal) -> dict[str, Any]:
             "owner": goal.owner, "kpi": kpi_dict(goal)}
 
 
-def _validate(company_id, data: dict[str, Any]) -> dict[str, Any]:
-    """Check a complete goal (fields + nested kpi); returns the flat column values."""
+def validate_goal(company_id, data: dict[str, Any]) -> dict[str, Any]:
+    """Check a complete goal (fields + nested kpi) without writing; returns the flat column values.
+
+    Public so the admin UI's live preview applies exactly the API's rules."""
     problems = Problems()
     out: dict[str, Any] = {}
     out["title"] = problems.text("title", data.get("title"), limit=300, required=True)
@@ -136,7 +138,7 @@ def create_goal(company_id, data: dict[str, Any]) -> Goal:
     """Add a sub-goal with its KPI. 422 naming the field on bad input; nothing written then."""
     current_principal().require("write")
     company = get_company(company_id)
-    clean = _validate(company.id, data)
+    clean = validate_goal(company.id, data)
     goal = Goal(company_id=company.id, agency_id=company.agency_id, **clean)
     db.session.add(goal)
     db.session.flush()
@@ -162,7 +164,7 @@ def update_goal(company_id, goal_id, data: dict[str, Any], *, expected_version: 
         for name in unknown:
             problems.add(name, "Unknown field.")
         problems.raise_if_any()
-    clean = _validate(goal.company_id, merged)
+    clean = validate_goal(goal.company_id, merged)
     changed = [k for k, v in clean.items() if getattr(goal, k) != v]
     for k in changed:
         setattr(goal, k, clean[k])
