@@ -107,12 +107,14 @@ def launch_target(company_id) -> dict | None:
             "label": "Critical mass"}
 
 
-def goals_with_progress(company_id) -> list[dict]:
+def goals_with_progress(company_id, readers: dict | None = None) -> list[dict]:
+    """Every goal of the company with its progress. Pass a ``readers`` dict and then the same one to
+    :func:`goal_path` so that the path reuses what the bars have read."""
     from backend.services import catalog
     from backend.services.progress import company_goals_progress
 
     out = []
-    for goal, progress in company_goals_progress(company_id):
+    for goal, progress in company_goals_progress(company_id, readers=readers):
         definition = catalog.get(goal.kpi_metric)
         out.append({
             "id": str(goal.id), "title": goal.title, "category": goal.category,
@@ -141,16 +143,17 @@ def goal_statuses(company_ids) -> dict:
     return out
 
 
-def goal_path(company_id, goal_id) -> dict:
+def goal_path(company_id, goal_id, readers: dict | None = None) -> dict:
     """A goal's actual path (levels, or the running total for 'total' KPIs) and the straight
-    path from its baseline to its target by the deadline. One read of the goal's daily values."""
+    path from its baseline to its target by the deadline. One read of the goal's daily values
+    (none when ``readers``, shared with :func:`goals_with_progress`, has read that stretch)."""
     from backend.services import catalog
     from backend.services.goals import get_goal
     from backend.services.progress import goal_progress_and_daily
 
     goal = get_goal(company_id, goal_id)
     # The same progress as the goal bars (progress.goals_progress), from the one read of the path.
-    progress, daily = goal_progress_and_daily(goal)
+    progress, daily = goal_progress_and_daily(goal, readers=readers)
     baseline = progress["baseline"]
     if goal.kpi_aggregation == "total":
         running, actual = 0.0, []

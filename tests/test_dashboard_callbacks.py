@@ -135,13 +135,13 @@ def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, a
 def test_goals_have_their_own_callback_by_company(login_as, seeded):
     mine, other = seeded
     client = login_as(mine, "member")
-    out = call(client, "rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(mine.company_a.id)})
+    out = call(client, "rb-goals-graph.figure", goal_inputs(mine.company_a.id))
     goals = out[ids.GOALS_GRAPH]["figure"]["data"][0]
     assert len(goals["y"]) == 2
     assert {o["value"] for o in out[ids.GOAL_SELECT]["options"]} == set(mine.seed["goal_ids"])
     assert out[ids.GOAL_SELECT]["value"] in mine.seed["goal_ids"]
     # Another agency's company: no goals of it.
-    out = call(client, "rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(other.company_a.id)})
+    out = call(client, "rb-goals-graph.figure", goal_inputs(other.company_a.id))
     assert out[ids.GOAL_SELECT]["options"] == [] and not out[ids.GOALS_GRAPH]["figure"]["data"]
     assert "Not found" in texts(out)
 
@@ -167,14 +167,40 @@ def test_bad_range_gets_a_message_and_the_nearest_sensible_range(login_as, seede
     assert out[ids.FOLLOWERS_GRAPH]["figure"]["data"]  # the moved range has data
 
 
+def goal_inputs(company_id, goal_id=None) -> dict:
+    return {f"{ids.COMPANY_ID}.data": str(company_id), f"{ids.GOAL_SELECT}.value": goal_id}
+
+
 def test_goal_path_shows_actual_and_needed(login_as, seeded):
     mine, _ = seeded
     goal_id = mine.seed["goal_ids"][0]
-    out = call(login_as(mine, "viewer"), "rb-goal-path-graph.figure",
-               {f"{ids.COMPANY_ID}.data": str(mine.company_a.id), f"{ids.GOAL_SELECT}.value": goal_id})
+    out = call(login_as(mine, "viewer"), "rb-goal-path-graph.figure", goal_inputs(mine.company_a.id, goal_id),
+               changed=f"{ids.GOAL_SELECT}.value")
+    # Choosing a goal redraws its path only: the bars and the chooser stay as they are.
+    assert set(out) == {ids.GOAL_PATH_GRAPH}
     fig = out[ids.GOAL_PATH_GRAPH]["figure"]
     assert [t["name"] for t in fig["data"]] == ["Needed to reach the target", "Actual"]
     assert fig["data"][0]["y"][-1] == 10000
+
+
+def test_opening_the_page_draws_the_chosen_goals_path_in_the_same_request(login_as, seeded):
+    mine, _ = seeded
+    client = login_as(mine, "viewer")
+    opened = call(client, "rb-goals-graph.figure", goal_inputs(mine.company_a.id))
+    chosen = opened[ids.GOAL_SELECT]["value"]
+    assert chosen in mine.seed["goal_ids"]
+    # The same figure as choosing that goal afterwards.
+    picked = call(client, "rb-goal-path-graph.figure", goal_inputs(mine.company_a.id, chosen),
+                  changed=f"{ids.GOAL_SELECT}.value")
+    assert opened[ids.GOAL_PATH_GRAPH]["figure"] == picked[ids.GOAL_PATH_GRAPH]["figure"]
+    assert len(opened[ids.GOAL_PATH_GRAPH]["figure"]["data"]) == 2
+
+
+def test_a_company_without_goals_says_so_in_both_goal_charts(login_as, seeded):
+    mine, _ = seeded
+    out = call(login_as(mine, "owner"), "rb-goals-graph.figure", goal_inputs(mine.company_b.id))
+    assert out[ids.GOAL_SELECT] == {"options": [], "value": None}
+    assert "No sub-goals yet" in texts(out[ids.GOALS_GRAPH]) and "No sub-goals yet" in texts(out[ids.GOAL_PATH_GRAPH])
 
 
 # --- scoping: what the browser sends cannot widen what is seen -------------------------------
@@ -195,10 +221,16 @@ def test_viewer_cannot_read_a_sibling_company_or_its_goal(login_as, seeded):
     assert out[ids.KPI_CARDS]["children"] == []
     # Own company, but a goal id of another agency: not found, no numbers.
 
-    out = call(viewer, "rb-goal-path-graph.figure",
-               {f"{ids.COMPANY_ID}.data": str(mine.company_a.id), f"{ids.GOAL_SELECT}.value": other.seed["goal_ids"][0]})
+    out = call(viewer, "rb-goal-path-graph.figure", goal_inputs(mine.company_a.id, other.seed["goal_ids"][0]),
+               changed=f"{ids.GOAL_SELECT}.value")
     assert not out[ids.GOAL_PATH_GRAPH]["figure"]["data"]
     assert "Not found" in texts(out)
+    # Another agency's company with its own goal id: nothing of either.
+    out = call(viewer, "rb-goal-path-graph.figure", goal_inputs(other.company_a.id, other.seed["goal_ids"][0]),
+               changed=f"{ids.GOAL_SELECT}.value")
+    assert not out[ids.GOAL_PATH_GRAPH]["figure"]["data"] and "Not found" in texts(out)
+    out = call(viewer, "rb-goal-path-graph.figure", goal_inputs(other.company_a.id))
+    assert out[ids.GOAL_SELECT]["options"] == [] and not out[ids.GOAL_PATH_GRAPH]["figure"]["data"]
 
 
 @pytest.mark.parametrize("path_of", [

@@ -668,7 +668,7 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
              .where(*scope.points(), MetricPoint.metric.in_(metrics),
                     MetricPoint.date >= date_from, MetricPoint.date <= date_to)
              .group_by(*groups)).subquery("g")
-        last_p = aliased(MetricPoint, name="last_p")
+        last_p = _LAST_P
         cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket, last_p.value]
         # The joined side restated with the scope, metrics and range: PostgreSQL hashes it, and
         # would otherwise read every point of the agency.
@@ -679,7 +679,7 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
 
         stmt = select(*cols).join_from(g, last_p, joined(last_p, g.c.last_d))
         if need_first:
-            first_p = aliased(MetricPoint, name="first_p")
+            first_p = _FIRST_P
             stmt = stmt.add_columns(first_p.value).join(first_p, joined(first_p, g.c.first_d))
         for row in db.session.execute(stmt):
             company, ch, metric, bucket, value = row[:5]
@@ -692,6 +692,10 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
         if value is not None:
             seeds[(company if by_company else None, ch, metric)] = float(value)
     return lasts, seeds
+
+
+_LAST_P = aliased(MetricPoint, name="last_p")
+_FIRST_P = aliased(MetricPoint, name="first_p")
 
 
 def _edge_value(scope: _Scope, metric: str, date_crit: list, last: bool):
@@ -866,6 +870,9 @@ class CompanyReader:
 
     def __init__(self, company_id):
         self.company, self.defs, _, self.channels = _resolve(company_id, [], None)
+        self._range: tuple | None | bool = False  # not read yet
+        self._daily: dict[tuple, list] = {}  # (metric, channel, from, to) -> points, per reader
+
 
     def _channel_ids(self, channel: str | None):
         if channel in (None, "all"):
@@ -876,22 +883,30 @@ class CompanyReader:
         return match
 
     def data_range(self) -> tuple[dt.date, dt.date] | None:
-        firsts, lasts = _date_bounds(_Scope(company_id=self.company.id), sorted(catalog.storable(self.defs)))
-        return (min(firsts), max(lasts)) if firsts else None
+        """The first and last stored date (read once per reader)."""
+        if self._range is False:
+            self._range = _range_of(_stored_bounds(_Scope(company_id=self.company.id)))
+        return self._range
 
     def daily(self, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date
               ) -> dict[str, list[tuple[dt.date, float]]]:
-        """{metric: [(date, value)]} for several metrics of one channel (or "all") in one read."""
+        """{metric: [(date, value)]} for several metrics of one channel (or "all") in one read.
+        A stretch this reader has already read is not read again (the goal bars and the chosen
+        goal's path share one reader)."""
         unknown = [m for m in metrics if m not in self.defs]
         if unknown:
             raise ValidationFailed.field("metric", f"Unknown metric '{unknown[0]}'.")
         if date_from > date_to:
             return {m: [] for m in metrics}
         channel_ids = self._channel_ids(channel)
-        label = "all" if channel_ids is None else next(iter(channel_ids.values()))
-        data = _compute(self.company.id, list(dict.fromkeys(metrics)), channel_ids, date_from, date_to, "day",
-                        self.defs)
-        return {m: sorted(data.get((label, m), {}).items()) for m in metrics}
+        keys = {m: (m, channel or "all", date_from, date_to) for m in metrics}
+        missing = [m for m in dict.fromkeys(metrics) if keys[m] not in self._daily]
+        if missing:
+            label = "all" if channel_ids is None else next(iter(channel_ids.values()))
+            data = _compute(self.company.id, missing, channel_ids, date_from, date_to, "day", self.defs)
+            for m in missing:
+                self._daily[keys[m]] = sorted(data.get((label, m), {}).items())
+        return {m: list(self._daily[keys[m]]) for m in metrics}
 
     def last_on_or_before(self, metric: str, channel: str | None, day: dt.date) -> tuple[dt.date, float] | None:
         """The last (date, value) of the daily series on or before ``day``, or None: the last stored
@@ -964,14 +979,17 @@ def daily_values(company_id, metric: str, channel: str, date_from: dt.date, date
 def data_range(company_id) -> tuple[dt.date, dt.date] | None:
     """The first and last date with any point for the company, or None.
 
-    One indexed min and one max per stored metric of the catalog (a min or max over the whole
-    company would read every one of its points)."""
+    A few index seeks per stored metric (see :func:`_stored_bounds`): a min or max over the whole
+    company would read every one of its points."""
     current_principal().require("read")
     company = get_company(company_id)
-    firsts, lasts = _date_bounds(_Scope(company_id=company.id), sorted(catalog.storable()))
-    if not firsts:
+    return _range_of(_stored_bounds(_Scope(company_id=company.id)))
+
+
+def _range_of(bounds: dict[str, tuple[dt.date, dt.date]]) -> tuple[dt.date, dt.date] | None:
+    if not bounds:
         return None
-    return min(firsts), max(lasts)
+    return min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
 
 
 def has_data(company_id) -> bool:
@@ -980,6 +998,36 @@ def has_data(company_id) -> bool:
     company = get_company(company_id)
     stmt = select(MetricPoint.date).where(*_Scope(company_id=company.id).points()).limit(1)
     return db.session.execute(stmt).first() is not None
+
+
+# Aliases built once: a statement on a fresh ``aliased()`` costs milliseconds of set-up on every
+# call (its attributes are adapted on first use); aliases are immutable and safe to share.
+_MP_NEXT = aliased(MetricPoint, name="mp_next")
+_MP_FIRST = aliased(MetricPoint, name="mp_first")
+_MP_LAST = aliased(MetricPoint, name="mp_last")
+
+
+def _stored_bounds(scope: _Scope) -> dict[str, tuple[dt.date, dt.date]]:
+    """{metric: (first date, last date)} of every metric with points in scope, in one statement:
+    a loose index scan (a recursive CTE steps from one stored metric to the next with one seek
+    each in the (agency, company, metric, date) index), then two seeks per metric found. Costs
+    what the company stores, not the size of the catalog, and reads no run of points."""
+    first = (select(MetricPoint.metric).where(*scope.points())
+             .order_by(MetricPoint.metric).limit(1).scalar_subquery())
+    present = select(first.label("metric")).cte("stored_metric", recursive=True)
+    following = (select(_MP_NEXT.metric).where(*scope.points(_MP_NEXT), _MP_NEXT.metric > present.c.metric)
+                 .order_by(_MP_NEXT.metric).limit(1).correlate(present).scalar_subquery())
+    present = present.union_all(select(following).where(present.c.metric.is_not(None)))
+
+    def edge(mp, last: bool):
+        # ORDER BY date LIMIT 1, not min()/max(): see _date_bounds (PostgreSQL generic plans).
+        return (select(mp.date).where(*scope.points(mp), mp.metric == present.c.metric)
+                .order_by(mp.date.desc() if last else mp.date).limit(1).correlate(present).scalar_subquery())
+
+    stmt = (select(present.c.metric, edge(_MP_FIRST, False), edge(_MP_LAST, True))
+            .where(present.c.metric.is_not(None)))
+    return {metric: (_as_date(first_day), _as_date(last_day))
+            for metric, first_day, last_day in db.session.execute(stmt) if first_day is not None}
 
 
 def _date_bounds(scope: _Scope, metrics: list[str], before: dt.date | None = None

@@ -218,17 +218,23 @@ def _complete_latest(reader, kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.
     return sorted(out)
 
 
-def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False) -> list[tuple[Any, dt.date, list]]:
+def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
+                 readers: dict | None = None) -> list[tuple[Any, dt.date, list]]:
     """(goal, as_of, daily values) for each goal: per company one reader; goals judged on the same
-    stretch of the same channel share one read of all their metrics."""
+    stretch of the same channel share one read of all their metrics. Pass the same ``readers``
+    dict to several calls (e.g. the goal bars, then one goal's path) to share the company's
+    resolution, data range and the stretches already read."""
     from . import metrics
 
+    readers = {} if readers is None else readers
     by_company: dict = {}
     for goal in goals:
         by_company.setdefault(goal.company_id, []).append(goal)
     loaded: dict = {}
     for cid, company_goals in by_company.items():
-        reader = metrics.CompanyReader(cid)
+        reader = readers.get(cid)
+        if reader is None:
+            reader = readers[cid] = metrics.CompanyReader(cid)
         day = as_of or company_today(reader.company)
         rng = reader.data_range()
         plans = []
@@ -259,17 +265,19 @@ def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False)
     return [(goal, *loaded[id(goal)]) for goal in goals]
 
 
-def goals_progress(goals: list, as_of: dt.date | None = None) -> list[tuple[Any, dict[str, Any]]]:
+def goals_progress(goals: list, as_of: dt.date | None = None, readers: dict | None = None
+                   ) -> list[tuple[Any, dict[str, Any]]]:
     """Progress for several goals (of one or more companies), reading only what each needs."""
-    return [(goal, compute_progress(kpi_of(goal), daily, day)) for goal, day, daily in _goals_daily(goals, as_of)]
+    return [(goal, compute_progress(kpi_of(goal), daily, day))
+            for goal, day, daily in _goals_daily(goals, as_of, readers=readers)]
 
 
-def goal_progress_and_daily(goal, as_of: dt.date | None = None
+def goal_progress_and_daily(goal, as_of: dt.date | None = None, readers: dict | None = None
                             ) -> tuple[dict[str, Any], list[tuple[dt.date, float]]]:
     """A goal's progress and its daily values from its start (or the forecast window, when that
     begins earlier) up to the day judged on — one read for a goal's path chart; the progress is the
     same as :func:`goal_progress`'s."""
-    _, day, daily = _goals_daily([goal], as_of, whole_period=True)[0]
+    _, day, daily = _goals_daily([goal], as_of, whole_period=True, readers=readers)[0]
     return compute_progress(kpi_of(goal), daily, day), daily
 
 
@@ -278,10 +286,11 @@ def goal_progress(goal, as_of: dt.date | None = None) -> dict[str, Any]:
     return goals_progress([goal], as_of)[0][1]
 
 
-def company_goals_progress(company_id, as_of: dt.date | None = None) -> list[tuple[Any, dict[str, Any]]]:
+def company_goals_progress(company_id, as_of: dt.date | None = None, readers: dict | None = None
+                           ) -> list[tuple[Any, dict[str, Any]]]:
     """Every goal of a company with its progress, in the order of :func:`goals.list_goals`."""
     from ..extensions import db
     from .goals import list_goals
 
     goals = db.session.scalars(list_goals(company_id)).all()
-    return goals_progress(goals, as_of)
+    return goals_progress(goals, as_of, readers)

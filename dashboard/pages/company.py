@@ -260,28 +260,35 @@ def update_company(company_id, preset, start_date, end_date, granularity, channe
             picker_start, picker_end, controls.preset)
 
 
-def update_goals(company_id):
-    """Goal bars and the goal chooser (the worst status first): per company, not per period."""
+def update_goals(company_id, goal_id):
+    """Goal bars, the goal chooser (the worst status first) and the chosen goal's path: per
+    company, not per period. Opening the page reads every goal once and the chosen goal's path
+    from the same reader; choosing another goal draws only its path."""
+    if ctx.triggered_id == ids.GOAL_SELECT:
+        return no_update, no_update, no_update, goal_path_figure(company_id, goal_id)
     try:
         company = data.company(company_id)
     except NotFound:
-        return NOT_FOUND_FIGURE, [], None
-    goals = data.goals_with_progress(company.id)
+        return NOT_FOUND_FIGURE, [], None, figures.empty_figure("Goal path", "Not found.")
+    readers: dict = {}
+    goals = data.goals_with_progress(company.id, readers)
     goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
     order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
     chosen = min(goals, key=lambda g: order.get(g["status"], 99))["id"] if goals else None
-    return figures.goals_figure(goals), goal_options, chosen
+    path = (goal_path_figure(company.id, chosen, readers) if chosen
+            else figures.empty_figure("Goal path", "No sub-goals yet: a goal's path shows here."))
+    return figures.goals_figure(goals), goal_options, chosen, path
 
 
 def not_found_message():
     return [dbc.Alert("Not found.", color="danger")]
 
 
-def update_goal_path(company_id, goal_id):
+def goal_path_figure(company_id, goal_id, readers: dict | None = None):
     if not goal_id:
         return figures.empty_figure("Goal path", "Choose a goal to see its path.")
     try:
-        path = data.goal_path(company_id, goal_id)
+        path = data.goal_path(company_id, goal_id, readers)
     except NotFound:
         return figures.empty_figure("Goal path", "Not found.")
     return figures.goal_path_figure(path["title"], path["actual"], path["required"], target=path["target"],
@@ -307,14 +314,13 @@ def register(dash_app) -> None:
         Input(ids.GRANULARITY, "value"),
         Input(ids.CHANNEL, "value"),
     )(update_company)
+    # The chooser's value is both an output (the worst goal when the page opens) and an input
+    # (the user picks another): one callback, so that opening the page is one request.
     dash_app.callback(
         Output(ids.GOALS_GRAPH, "figure"),
         Output(ids.GOAL_SELECT, "options"),
         Output(ids.GOAL_SELECT, "value"),
-        Input(ids.COMPANY_ID, "data"),
-    )(update_goals)
-    dash_app.callback(
         Output(ids.GOAL_PATH_GRAPH, "figure"),
         Input(ids.COMPANY_ID, "data"),
         Input(ids.GOAL_SELECT, "value"),
-    )(update_goal_path)
+    )(update_goals)
