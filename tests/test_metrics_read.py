@@ -188,3 +188,33 @@ def test_default_period_ends_at_the_latest_data(client, data):
     body = read(client, data, metric="followers", granularity="week")
     assert body["to"] == "2024-02-01"
     assert body["from"] == (D("2024-02-01") - dt.timedelta(days=181)).isoformat()
+
+
+@pytest.mark.parametrize("channel", [None, "fb", "ig"])
+def test_summary_reads_both_periods_at_once_with_the_values_of_one_read_each(app, data, channel):
+    """The summary reads the period and the one before in one pass; each must equal a read of that
+    period alone, for windows that start before the data, split it, and see a channel go quiet
+    (its seed then comes from the period before, or from before both)."""
+    from backend.services import catalog
+    from backend.services import metrics as svc
+    from backend.tenancy import Principal, acting_as
+
+    keys = ["followers", "reach", "engagements", "engagement_rate", "follower_growth"]
+    windows = [("2023-12-01", "2023-12-31"), ("2024-01-01", "2024-01-31"), ("2024-01-02", "2024-01-06"),
+               ("2024-01-04", "2024-01-30"), ("2024-02-01", "2024-02-10"), ("2024-01-20", "2024-02-20")]
+    t = data
+    with app.app_context(), acting_as(Principal.system(t.agency_id)):
+        defs = catalog.definitions()
+        ids = {key: cid for cid, key in svc._resolve(t.company_a.id, [], None)[3].items()}
+        channel_ids = None if channel is None else {ids[channel]: channel}
+        label = channel or "all"
+        for start, end in windows:
+            date_from, date_to = D(start), D(end)
+            got = svc.summary(t.company_a.id, date_from, date_to, channel=channel, metrics=keys)
+            prev_from, prev_to = svc.previous_period(date_from, date_to)
+            now = svc._compute(t.company_a.id, keys, channel_ids, date_from, date_to, "period", defs)
+            before = svc._compute(t.company_a.id, keys, channel_ids, prev_from, prev_to, "period", defs)
+            for row in got["metrics"]:
+                m = row["metric"]
+                assert row["value"] == now.get((label, m), {}).get(date_from), (start, m)
+                assert row["previous"] == before.get((label, m), {}).get(prev_from), (start, m)

@@ -33,7 +33,8 @@ import uuid
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Date, DateTime, String, and_, cast, func, literal, literal_column, select, type_coerce, union_all
+from sqlalchemy import (Date, DateTime, Integer, String, and_, case, cast, func, literal, literal_column, select,
+                        type_coerce, union_all)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
@@ -604,6 +605,53 @@ def _flow_sums(scope: _Scope, metrics, date_from, date_to, granularity, by_chann
     return out
 
 
+def _flow_sums_by_period(scope: _Scope, metrics, periods: list[tuple[dt.date, dt.date]], by_channel: bool
+                         ) -> list[dict]:
+    """One statement for :func:`_flow_sums` by ``"period"`` over adjacent periods: per period
+    ``{(None, channel_id|None, metric): {period start: sum}}``."""
+    out: list[dict] = [defaultdict(dict) for _ in periods]
+    if not metrics:
+        return out
+    # Which period a point falls in (the periods are adjacent: the latest start it is not before).
+    which = case(*[(MetricPoint.date >= start, i) for i, (start, _) in reversed(list(enumerate(periods)))], else_=0)
+    cols = ([MetricPoint.channel_id] if by_channel else []) + [MetricPoint.metric, MetricPoint.value]
+    points = (select(*cols, which.label("period"))
+              .where(*scope.points(), MetricPoint.metric.in_(sorted(metrics)),
+                     MetricPoint.date >= periods[0][0], MetricPoint.date <= periods[-1][1])
+              .subquery("p"))
+    keys = ([points.c.channel_id] if by_channel else []) + [points.c.metric, points.c.period]
+    for row in db.session.execute(select(*keys, func.sum(points.c.value)).group_by(*keys)):
+        ch = row[0] if by_channel else None
+        metric, period, total = row[-3:]
+        out[period][(None, ch, metric)][periods[period][0]] = float(total)
+    return out
+
+
+def _gauge_edges_by_period(scope: _Scope, metrics, periods: list[tuple[dt.date, dt.date]], need_first: bool
+                           ) -> tuple[list[dict], list[dict]]:
+    """:func:`_gauge_lasts` by ``"period"`` for adjacent periods from two statements: per period
+    the lasts ``{(None, channel, metric): [(start, last, first)]}`` and the seeds (the last value
+    before the period: the seed statement for the first, the period before for the others)."""
+    lasts: list[dict] = [defaultdict(list) for _ in periods]
+    seeds: list[dict] = [{} for _ in periods]
+    if not metrics:
+        return lasts, seeds
+    metrics = sorted(metrics)
+    parts = [part for i, (start, end) in enumerate(periods)
+             for part in _period_selects(scope, metrics, start, end, need_first, period=i)]
+    for _company, ch, metric, last, first, period in db.session.execute(union_all(*parts)):
+        if last is not None:
+            lasts[period][(None, ch, metric)].append((periods[period][0], float(last), float(first)))
+    for _company, ch, metric, value in db.session.execute(_seed_statement(scope, metrics, periods[0][0])):
+        if value is not None:
+            seeds[0][(None, ch, metric)] = float(value)
+    for i in range(1, len(periods)):
+        seeds[i] = dict(seeds[i - 1])
+        for key, rows in lasts[i - 1].items():
+            seeds[i][key] = rows[-1][1]
+    return lasts, seeds
+
+
 def _same_point(mp, scope: _Scope, src, date_col):
     """Join criteria: ``mp`` is the stored point of ``src``'s (company, channel, metric) on ``date_col``
     (one lookup in the unique index that leads with the tenant)."""
@@ -720,14 +768,23 @@ def _seed_statement(scope: _Scope, metrics: list[str], before: dt.date):
 def _period_statement(scope: _Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool):
     """(company_id, channel_id, metric, last, first) of each channel and metric in a whole period:
     two seeks per channel instead of grouping every point of the period."""
+    parts = _period_selects(scope, metrics, date_from, date_to, need_first)
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _period_selects(scope: _Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool,
+                    period: int | None = None) -> list:
+    """The selects of :func:`_period_statement`, one per metric; ``period`` adds that number as a
+    last column (several periods in one flat union: SQLite refuses a union of unions)."""
     within = [MetricPoint.date >= date_from, MetricPoint.date <= date_to]
+    extra = [literal(period, Integer).label("period")] if period is not None else []
     parts = []
     for m in metrics:
         last = _edge_value(scope, m, within, True)
         first = _edge_value(scope, m, within, False) if need_first else last
         parts.append(select(Channel.company_id, Channel.id, literal(m, String).label("metric"),
-                            last.label("last"), first.label("first")).where(*scope.channels()))
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+                            last.label("last"), first.label("first"), *extra).where(*scope.channels()))
+    return parts
 
 
 def _growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
@@ -792,12 +849,38 @@ def _compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.U
     """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined. With
     ``split`` (combined only: every channel's id -> key) the stored gauges among ``metrics`` also
     come per channel, from the same read as the combined values."""
-    only = next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
-    scope = _Scope(company_id=company_id, channel_id=only)
+    scope = _Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
     flows, gauges = _plan(metrics, defs)
-    by_channel = channel_ids is not None
-    sums = _flow_sums(scope, flows, date_from, date_to, granularity, by_channel)
+    sums = _flow_sums(scope, flows, date_from, date_to, granularity, channel_ids is not None)
     lasts, seeds = _gauge_lasts(scope, gauges, date_from, date_to, granularity, need_first=GROWTH in metrics)
+    return _assemble(metrics, defs, channel_ids, sums, lasts, seeds, split)
+
+
+def _only_channel(channel_ids: dict | None) -> uuid.UUID | None:
+    return next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
+
+
+def _compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
+                     periods: list[tuple[dt.date, dt.date]], defs: dict) -> list[dict[tuple, dict]]:
+    """:func:`_compute` by whole period for several adjacent periods (oldest first, each starting
+    the day after the one before ends) from three statements in all, not three per period: the
+    flows summed per period, each channel's first and last gauge value in each period, and the
+    gauges' seed before the first period (a later period's seed is the last value before it)."""
+    for (_, end), (start, _) in zip(periods, periods[1:]):
+        if start != end + dt.timedelta(days=1):
+            raise ValueError("periods must be adjacent, oldest first")
+    scope = _Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
+    flows, gauges = _plan(metrics, defs)
+    sums = _flow_sums_by_period(scope, flows, periods, channel_ids is not None)
+    lasts, seeds = _gauge_edges_by_period(scope, gauges, periods, need_first=GROWTH in metrics)
+    return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]
+
+
+def _assemble(metrics: list[str], defs: dict, channel_ids: dict[uuid.UUID, str] | None, sums: dict, lasts: dict,
+              seeds: dict, split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+    """The values of :func:`_compute` from what was read: flow sums, gauge (bucket, last, first)
+    rows and seeds."""
+    by_channel = channel_ids is not None
     out: dict[tuple, dict] = {}
     targets = [(cid, key) for cid, key in channel_ids.items()] if by_channel else [(None, "all")]
     for cid, label in targets:
@@ -1075,8 +1158,7 @@ def summary(company_id, date_from: dt.date, date_to: dt.date, channel: str | Non
     else:
         label = channel
     prev_from, prev_to = previous_period(date_from, date_to)
-    now = _compute(company.id, metrics, channel_ids, date_from, date_to, "period", defs)
-    before = _compute(company.id, metrics, channel_ids, prev_from, prev_to, "period", defs)
+    before, now = _compute_periods(company.id, metrics, channel_ids, [(prev_from, prev_to), (date_from, date_to)], defs)
     rows = []
     for m in metrics:
         value = now.get((label, m), {}).get(date_from)
