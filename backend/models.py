@@ -280,7 +280,11 @@ class MetricPoint(CompanyOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("agency_id", "company_id", "channel_id", "metric", "date",
                          name="uq_metric_point_natural"),
-        Index("ix_metric_point_company_metric_date", "agency_id", "company_id", "metric", "date"),
+        # Reads go by (tenant, metric, date range); channel and value ride along in the key so that
+        # sums and series are answered from the index alone (SQLite has no INCLUDE; on PostgreSQL
+        # an index-only scan once the visibility map is set).
+        Index("ix_metric_point_metric_date_covering", "agency_id", "company_id", "metric", "date", "channel_id",
+              "value"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
