@@ -386,3 +386,49 @@ def test_pages_with_ids_of_another_agency_reveal_nothing(app, populated, login_a
                     failures.append(f"{name} {method} {path} shows B's company name")
     assert snapshot(app, b.agency_id) == before, "a page changed agency B's rows"
     assert not failures, "\n".join(failures)
+
+
+def test_a_company_is_remembered_per_request_and_principal_only(app, tenants):
+    """get_company answers a repeated id from the request's memo — never for another principal,
+    never after the company is deleted, and not outside a request."""
+    from sqlalchemy import event
+
+    from backend.extensions import db
+    from backend.services.companies import delete_company, get_company
+    from backend.services.errors import NotFound
+    from backend.tenancy import Principal, acting_as
+
+    mine, other = tenants
+    owner = Principal.system(mine.agency_id, "test")
+    viewer = Principal(kind="user", agency_id=mine.agency_id, label="viewer", grants=frozenset({"read"}),
+                       company_ids=frozenset({mine.company_b.id}))
+    foreign = Principal.system(other.agency_id, "test")
+    queries: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if "FROM company" in statement:
+            queries.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context():
+            with acting_as(owner):
+                first = get_company(mine.company_a.id)
+                assert get_company(str(mine.company_a.id)) is first and len(queries) == 1
+            with acting_as(viewer), pytest.raises(NotFound):
+                get_company(mine.company_a.id)
+            with acting_as(foreign), pytest.raises(NotFound):
+                get_company(mine.company_a.id)
+            with acting_as(owner):
+                delete_company(mine.company_a.id)
+                with pytest.raises(NotFound):
+                    get_company(mine.company_a.id)
+        queries.clear()
+        with app.app_context(), acting_as(owner):
+            get_company(mine.company_b.id)
+            get_company(mine.company_b.id)
+            assert len(queries) == 2  # no memo outside a request
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", record)

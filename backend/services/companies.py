@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,15 +29,36 @@ def list_companies(*, include_archived: bool = True, search: str | None = None):
 
 
 def get_company(company_id: uuid.UUID | str) -> Company:
-    """The company if the principal reaches it; :class:`NotFound` otherwise (no difference)."""
+    """The company if the principal reaches it; :class:`NotFound` otherwise (no difference).
+
+    Within one request the answer is remembered per principal and id: a dashboard callback or an
+    API call resolves the same company in several services, and each would otherwise query it
+    again. The memo lives on the request (``flask.g``) and is keyed by the principal itself, so it
+    can never answer for another principal or outlive the request."""
     try:
         cid = company_id if isinstance(company_id, uuid.UUID) else uuid.UUID(str(company_id))
     except ValueError:
         raise NotFound("No company with this id.") from None
+    memo = _request_memo()
+    key = (current_principal(), cid)
+    if memo is not None and key in memo:
+        return memo[key]
     company = db.session.scalars(select(Company).where(Company.id == cid)).first()
     if company is None:
         raise NotFound("No company with this id.")
+    if memo is not None:
+        memo[key] = company
     return company
+
+
+def _request_memo() -> dict | None:
+    """The per-request memo of :func:`get_company` (None outside a request)."""
+    if not has_request_context():
+        return None
+    memo = getattr(g, "_reachboard_companies", None)
+    if memo is None:
+        memo = g._reachboard_companies = {}
+    return memo
 
 
 def create_company(data: dict[str, Any]) -> Company:
@@ -93,3 +115,7 @@ def delete_company(company_id) -> None:
     audit.record("company.delete", company, summary=f"Deleted company {company.name}")
     db.session.delete(company)
     db.session.commit()
+    memo = _request_memo()
+    if memo is not None:
+        for key in [k for k in memo if k[1] == company.id]:
+            del memo[key]
