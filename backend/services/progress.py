@@ -238,21 +238,30 @@ def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
         day = as_of or company_today(reader.company)
         rng = reader.data_range()
         plans = []
-        wanted: dict = {}
+        # Levels (per-channel rows, carried forward) are read per stretch; amounts come summed per
+        # day, so one read per channel spans every stretch they need. Each goal then takes its
+        # stretch from what its reader holds.
+        levels: dict = {}
+        amounts: dict = {}
         for goal in company_goals:
             kpi = kpi_of(goal)
             stretch = _read_plan(kpi, day, rng, whole_period) if rng is not None else None
             plans.append((goal, kpi, stretch))
-            if stretch is not None and stretch[0] <= stretch[1]:
-                wanted.setdefault((kpi["channel"], stretch), set()).add(kpi["metric"])
-        reads = {}
-        for (channel, (date_from, date_to)), metric_keys in wanted.items():
-            for metric, points in reader.daily(sorted(metric_keys), channel, date_from, date_to).items():
-                reads[(metric, channel, date_from, date_to)] = points
+            if stretch is None or stretch[0] > stretch[1]:
+                continue
+            if metrics.reads_levels(kpi["metric"], reader.defs):
+                levels.setdefault((kpi["channel"], stretch), set()).add(kpi["metric"])
+            else:
+                keys, start, end = amounts.get(kpi["channel"], (set(), stretch[0], stretch[1]))
+                amounts[kpi["channel"]] = (keys | {kpi["metric"]}, min(start, stretch[0]), max(end, stretch[1]))
+        for (channel, (date_from, date_to)), metric_keys in levels.items():
+            reader.daily(sorted(metric_keys), channel, date_from, date_to)
+        for channel, (metric_keys, date_from, date_to) in amounts.items():
+            reader.daily(sorted(metric_keys), channel, date_from, date_to)
         for goal, kpi, stretch in plans:
             daily: list = []
             if stretch is not None:
-                daily = reads.get((kpi["metric"], kpi["channel"], *stretch), [])
+                daily = reader.daily([kpi["metric"]], kpi["channel"], *stretch)[kpi["metric"]]
                 if kpi["aggregation"] == "latest":
                     daily = _complete_latest(reader, kpi, day, rng, daily)
                 elif stretch[0] > rng[0] and (not daily or daily[0][0] > stretch[0]):
