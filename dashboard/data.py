@@ -68,14 +68,10 @@ def summary(company_id, date_from, date_to, channel: str | None) -> dict[str, di
 
 
 def series(company_id, metric_keys, channel, date_from, date_to, granularity) -> dict:
-    """``{(channel, metric): [(date, value)]}`` from one read_series call."""
+    """``{(channel, metric): [(date, value)]}`` from one read (the values of GET /metrics)."""
     from backend.services import metrics
 
-    result = metrics.read_series(company_id, list(metric_keys), channel, date_from, date_to, granularity)
-    out = {}
-    for s in result["series"]:
-        out[(s["channel"], s["metric"])] = [(p["date"], p["value"]) for p in s["points"]]
-    return out
+    return metrics.series_points(company_id, list(metric_keys), channel, date_from, date_to, granularity)
 
 
 def series_with_channels(company_id, metric_keys, date_from, date_to, granularity) -> dict:
@@ -83,8 +79,8 @@ def series_with_channels(company_id, metric_keys, date_from, date_to, granularit
     gauges (followers) per channel — one read for the follower chart's lines and its total."""
     from backend.services import metrics
 
-    result = metrics.read_series_with_channels(company_id, list(metric_keys), date_from, date_to, granularity)
-    return {(s["channel"], s["metric"]): [(p["date"], p["value"]) for p in s["points"]] for s in result["series"]}
+    return metrics.series_points(company_id, list(metric_keys), None, date_from, date_to, granularity,
+                                 with_channels=True)
 
 
 def campaigns(company_id, date_from, date_to) -> list[dict]:

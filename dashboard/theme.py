@@ -1,6 +1,7 @@
 """The dashboard's visual language: platform and status colours, number formats, figure style."""
 from __future__ import annotations
 
+import functools
 import math
 
 # One colour per platform, kept the same in every figure: brand-like where the brand colour
@@ -77,7 +78,12 @@ DISTINCT = 20.0
 def series_colours(platforms: list[str | None]) -> list[str]:
     """A colour per channel of one figure: the platform's own colour, unless an earlier channel
     already has it (or one that looks alike, or the combined line's) — then the first fallback
-    colour that looks like none of them. Same input, same colours."""
+    colour that looks like none of them. Same input, same colours (so they are remembered)."""
+    return list(_series_colours(tuple(platforms)))
+
+
+@functools.lru_cache(maxsize=512)
+def _series_colours(platforms: tuple[str | None, ...]) -> tuple[str, ...]:
     taken = [COMBINED_COLOUR]
     out = []
     for i, platform in enumerate(platforms):
@@ -87,7 +93,7 @@ def series_colours(platforms: list[str | None]) -> list[str]:
             colour = spare[0] if spare else FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)]
         taken.append(colour)
         out.append(colour)
-    return out
+    return tuple(out)
 
 
 def compact(value: float | int | None, digits: int = 1) -> str:

@@ -595,13 +595,13 @@ def _flow_sums(scope: _Scope, metrics, date_from, date_to, granularity, by_chann
                    MetricPoint.date >= date_from, MetricPoint.date <= date_to)
             .group_by(*groups))
     out: dict = defaultdict(dict)
+    n_keys = int(by_company) + int(by_channel)
     for row in db.session.execute(stmt):
-        row = list(row)
-        grp = row.pop(0) if by_company else None
-        ch = row.pop(0) if by_channel else None
-        metric = row.pop(0)
-        bucket = _as_date(row.pop(0)) if b is not None else date_from
-        out[(grp, ch, metric)][bucket] = float(row[0])
+        grp = row[0] if by_company else None
+        ch = row[n_keys - 1] if by_channel else None
+        metric = row[n_keys]
+        bucket = _as_date(row[n_keys + 1]) if b is not None else date_from
+        out[(grp, ch, metric)][bucket] = float(row[-1])
     return out
 
 
@@ -680,14 +680,21 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
                       MetricPoint.value).where(*scope.points(), MetricPoint.metric.in_(metrics),
                                                MetricPoint.date >= date_from, MetricPoint.date <= date_to)
         raw: dict = defaultdict(list)
-        for row in db.session.execute(stmt):
-            day, value = row[-2:]
-            value = float(value)
-            raw[tuple(row[:-2])].append((_as_date(day), value, value))
+        rows = db.session.execute(stmt).all()
+        # PostgreSQL answers dates, SQLite ISO text: convert per row only when needed.
+        to_date = _as_date if rows and not isinstance(rows[0][-2], dt.date) else (lambda d: d)
+        if by_company:
+            for company, channel, metric, day, value in rows:
+                value = float(value)
+                raw[(company, channel, metric)].append((to_date(day), value, value))
+        else:
+            for channel, metric, day, value in rows:
+                value = float(value)
+                raw[(None, channel, metric)].append((to_date(day), value, value))
         for key, v in raw.items():
             v.sort()
             company = ids(key[0]) if by_company else None
-            lasts[(company, ids(key[-2]), key[-1])] = v
+            lasts[(company, ids(key[1]), key[2])] = v
     elif granularity == "period":
         for company, ch, metric, last, first in db.session.execute(
                 _period_statement(scope, metrics, date_from, date_to, need_first)):
@@ -1027,6 +1034,20 @@ class CompanyReader:
             day = found - dt.timedelta(days=1)
         points = self.daily([metric], channel, MIN_DATE, day)[metric]  # a long undefined stretch
         return points[-1] if points else None
+
+
+def series_points(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
+                  granularity: str = "day", *, with_channels: bool = False) -> dict[tuple[str, str], list]:
+    """``{(channel label, metric): [(bucket, value)]}``, bucket-ordered: the values of
+    :func:`read_series` (``with_channels`` those of :func:`read_series_with_channels`, ``channel``
+    then ignored) as plain tuples for callers that draw them (the dashboard)."""
+    _check_range(date_from, date_to, granularity)
+    company, defs, metrics, channel_ids = _resolve(company_id, metrics, None if with_channels else channel)
+    if with_channels:
+        data = _compute(company.id, metrics, None, date_from, date_to, granularity, defs, split=channel_ids)
+    else:
+        data = _compute(company.id, metrics, channel_ids, date_from, date_to, granularity, defs)
+    return {key: sorted(values.items()) for key, values in data.items()}
 
 
 def read_series(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
