@@ -119,3 +119,14 @@ def test_sqlite_concurrent_writers_do_not_fail(tmp_path):
         assert db.session.scalar(select(func.count()).select_from(Company)) == 40
         db.session.remove()
         db.engine.dispose()
+
+
+def test_postgresql_plans_each_statement_for_its_values(app):
+    """Prepared statements must not fall back to generic plans on PostgreSQL (see
+    backend/database.py); SQLite has no plan cache to configure."""
+    from backend.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only")
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
