@@ -12,6 +12,7 @@ apart: it is not part of opening the page. Views cycle through the presets (30 d
 """
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -57,7 +58,13 @@ class DashClient:
                       for s in spec["state"]],
             "changedPropIds": [changed] if changed else [],
         }
-        resp = self.client.post("/dashboard/_dash-update-component", json=body, headers=self.headers, base_url=HTTPS)
+        data = json.dumps(body).encode()
+        started = time.perf_counter()
+        resp = self.client.post("/dashboard/_dash-update-component", data=data, content_type="application/json",
+                                headers=self.headers, base_url=HTTPS)
+        # Server time: the request through the app, not this client's encoding of the request or
+        # its parsing of the answer.
+        self.seconds = time.perf_counter() - started
         if resp.status_code != 200:
             raise RuntimeError(f"callback {output_fragment} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
         return resp.json["response"]
@@ -67,23 +74,26 @@ def page_view(dash: DashClient, company_id, preset: str, granularity: str, chann
     from dashboard import ids
 
     goal_select = f"{ids.GOAL_SELECT}.value"
-    t0 = time.perf_counter()
+    times = {}
     dash.call("rb-page.children", {"rb-url.pathname": f"/dashboard/company/{company_id}"},
               {"rb-url.search": f"?range={preset}"})
-    t1 = time.perf_counter()
+    times["router"] = dash.seconds
     dash.call("rb-kpi-cards.children", {
         f"{ids.COMPANY_ID}.data": str(company_id), f"{ids.PRESET}.value": preset,
         f"{ids.GRANULARITY}.value": granularity, f"{ids.CHANNEL}.value": channel})
-    t2 = time.perf_counter()
+    times["company"] = dash.seconds
     out = dash.call("rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(company_id), goal_select: None})
-    t3 = time.perf_counter()
+    times["goals"] = dash.seconds
+    times["page"] = times["router"] + times["company"] + times["goals"]
     options = [o["value"] for o in out[ids.GOAL_SELECT]["options"]]
     chosen = out[ids.GOAL_SELECT]["value"]
     other = next((o for o in options if o != chosen), chosen)
     dash.call("rb-goals-graph.figure", {f"{ids.COMPANY_ID}.data": str(company_id), goal_select: other},
               changed=goal_select)
-    t4 = time.perf_counter()
-    return {"router": t1 - t0, "company": t2 - t1, "goals": t3 - t2, "page": t3 - t0, "goal_change": t4 - t3}
+    times["goal_change"] = dash.seconds
+    return times
+
+
 def measure(app, company_id, user_id, iterations: int = 30, warmup: int = 3) -> dict:
     """p50/p95 (ms) of a company page view's callbacks; ``p50_ms``/``p95_ms`` are the whole view."""
     dash = DashClient(app, user_id)
