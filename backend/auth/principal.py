@@ -11,6 +11,7 @@ import logging
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import OperationalError
 
 from ..database import write_transaction
@@ -54,9 +55,8 @@ def _load_user(user_id: str):
     except ValueError:
         return None
     with cross_tenant("load the session's user"):
-        user = db.session.get(User, uid)
-        if user is not None:
-            _ = user.membership  # load before leaving the block
+        # The membership (role) in the same query: every request of a session needs it.
+        user = db.session.get(User, uid, options=[joinedload(User.membership)])
         return user if user is not None and user.active else None
 
 
