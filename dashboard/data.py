@@ -46,12 +46,6 @@ def data_range(company_id) -> tuple[dt.date, dt.date] | None:
     return metrics.data_range(company_id)
 
 
-def has_data(company_id) -> bool:
-    from backend.services import metrics
-
-    return metrics.has_data(company_id)
-
-
 def channels(company_id) -> list[dict[str, Any]]:
     from backend.services.channels import list_channels
 

@@ -106,7 +106,6 @@ def test_kpi_cards_show_the_api_summary_numbers(login_as, api, seeded):
         assert float(shown[metric]) == pytest.approx(value), metric
     assert api_values["followers"] == 1200 + 40 * 149 + 800 + 25 * 149
     assert "vs previous period" in texts(out[ids.KPI_CARDS])
-    assert out[ids.URL]["search"] == "?range=30d"
     assert "Showing" in texts(out[ids.PERIOD_LABEL])
 
 
@@ -146,14 +145,26 @@ def test_goals_have_their_own_callback_by_company(login_as, seeded):
     assert "Not found" in texts(out)
 
 
-def test_channel_filter_and_granularity_end_up_in_the_url(login_as, seeded):
+def test_channel_filter_and_granularity(login_as, seeded):
     mine, _ = seeded
     out = call(login_as(mine, "owner"), "rb-kpi-cards.children",
-               company_inputs(mine.company_a.id, "12m", granularity="week", channel="instagram"))
+               company_inputs(mine.company_a.id, "12m", granularity="week", channel="instagram"),
+               changed=f"{ids.CHANNEL}.value")
     names = [t["name"] for t in out[ids.FOLLOWERS_GRAPH]["figure"]["data"]]
     assert names == ["Instagram"]
     assert len(out[ids.FOLLOWERS_GRAPH]["figure"]["data"][0]["x"]) <= 23  # 150 days in weeks
-    assert out[ids.URL]["search"] == "?range=12m&granularity=week&channel=instagram"
+
+
+def test_data_callbacks_only_answer_changes(login_as, seeded):
+    mine, _ = seeded
+    deps = login_as(mine, "owner").get("/dashboard/_dash-dependencies").json
+    by_output = {d["output"]: d for d in deps}
+    url = next(d for d in deps if d["output"] == f"{ids.URL}.search")
+    assert url["clientside_function"] == {"namespace": "reachboard", "function_name": "querystring"}
+    for fragment in ("rb-kpi-cards.children", "rb-goals-graph.figure"):
+        spec = next(d for o, d in by_output.items() if fragment in o)
+        assert spec["prevent_initial_call"] is True
+        assert f"{ids.URL}." not in spec["output"]  # every output is inside the page
 
 
 def test_bad_range_gets_a_message_and_the_nearest_sensible_range(login_as, seeded):
@@ -279,10 +290,32 @@ def test_company_without_data_shows_a_curl_example(login_as, seeded):
 
 def test_company_page_controls_come_from_the_query_string(login_as, seeded):
     mine, _ = seeded
+    start, end = mine.seed["start"] + dt.timedelta(days=10), mine.seed["start"] + dt.timedelta(days=70)
     page = texts(route(login_as(mine, "owner"), f"/dashboard/company/{mine.company_a.id}",
-                       "?range=custom&from=2025-01-01&to=2025-02-01&granularity=month&channel=facebook"))
-    assert '"value": "custom"' in page and "2025-01-01" in page and '"value": "month"' in page
+                       f"?range=custom&from={start}&to={end}&granularity=month&channel=facebook"))
+    assert '"value": "custom"' in page and start.isoformat() in page and '"value": "month"' in page
     assert '"value": "facebook"' in page
+
+
+def test_company_page_arrives_with_its_first_view_drawn(login_as, seeded):
+    """One request: the router's page already holds the KPI cards, the charts, the goals and the
+    chosen goal's path — the same as the callbacks answer for the same controls."""
+    mine, _ = seeded
+    client = login_as(mine, "owner")
+    page = route(client, f"/dashboard/company/{mine.company_a.id}", "?range=90d")
+    drawn = call(client, "rb-kpi-cards.children", company_inputs(mine.company_a.id, "90d"))
+    assert find_values(page) == find_values(drawn[ids.KPI_CARDS]["children"]) != {}
+    body = texts(page)
+    for graph in (ids.FOLLOWERS_GRAPH, ids.REACH_GRAPH, ids.ENGAGEMENT_GRAPH):
+        assert json.dumps(drawn[graph]["figure"]) in body
+    goals = call(client, "rb-goals-graph.figure", goal_inputs(mine.company_a.id))
+    assert json.dumps(goals[ids.GOALS_GRAPH]["figure"]) in body
+    assert json.dumps(goals[ids.GOAL_PATH_GRAPH]["figure"]) in body
+    assert "Loading" not in body
+    # A range outside the stored data: the page says so beside the controls and shows data.
+    moved = texts(route(client, f"/dashboard/company/{mine.company_a.id}",
+                        "?range=custom&from=2001-01-01&to=2001-02-01"))
+    assert "No data" in moved and mine.seed["end"].isoformat() in moved
 
 
 def test_strategy_page_reads_as_a_document_with_goals_and_history(login_as, seeded):

@@ -750,6 +750,18 @@ def _edge_value(scope: _Scope, metric: str, date_crit: list, last: bool):
             .limit(1).correlate(Channel).scalar_subquery())
 
 
+def _last_levels_statement(scope: _Scope, metric: str, day: dt.date):
+    """(date, value) of each channel's last point of ``metric`` on or before ``day`` (None, None
+    for a channel without one): two seeks per channel."""
+    def edge(column):
+        return (select(column)
+                .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Channel.company_id,
+                       MetricPoint.channel_id == Channel.id, MetricPoint.metric == metric, MetricPoint.date <= day)
+                .order_by(MetricPoint.date.desc()).limit(1).correlate(Channel).scalar_subquery())
+
+    return select(edge(MetricPoint.date), edge(MetricPoint.value)).where(*scope.channels())
+
+
 def _seed_statement(scope: _Scope, metrics: list[str], before: dt.date):
     """(company_id, channel_id, metric, value) of the last point before ``before`` of each channel
     in scope and each of ``metrics`` (value None when the channel has none)."""
@@ -1023,6 +1035,14 @@ class CompanyReader:
         only = next(iter(channel_ids)) if channel_ids else None
         flows, gauges = _plan([metric], self.defs)
         scope = _Scope(company_id=self.company.id, channel_id=only)
+        if self.defs[metric].kind == catalog.GAUGE:
+            # A stored level: the combined value on the last day any channel has a point is the
+            # sum of every channel's last value (carried forward) — one statement.
+            lasts = [(d, v) for d, v in db.session.execute(_last_levels_statement(scope, metric, day))
+                     if d is not None]
+            if not lasts:
+                return None
+            return max(_as_date(d) for d, _ in lasts), sum(float(v) for _, v in lasts)
         for _ in range(8):
             _, lasts = _date_bounds(scope, sorted(flows | gauges), before=day)
             if not lasts:
@@ -1109,14 +1129,6 @@ def _range_of(bounds: dict[str, tuple[dt.date, dt.date]]) -> tuple[dt.date, dt.d
     if not bounds:
         return None
     return min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
-
-
-def has_data(company_id) -> bool:
-    """Whether the company has any point (one index probe; cheaper than :func:`data_range`)."""
-    current_principal().require("read")
-    company = get_company(company_id)
-    stmt = select(MetricPoint.date).where(*_Scope(company_id=company.id).points()).limit(1)
-    return db.session.execute(stmt).first() is not None
 
 
 # Aliases built once: a statement on a fresh ``aliased()`` costs milliseconds of set-up on every

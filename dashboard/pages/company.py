@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
 from backend.services.errors import NotFound
@@ -18,8 +18,6 @@ from .common import company_url, not_found, page
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 FOLLOWERS_LABEL = "Followers"
-# What a chart shows until its callback answers: built once (figures are plain dicts).
-LOADING_FIGURE = figures.empty_figure("", "Loading…")
 NOT_FOUND_FIGURE = figures.empty_figure("", "Not found")
 SERIES_METRICS = ["followers", "reach", "impressions", "engagement_rate"]
 
@@ -33,18 +31,26 @@ def layout(company, search: str | None):
         ]),
         html.A("Strategy and goals →", href=company_url(company.id, True), className="btn btn-outline-secondary btn-sm"),
     ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
-    if not data.has_data(company.id):
+    rng = data.data_range(company.id)
+    if rng is None:
         return page(company, "company", header, first_data_card(company))
+    channels = data.channels(company.id)
     channel_options = [{"label": "All channels", "value": "all"}] + [
-        {"label": c["name"], "value": c["key"]} for c in data.channels(company.id)
+        {"label": c["name"], "value": c["key"]} for c in channels
     ]
     channel_value = controls.channel if any(o["value"] == controls.channel for o in channel_options) else "all"
     today = data.today_for(company)
     start, end = (controls.date_from, controls.date_to) if controls.preset == "custom" else ctl.preset_range(controls.preset, today)
+    # The page arrives with its first view drawn: one request instead of the layout and then two
+    # callbacks (which answer control changes only, see register).
+    (cards, followers, reach, engagement, messages, period, start, end,
+     preset) = company_view(company, controls.preset, _iso(start), _iso(end), controls.granularity, channel_value,
+                            channels=channels, rng=rng)
+    goals_figure, goal_options, chosen_goal, path_figure = goals_view(company)
     control_row = dbc.Row([
         dbc.Col([dbc.Label("Period", html_for=ids.PRESET, className="small mb-1"),
                  dcc.Dropdown(id=ids.PRESET, options=[{"label": v, "value": k} for k, v in ctl.PRESETS.items()],
-                              value=controls.preset, clearable=False, searchable=False)], md=3, lg=2),
+                              value=preset, clearable=False, searchable=False)], md=3, lg=2),
         dbc.Col([dbc.Label("From – to", className="small mb-1"),
                  dcc.DatePickerRange(id=ids.DATE_RANGE, start_date=start, end_date=end, display_format="D MMM YYYY",
                                      first_day_of_week=1, minimum_nights=0, className="d-block",
@@ -60,28 +66,31 @@ def layout(company, search: str | None):
         dcc.Store(id=ids.COMPANY_ID, data=str(company.id)),
         header,
         html.Section([control_row,
-                      html.Div(id=ids.RANGE_MESSAGE, className="mt-2", role="status"),
-                      html.Div(id=ids.PERIOD_LABEL, className="small text-muted mt-1")],
+                      html.Div(messages, id=ids.RANGE_MESSAGE, className="mt-2", role="status"),
+                      html.Div(period, id=ids.PERIOD_LABEL, className="small text-muted mt-1")],
                      className="rb-panel mb-3", id="rb-controls"),
-        html.Div(id=ids.KPI_CARDS, className="row g-2 mb-3"),
-        dbc.Row([dbc.Col(_graph(ids.FOLLOWERS_GRAPH), lg=12)], className="g-3 mb-3"),
-        dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH), lg=6), dbc.Col(_graph(ids.ENGAGEMENT_GRAPH), lg=6)],
+        html.Div(cards, id=ids.KPI_CARDS, className="row g-2 mb-3"),
+        dbc.Row([dbc.Col(_graph(ids.FOLLOWERS_GRAPH, followers), lg=12)], className="g-3 mb-3"),
+        dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH, reach), lg=6), dbc.Col(_graph(ids.ENGAGEMENT_GRAPH, engagement), lg=6)],
                 className="g-3 mb-3"),
         dbc.Row([
-            dbc.Col(_graph(ids.GOALS_GRAPH), lg=6),
+            dbc.Col(_graph(ids.GOALS_GRAPH, goals_figure), lg=6),
             dbc.Col([
                 html.Div([dbc.Label("Goal", html_for=ids.GOAL_SELECT, className="small mb-1"),
-                          dcc.Dropdown(id=ids.GOAL_SELECT, options=[], value=None, clearable=False,
+                          dcc.Dropdown(id=ids.GOAL_SELECT, options=goal_options, value=chosen_goal, clearable=False,
                                        placeholder="Choose a goal")], className="mb-2"),
-                _graph(ids.GOAL_PATH_GRAPH),
+                _graph(ids.GOAL_PATH_GRAPH, path_figure),
             ], lg=6),
         ], className="g-3"),
     )
 
 
-def _graph(graph_id: str):
-    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=LOADING_FIGURE),
-                    className="rb-panel p-1")
+def _iso(day) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else day
+
+
+def _graph(graph_id: str, figure: dict):
+    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figure), className="rb-panel p-1")
 
 
 def push_example(company_id) -> str:
@@ -206,23 +215,34 @@ def _range_message(messages) -> list:
 
 
 def update_company(company_id, preset, start_date, end_date, granularity, channel):
-    """KPI cards and charts for one set of controls, each piece of data read once (goals have
-    their own callback: they do not depend on the controls)."""
+    """KPI cards and charts when a control changes (the page arrives with its first view drawn)."""
     try:
         company = data.company(company_id)
     except NotFound:
         empty = NOT_FOUND_FIGURE
-        return ([], empty, empty, empty, not_found_message(), "", "", start_date, end_date, preset)
-    trigger = ctx.triggered_id
+        return ([], empty, empty, empty, not_found_message(), "", start_date, end_date, preset)
+    return company_view(company, preset, start_date, end_date, granularity, channel, trigger=ctx.triggered_id)
+
+
+_NOT_READ = object()
+
+
+def company_view(company, preset, start_date, end_date, granularity, channel, *, trigger=None,
+                 channels: list[dict] | None = None, rng=_NOT_READ) -> tuple:
+    """The KPI cards, the three charts, the range message, the period label, the query string, the
+    picker's dates and the preset for one set of controls — each piece of data read once (goals do
+    not depend on the controls). ``channels`` and ``rng`` (the data range) may be passed when the
+    caller has read them already."""
     if trigger == ids.DATE_RANGE and preset != "custom":
         preset = "custom"
     controls = ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
                             granularity or ctl.DEFAULT_GRANULARITY, channel or "all")
     today = data.today_for(company)
-    rng = data.data_range(company.id)
+    if rng is _NOT_READ:
+        rng = data.data_range(company.id)
     resolved = ctl.resolve_range(controls, today, rng)
     date_from, date_to, gran = resolved.date_from, resolved.date_to, resolved.granularity
-    known = {c["key"]: c for c in data.channels(company.id)}
+    known = {c["key"]: c for c in (channels if channels is not None else data.channels(company.id))}
     chan = controls.channel if controls.channel in known else "all"
 
     by_metric, summary_result = data.summary(company.id, date_from, date_to, None if chan == "all" else chan)
@@ -249,27 +269,32 @@ def update_company(company_id, preset, start_date, end_date, granularity, channe
                                  granularity=gran, campaigns=campaigns)
     engagement = figures.engagement_figure(combined.get((chan, "engagement_rate"), []), granularity=gran)
 
-    fixed = ctl.Controls(controls.preset, date_from, date_to, controls.granularity, chan)
     period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; "
               f"compared with {ctl._fmt(date_from - (date_to - date_from) - dt.timedelta(days=1))} – "
               f"{ctl._fmt(date_from - dt.timedelta(days=1))}.")
     picker_start = date_from.isoformat() if controls.preset != "custom" or resolved.messages else start_date
     picker_end = date_to.isoformat() if controls.preset != "custom" or resolved.messages else end_date
     cards = kpi_cards(by_metric, previous_from=summary_result["previous_from"], data_start=rng[0] if rng else None)
-    return (cards, followers, reach, engagement, _range_message(resolved.messages), period, fixed.query_string(),
+    return (cards, followers, reach, engagement, _range_message(resolved.messages), period,
             picker_start, picker_end, controls.preset)
 
 
 def update_goals(company_id, goal_id):
-    """Goal bars, the goal chooser (the worst status first) and the chosen goal's path: per
-    company, not per period. Opening the page reads every goal once and the chosen goal's path
-    from the same reader; choosing another goal draws only its path."""
+    """Goal bars, the goal chooser and the chosen goal's path: per company, not per period (the
+    page arrives with them drawn, see :func:`goals_view`); choosing another goal draws only its
+    path."""
     if ctx.triggered_id == ids.GOAL_SELECT:
         return no_update, no_update, no_update, goal_path_figure(company_id, goal_id)
     try:
         company = data.company(company_id)
     except NotFound:
         return NOT_FOUND_FIGURE, [], None, figures.empty_figure("Goal path", "Not found.")
+    return goals_view(company)
+
+
+def goals_view(company) -> tuple:
+    """The goal bars, the chooser's options and value (the worst status first) and that goal's
+    path, from one set of readers."""
     readers: dict = {}
     goals = data.goals_with_progress(company.id, readers)
     goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
@@ -303,7 +328,6 @@ def register(dash_app) -> None:
         Output(ids.ENGAGEMENT_GRAPH, "figure"),
         Output(ids.RANGE_MESSAGE, "children"),
         Output(ids.PERIOD_LABEL, "children"),
-        Output(ids.URL, "search"),
         Output(ids.DATE_RANGE, "start_date"),
         Output(ids.DATE_RANGE, "end_date"),
         Output(ids.PRESET, "value"),
@@ -313,7 +337,21 @@ def register(dash_app) -> None:
         Input(ids.DATE_RANGE, "end_date"),
         Input(ids.GRANULARITY, "value"),
         Input(ids.CHANNEL, "value"),
+        # The page arrives with its first view drawn (see layout): answer changes only.
+        prevent_initial_call=True,
     )(update_company)
+    # The controls into the query string, in the browser (assets/dashboard_url.js, the same rules
+    # as controls.Controls.query_string): no request, and none of the data callbacks above has an
+    # output outside the page, so prevent_initial_call holds for them when the router inserts it.
+    dash_app.clientside_callback(
+        ClientsideFunction(namespace="reachboard", function_name="querystring"),
+        Output(ids.URL, "search"),
+        Input(ids.PRESET, "value"),
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        Input(ids.GRANULARITY, "value"),
+        Input(ids.CHANNEL, "value"),
+    )
     # The chooser's value is both an output (the worst goal when the page opens) and an input
     # (the user picks another): one callback, so that opening the page is one request.
     dash_app.callback(
@@ -323,4 +361,5 @@ def register(dash_app) -> None:
         Output(ids.GOAL_PATH_GRAPH, "figure"),
         Input(ids.COMPANY_ID, "data"),
         Input(ids.GOAL_SELECT, "value"),
+        prevent_initial_call=True,
     )(update_goals)

@@ -123,9 +123,19 @@ def test_owner_portfolio_company_kpis_and_charts(page, login, live_server, agenc
     assert page.locator("#rb-kpi-reach .rb-kpi-value").inner_text() == format_kpi(summary["reach"]["value"], "number")
     screenshot(page, "company-30d-weekly")
 
+    # The channel goes into the URL too (written in the browser, no request).
+    page.goto(f"/dashboard/company/{mine.company_a.id}?range=12m")
+    page.wait_for_selector("#rb-kpi-followers .rb-kpi-value")
+    page.click("#rb-channel")
+    page.get_by_role("option", name="Instagram").click()
+    page.wait_for_url("**channel=instagram**")
+    page.wait_for_function("document.querySelectorAll('#rb-followers-graph .scatterlayer .trace').length == 1")
+
     page.goto(f"/dashboard/company/{mine.company_a.id}?range=custom&from=2030-02-01&to=2030-01-01")
     page.wait_for_selector("#rb-range-message .alert")
     assert "swapped" in page.locator("#rb-range-message").inner_text()
+    # The page came drawn for the nearest sensible range, and the URL says which.
+    page.wait_for_url(lambda url: "from=2030" not in url and "range=custom" in url)
     screenshot(page, "company-bad-range")
 
     page.goto(f"/dashboard/company/{mine.company_a.id}/strategy")

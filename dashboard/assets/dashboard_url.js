@@ -1,0 +1,22 @@
+// The company page's controls in the URL's query string, written in the browser (no request).
+// Same rules as dashboard/controls.py Controls.query_string: the range always, the dates only for a
+// custom range, the granularity unless it is the default (day), the channel unless it is "all".
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    reachboard: {
+        querystring: function (preset, start, end, granularity, channel) {
+            const args = new URLSearchParams();
+            args.set("range", preset || "90d");
+            if (preset === "custom" && start && end) {
+                args.set("from", String(start).slice(0, 10));
+                args.set("to", String(end).slice(0, 10));
+            }
+            if (granularity && granularity !== "day") {
+                args.set("granularity", granularity);
+            }
+            if (channel && channel !== "all") {
+                args.set("channel", channel);
+            }
+            return "?" + args.toString();
+        }
+    }
+});
