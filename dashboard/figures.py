@@ -200,6 +200,26 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
     layout = fig["layout"]
     layout["shapes"] = layout.get("shapes", []) + _campaign_shapes(campaigns)
     layout["annotations"] = layout.get("annotations", []) + labels
+    return _few_days(fig)
+
+
+def _few_days(fig: dict) -> dict:
+    """A date axis over less than a week: a tick per day labelled with the date (plotly would zoom
+    a single day down to milliseconds), a day either side of a lone date, a marker on a line that
+    has a single point (a line of one point draws nothing) and bars a day wide."""
+    days = sorted({x for trace in fig["data"] for x in trace.get("x", ()) if isinstance(x, str)})
+    if not 0 < len(days) < 7:
+        return fig
+    axis = {"dtick": 86_400_000, "tickformat": "%e %b %Y"}
+    if len(days) == 1:
+        day = dt.date.fromisoformat(days[0][:10])
+        axis["range"] = [(day - dt.timedelta(days=1)).isoformat(), (day + dt.timedelta(days=1)).isoformat()]
+    _update(fig["layout"], {"xaxis": axis})
+    for trace in fig["data"]:
+        if trace.get("type") == "scatter" and trace.get("mode") == "lines" and len(trace.get("x", ())) == 1:
+            trace["mode"] = "lines+markers"
+        elif trace.get("type") == "bar":
+            trace["width"] = 0.8 * 86_400_000  # a lone bar would be drawn as a hairline
     return fig
 
 
@@ -221,7 +241,7 @@ def reach_figure(reach: Sequence[Point], impressions: Sequence[Point], *, granul
         fig["data"].append({"type": "scatter", "x": xs, "y": ys, "name": "Impressions (views)", "mode": "lines",
                             "line": {"color": "#FD7E14", "width": 2},
                             "hovertemplate": f"Impressions: {HOVER_NUMBER}<extra></extra>"})
-    return fig
+    return _few_days(fig)
 
 
 def engagement_figure(points: Sequence[Point], *, granularity: str = "day") -> dict:
@@ -236,7 +256,7 @@ def engagement_figure(points: Sequence[Point], *, granularity: str = "day") -> d
                         "mode": "lines+markers" if len(xs) < 60 else "lines",
                         "line": {"color": "#198754", "width": 2}, "marker": {"size": 5},
                         "hovertemplate": f"Engagement rate: {HOVER_PERCENT}<extra></extra>"})
-    return fig
+    return _few_days(fig)
 
 
 def goals_figure(goals: Sequence[dict]) -> dict:
@@ -317,7 +337,7 @@ def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Poi
         _hline(fig, target, {"color": theme.TARGET_COLOUR, "dash": "dot", "width": 1},
                {"text": f"Target {_fmt_value(target, unit)}", "xanchor": "left", "x": 0,
                 "font": {"size": 11, "color": theme.TARGET_COLOUR}})
-    return fig
+    return _few_days(fig)
 
 
 def _unit_words(unit: str | None) -> str:

@@ -386,3 +386,19 @@ def test_revision_history_names_the_changed_parts_in_words_and_keeps_it_short():
                            "personality", "review_cadence")}
     assert changed_fields(many) == "Audiences, business alignment, channels, launch plan and 3 more"
     assert changed_fields({}) == "–" and changed_fields(None) == "–"
+
+
+def test_a_range_of_a_few_days_is_labelled_by_day_and_a_lone_day_is_visible():
+    one = built(figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(1)},
+                                          {"label": "Instagram", "platform": "instagram", "points": days(1)}],
+                                         days(1, base=2000)))
+    axis = one.layout.xaxis
+    assert axis.dtick == 86_400_000 and axis.tickformat == "%e %b %Y"
+    assert list(axis.range) == [(D0 - dt.timedelta(days=1)).isoformat(), (D0 + dt.timedelta(days=1)).isoformat()]
+    assert all(t.mode == "lines+markers" for t in one.data)  # a line of one point draws nothing
+    week = built(figures.reach_figure(days(5), days(5)))
+    assert week.layout.xaxis.dtick == 86_400_000 and week.layout.xaxis.range is None
+    assert week.data[0].type == "bar" and week.data[0].width == 0.8 * 86_400_000
+    # A longer range is left to plotly's own ticks.
+    months = built(figures.engagement_figure(days(90, base=0.02, step=0.0)))
+    assert months.layout.xaxis.dtick is None and months.layout.xaxis.tickformat is None
