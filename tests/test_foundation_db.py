@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import text
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
@@ -121,12 +122,34 @@ def test_sqlite_concurrent_writers_do_not_fail(tmp_path):
         db.engine.dispose()
 
 
-def test_postgresql_plans_each_statement_for_its_values(app):
+def test_postgresql_plans_each_statement_for_its_values(app, tenant):
     """Prepared statements must not fall back to generic plans on PostgreSQL (see
-    backend/database.py); SQLite has no plan cache to configure."""
+    backend/database.py), except the push's upsert, for its own transaction only; SQLite has no
+    plan cache to configure."""
     from backend.extensions import db
+    from backend.services import metrics
+    from backend.services.channels import create_channel
+    from backend.tenancy import Principal, acting_as
 
     with app.app_context(), db.engine.connect() as conn:
         if conn.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only")
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id)):
+        create_channel(tenant.company_a.id, {"key": "fb", "platform": "facebook"})
+        seen = []
+        original = metrics._upsert
+
+        def spy(*args, **kwargs):
+            answer = original(*args, **kwargs)
+            seen.append(db.session.execute(text("SHOW plan_cache_mode")).scalar())
+            return answer
+
+        metrics._upsert = spy
+        try:
+            metrics.push_points(tenant.company_a.id, [{"channel": "fb", "metric": "followers",
+                                                       "date": "2024-01-01", "value": 10}])
+        finally:
+            metrics._upsert = original
+        assert seen == ["auto"]  # inside the push's transaction
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"  # and after it

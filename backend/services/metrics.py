@@ -274,6 +274,11 @@ def _upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, 
     conn = db.session.connection()
     dialect = conn.dialect
     if dialect.name == "postgresql":
+        # Connections plan every statement for its values (backend/database.py), which suits the
+        # reads; this upsert's plan does not depend on them, and planning it for each chunk's
+        # arrays cost the fresh push 40 % of its speed (27k -> 15k points/s on the benchmark).
+        # For this transaction only: the cached plan.
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = auto")
         ids = {k: str(v) for k, v in channel_ids.items()}
         for start in range(0, len(rows), WRITE_CHUNK):
             chunk = rows[start:start + WRITE_CHUNK]
