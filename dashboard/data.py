@@ -97,6 +97,15 @@ def launch_target(company_id) -> dict | None:
             "label": "Critical mass"}
 
 
+def readers_for(company_id, data_range) -> dict:
+    """A readers dict for :func:`goals_with_progress` / :func:`goal_path` seeded with the
+    company's data range, when the page has read it already."""
+    from backend.services.metrics import CompanyReader
+
+    reader = CompanyReader(company_id, data_range=data_range)
+    return {reader.company.id: reader}
+
+
 def goals_with_progress(company_id, readers: dict | None = None) -> list[dict]:
     """Every goal of the company with its progress. Pass a ``readers`` dict and then the same one to
     :func:`goal_path` so that the path reuses what the bars have read."""

@@ -13,6 +13,7 @@ from ..models import MetricDefinition
 from ..tenancy import current_principal
 from . import audit
 from .errors import Conflict
+from .memo import request_memo
 
 GAUGE, FLOW, DERIVED = "gauge", "flow", "derived"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -102,10 +103,17 @@ def aggregations(defn: MetricDef) -> tuple[str, ...]:
 
 
 def definitions() -> dict[str, MetricDef]:
-    """Every metric the principal's agency knows: built-ins, then its custom ones."""
+    """Every metric the principal's agency knows: built-ins, then its custom ones (remembered for
+    the rest of the request, per principal; creating a definition forgets it)."""
+    memo = request_memo("metric_definitions")
+    key = current_principal()
+    if memo is not None and key in memo:
+        return dict(memo[key])
     out = dict(BUILTIN)
     for row in db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.key)):
         out[row.key] = MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False)
+    if memo is not None:
+        memo[key] = dict(out)
     return out
 
 
@@ -158,4 +166,7 @@ def create_definition(data: dict[str, Any]) -> MetricDef:
         raise duplicate from None
     audit.record("metric_definition.create", row, object_type="metric_definition", summary=f"Added metric {key}")
     db.session.commit()
+    memo = request_memo("metric_definitions")
+    if memo is not None:
+        memo.clear()
     return MetricDef(row.key, row.label, row.unit, row.kind, row.better, builtin=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +12,7 @@ from ..models import Company, Strategy
 from ..tenancy import current_principal
 from . import audit
 from .errors import Conflict, NotFound, StaleObject
+from .memo import request_memo
 
 EDITABLE = ("name", "industry", "timezone", "archived")
 
@@ -53,12 +53,7 @@ def get_company(company_id: uuid.UUID | str) -> Company:
 
 def _request_memo() -> dict | None:
     """The per-request memo of :func:`get_company` (None outside a request)."""
-    if not has_request_context():
-        return None
-    memo = getattr(g, "_reachboard_companies", None)
-    if memo is None:
-        memo = g._reachboard_companies = {}
-    return memo
+    return request_memo("companies")
 
 
 def create_company(data: dict[str, Any]) -> Company:

@@ -968,9 +968,10 @@ class CompanyReader:
     """Daily reads of one company with its channels and catalog resolved once — for the progress
     engine, which reads several goals' series in a row. Same rules as :func:`daily_values`."""
 
-    def __init__(self, company_id):
+    def __init__(self, company_id, data_range: tuple[dt.date, dt.date] | None | bool = False):
+        """``data_range``: the company's, when the caller has read it already (:func:`data_range`)."""
         self.company, self.defs, _, self.channels = _resolve(company_id, [], None)
-        self._range: tuple | None | bool = False  # not read yet
+        self._range: tuple | None | bool = data_range  # False: not read yet
         # (metric, channel) -> [(from, to, points)]: what this reader has read. A day's value does
         # not depend on where the read began (flows are per day, and a combined gauge carries each
         # channel's last value, which a read finds before its start too), so any stretch inside

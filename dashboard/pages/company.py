@@ -46,7 +46,7 @@ def layout(company, search: str | None):
     (cards, followers, reach, engagement, messages, period, start, end,
      preset) = company_view(company, controls.preset, _iso(start), _iso(end), controls.granularity, channel_value,
                             channels=channels, rng=rng)
-    goals_figure, goal_options, chosen_goal, path_figure = goals_view(company)
+    goals_figure, goal_options, chosen_goal, path_figure = goals_view(company, rng)
     control_row = dbc.Row([
         dbc.Col([dbc.Label("Period", html_for=ids.PRESET, className="small mb-1"),
                  dcc.Dropdown(id=ids.PRESET, options=[{"label": v, "value": k} for k, v in ctl.PRESETS.items()],
@@ -292,10 +292,10 @@ def update_goals(company_id, goal_id):
     return goals_view(company)
 
 
-def goals_view(company) -> tuple:
+def goals_view(company, rng=_NOT_READ) -> tuple:
     """The goal bars, the chooser's options and value (the worst status first) and that goal's
-    path, from one set of readers."""
-    readers: dict = {}
+    path, from one set of readers (seeded with the data range ``rng`` when it was read)."""
+    readers: dict = {} if rng is _NOT_READ else data.readers_for(company.id, rng)
     goals = data.goals_with_progress(company.id, readers)
     goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
     order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
