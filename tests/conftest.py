@@ -118,6 +118,35 @@ def _clean_database(request):
 
 
 @pytest.fixture
+def statements(app):
+    """``statements(containing)``: a context manager yielding the list of SQL statements the
+    app's engine runs inside it whose text contains ``containing`` (clear it to start afresh)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from backend.extensions import db
+
+    @contextmanager
+    def recording(containing: str = ""):
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            if containing in statement:
+                seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return recording
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -388,12 +388,9 @@ def test_pages_with_ids_of_another_agency_reveal_nothing(app, populated, login_a
     assert not failures, "\n".join(failures)
 
 
-def test_a_company_is_remembered_per_request_and_principal_only(app, tenants):
+def test_a_company_is_remembered_per_request_and_principal_only(app, tenants, statements):
     """get_company answers a repeated id from the request's memo — never for another principal,
     never after the company is deleted, and not outside a request."""
-    from sqlalchemy import event
-
-    from backend.extensions import db
     from backend.services.companies import delete_company, get_company
     from backend.services.errors import NotFound
     from backend.tenancy import Principal, acting_as
@@ -403,15 +400,7 @@ def test_a_company_is_remembered_per_request_and_principal_only(app, tenants):
     viewer = Principal(kind="user", agency_id=mine.agency_id, label="viewer", grants=frozenset({"read"}),
                        company_ids=frozenset({mine.company_b.id}))
     foreign = Principal.system(other.agency_id, "test")
-    queries: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if "FROM company" in statement:
-            queries.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements("FROM company") as queries:
         with app.test_request_context():
             with acting_as(owner):
                 first = get_company(mine.company_a.id)
@@ -429,6 +418,3 @@ def test_a_company_is_remembered_per_request_and_principal_only(app, tenants):
             get_company(mine.company_b.id)
             get_company(mine.company_b.id)
             assert len(queries) == 2  # no memo outside a request
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", record)

@@ -80,31 +80,16 @@ def test_rights(tenant, api, login_as):
     assert api(tenant.keys["admin"]).post(URL, json=body).status_code == 201
 
 
-def test_the_catalog_is_remembered_per_request_and_forgotten_on_a_new_metric(app, tenants):
-    from sqlalchemy import event
-
-    from backend.extensions import db
+def test_the_catalog_is_remembered_per_request_and_forgotten_on_a_new_metric(app, tenants, statements):
     from backend.services import catalog
     from backend.tenancy import Principal, acting_as
 
     mine, other = tenants
-    queries: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if "FROM metric_definition" in statement:
-            queries.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with app.test_request_context():
-            with acting_as(Principal.system(mine.agency_id, "test")):
-                first = catalog.definitions()
-                assert catalog.definitions() == first and len(queries) == 1
-                catalog.create_definition({"key": "podcast_plays", "kind": "flow", "label": "Podcast plays"})
-                assert "podcast_plays" in catalog.definitions()
-            with acting_as(Principal.system(other.agency_id, "test")):
-                assert "podcast_plays" not in catalog.definitions()  # never another principal's answer
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", record)
+    with statements("FROM metric_definition") as queries, app.test_request_context():
+        with acting_as(Principal.system(mine.agency_id, "test")):
+            first = catalog.definitions()
+            assert catalog.definitions() == first and len(queries) == 1
+            catalog.create_definition({"key": "podcast_plays", "kind": "flow", "label": "Podcast plays"})
+            assert "podcast_plays" in catalog.definitions()
+        with acting_as(Principal.system(other.agency_id, "test")):
+            assert "podcast_plays" not in catalog.definitions()  # never another principal's answer
