@@ -577,6 +577,15 @@ class _Scope:
         return self._criteria(Channel.agency_id, Channel.company_id, Channel.id)
 
 
+# Aliases built once: a statement on a fresh ``aliased()`` costs milliseconds of set-up on every
+# call (its attributes are adapted on first use); aliases are immutable and safe to share.
+_LAST_P = aliased(MetricPoint, name="last_p")
+_FIRST_P = aliased(MetricPoint, name="first_p")
+_MP_NEXT = aliased(MetricPoint, name="mp_next")
+_MP_FIRST = aliased(MetricPoint, name="mp_first")
+_MP_LAST = aliased(MetricPoint, name="mp_last")
+
+
 def _flow_sums(scope: _Scope, metrics, date_from, date_to, granularity, by_channel, by_company=False):
     """{(company_id|None, channel_id|None, metric): {bucket: sum}}"""
     if not metrics:
@@ -739,10 +748,6 @@ def _gauge_lasts(scope: _Scope, metrics, date_from, date_to, granularity, by_com
         if value is not None:
             seeds[(company if by_company else None, ch, metric)] = float(value)
     return lasts, seeds
-
-
-_LAST_P = aliased(MetricPoint, name="last_p")
-_FIRST_P = aliased(MetricPoint, name="first_p")
 
 
 def _edge_value(scope: _Scope, metric: str, date_crit: list, last: bool):
@@ -1135,13 +1140,6 @@ def _range_of(bounds: dict[str, tuple[dt.date, dt.date]]) -> tuple[dt.date, dt.d
     if not bounds:
         return None
     return min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
-
-
-# Aliases built once: a statement on a fresh ``aliased()`` costs milliseconds of set-up on every
-# call (its attributes are adapted on first use); aliases are immutable and safe to share.
-_MP_NEXT = aliased(MetricPoint, name="mp_next")
-_MP_FIRST = aliased(MetricPoint, name="mp_first")
-_MP_LAST = aliased(MetricPoint, name="mp_last")
 
 
 def _stored_bounds(scope: _Scope) -> dict[str, tuple[dt.date, dt.date]]:

@@ -229,10 +229,10 @@ _NOT_READ = object()
 
 def company_view(company, preset, start_date, end_date, granularity, channel, *, trigger=None,
                  channels: list[dict] | None = None, rng=_NOT_READ) -> tuple:
-    """The KPI cards, the three charts, the range message, the period label, the query string, the
-    picker's dates and the preset for one set of controls — each piece of data read once (goals do
-    not depend on the controls). ``channels`` and ``rng`` (the data range) may be passed when the
-    caller has read them already."""
+    """The KPI cards, the three charts, the range message, the period label, the picker's dates and
+    the preset for one set of controls — each piece of data read once (goals do not depend on the
+    controls). ``channels`` and ``rng`` (the data range) may be passed when the caller has read
+    them already. Used by the page's first view and by the callback for control changes."""
     if trigger == ids.DATE_RANGE and preset != "custom":
         preset = "custom"
     controls = ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
