@@ -108,9 +108,10 @@ def delete_company(company_id) -> None:
     company = get_company(company_id)
     p.require("admin", "Only agency owners and admins (or admin keys) delete companies.")
     audit.record("company.delete", company, summary=f"Deleted company {company.name}")
+    deleted_id = company.id
     db.session.delete(company)
     db.session.commit()
     memo = _request_memo()
     if memo is not None:
-        for key in [k for k in memo if k[1] == company.id]:
+        for key in [k for k in memo if k[1] == deleted_id]:
             del memo[key]
