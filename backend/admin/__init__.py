@@ -11,9 +11,8 @@ Order of checks for every request here, mirroring the API (backend/api/access.py
 """
 from __future__ import annotations
 
-import uuid
 
-from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from ..tenancy import Forbidden, current_principal
 
@@ -32,22 +31,10 @@ def needs(grant: str, message: str | None = None):
 
 @bp.before_request
 def _check_access():
-    from ..api.access import PATH_RESOLVERS
-    from ..services.errors import NotFound
+    from ..api.access import resolve_path_objects
 
     principal = current_principal()
-    args = request.view_args or {}
-    resolved: dict = {}
-    for name, resolver in PATH_RESOLVERS.items():
-        if name in args:
-            value = args[name]
-            if isinstance(value, str) and name.endswith("_id"):
-                try:
-                    value = uuid.UUID(value)
-                except ValueError:
-                    raise NotFound("No object with this id.") from None
-            resolved[name] = resolver(value, resolved)
-    g.path_objects = resolved
+    resolve_path_objects(request.view_args or {})
     if principal.kind != "user" or not principal.is_staff:
         raise Forbidden("Only agency staff manage companies; your dashboard shows what you may see.")
     view = current_app.view_functions.get(request.endpoint)

@@ -101,6 +101,24 @@ def _view_method(endpoint: str | None):
     return view
 
 
+def resolve_path_objects(args: dict) -> dict:
+    """Every object named in the URL, looked up through the scoping layer in the order of
+    :data:`PATH_RESOLVERS` (a child through its parent company); a junk or unreachable id raises
+    :class:`NotFound`. Also stored as ``g.path_objects``. Used by the API and the admin pages."""
+    resolved: dict = {}
+    for name, resolver in PATH_RESOLVERS.items():
+        if name in args:
+            value = args[name]
+            if isinstance(value, str) and name.endswith("_id"):
+                try:
+                    value = uuid.UUID(value)
+                except ValueError:
+                    raise NotFound("No object with this id.") from None
+            resolved[name] = resolver(value, resolved)
+    g.path_objects = resolved
+    return resolved
+
+
 def init_access(app: Flask) -> None:
     @app.before_request
     def _check_access():
@@ -110,17 +128,7 @@ def init_access(app: Flask) -> None:
         unknown = [k for k in args if k not in PATH_RESOLVERS]
         if unknown:
             raise RuntimeError(f"URL parameter(s) {unknown} have no resolver in backend/api/access.py")
-        resolved: dict = {}
-        for name in PATH_RESOLVERS:
-            if name in args:
-                value = args[name]
-                if isinstance(value, str) and name.endswith("_id"):
-                    try:
-                        value = uuid.UUID(value)
-                    except ValueError:
-                        raise NotFound("No object with this id.") from None
-                resolved[name] = PATH_RESOLVERS[name](value, resolved)
-        g.path_objects = resolved
+        resolve_path_objects(args)
         method = _view_method(request.endpoint)
         need = getattr(method, "_requires", None)
         if need:
