@@ -29,6 +29,28 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def callback_body(specs: list[dict], output_fragment: str, inputs: dict, state: dict | None = None,
+                  changed: str | None = None) -> dict:
+    """The JSON body dash-renderer POSTs to ``_dash-update-component`` for the callback whose
+    output contains ``output_fragment`` (``specs``: ``_dash-dependencies``). ``inputs`` and
+    ``state`` map ``"component.prop"`` to values; ``changed`` is the input that triggered it.
+    Shared with tests/test_dashboard_callbacks.py."""
+    spec = next(d for d in specs if output_fragment in d["output"])
+    multi = spec["output"].startswith("..")
+    outputs = []
+    for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop.split("@")[0]})
+
+    def values(items, given):
+        return [{"id": i["id"], "property": i["property"], "value": (given or {}).get(f"{i['id']}.{i['property']}")}
+                for i in items]
+
+    return {"output": spec["output"], "outputs": outputs if multi else outputs[0],
+            "inputs": values(spec["inputs"], inputs), "state": values(spec["state"], state),
+            "changedPropIds": [changed] if changed else []}
+
+
 class DashClient:
     """Calls dashboard callbacks the way dash-renderer does."""
 
@@ -45,21 +67,7 @@ class DashClient:
         self.specs = self.client.get("/dashboard/_dash-dependencies", base_url=HTTPS).json
 
     def call(self, output_fragment: str, inputs: dict, state: dict | None = None, changed: str | None = None) -> dict:
-        spec = next(d for d in self.specs if output_fragment in d["output"])
-        multi = spec["output"].startswith("..")
-        outputs = []
-        for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
-            cid, prop = part.rsplit(".", 1)
-            outputs.append({"id": cid, "property": prop.split("@")[0]})
-        body = {
-            "output": spec["output"], "outputs": outputs if multi else outputs[0],
-            "inputs": [{"id": i["id"], "property": i["property"], "value": inputs.get(f"{i['id']}.{i['property']}")}
-                       for i in spec["inputs"]],
-            "state": [{"id": s["id"], "property": s["property"], "value": (state or {}).get(f"{s['id']}.{s['property']}")}
-                      for s in spec["state"]],
-            "changedPropIds": [changed] if changed else [],
-        }
-        data = json.dumps(body).encode()
+        data = json.dumps(callback_body(self.specs, output_fragment, inputs, state, changed)).encode()
         started = time.perf_counter()
         resp = self.client.post("/dashboard/_dash-update-component", data=data, content_type="application/json",
                                 headers=self.headers, base_url=HTTPS)

@@ -25,31 +25,13 @@ def seeded(app, tenants):
     return mine, other
 
 
-def _callback_spec(client, output_fragment: str) -> dict:
-    deps = client.get("/dashboard/_dash-dependencies").json
-    return next(d for d in deps if output_fragment in d["output"])
-
-
 def call(client, output_fragment: str, inputs: dict, state: dict | None = None, changed: str | None = None):
     """POST a callback like dash-renderer does; returns {component id: {prop: value}}."""
-    spec = _callback_spec(client, output_fragment)
+    from bench.dashboard_bench import callback_body
 
-    def parse(item):
-        return {"id": item["id"], "property": item["property"]}
-
-    multi = spec["output"].startswith("..")
-    outputs = []
-    for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop.split("@")[0]})
-    body = {
-        "output": spec["output"],
-        "outputs": outputs if multi else outputs[0],
-        "inputs": [{**parse(i), "value": inputs.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
-        "state": [{**parse(s), "value": (state or {}).get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
-        "changedPropIds": [changed] if changed else [],
-    }
-    resp = client.post("/dashboard/_dash-update-component", json=body)
+    specs = client.get("/dashboard/_dash-dependencies").json
+    resp = client.post("/dashboard/_dash-update-component",
+                       json=callback_body(specs, output_fragment, inputs, state, changed))
     assert resp.status_code in (200, 204), resp.get_data(as_text=True)[:2000]
     if resp.status_code == 204:
         return {}
