@@ -27,6 +27,15 @@ def push(client, company, points, **headers):
                        headers={"Content-Type": "application/json", **headers})
 
 
+def with_points(app, client, tenant, points):
+    """``tenant`` with channels fb and ig on company A and ``points`` pushed there through the API
+    (for a ``data`` fixture)."""
+    add_channels(app, tenant)
+    r = push(client, tenant.company_a, points, Authorization=f"Bearer {tenant.keys['write']}")
+    assert r.status_code == 200, r.json
+    return tenant
+
+
 def stored(app, tenant, company=None) -> dict:
     """{(channel key, metric, iso date): value} of the company's stored points."""
     from backend.extensions import db

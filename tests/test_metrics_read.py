@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from metrics_util import add_channels, metrics_url, pt, push
+from metrics_util import add_channels, metrics_url, pt, push, with_points
 
 D = dt.date.fromisoformat
 
@@ -26,10 +26,7 @@ POINTS = [
 
 @pytest.fixture
 def data(app, client, tenant):
-    add_channels(app, tenant)
-    r = push(client, tenant.company_a, POINTS, Authorization=f"Bearer {tenant.keys['write']}")
-    assert r.status_code == 200, r.json
-    return tenant
+    return with_points(app, client, tenant, POINTS)
 
 
 def read(client, t, **params):

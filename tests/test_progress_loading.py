@@ -9,7 +9,7 @@ import itertools
 from types import SimpleNamespace
 
 import pytest
-from metrics_util import add_channels, pt, push
+from metrics_util import pt, with_points
 
 D = dt.date.fromisoformat
 
@@ -43,10 +43,7 @@ AS_OF = [D("2023-09-15"), D("2024-01-02"), D("2024-01-25"), D("2024-02-20"), D("
 
 @pytest.fixture
 def data(app, client, tenant):
-    add_channels(app, tenant)
-    r = push(client, tenant.company_a, POINTS, Authorization=f"Bearer {tenant.keys['write']}")
-    assert r.status_code == 200, r.json
-    return tenant
+    return with_points(app, client, tenant, POINTS)
 
 
 def goals_of(company_id):
