@@ -81,11 +81,7 @@ class Metrics(MethodView):
     def post(self, data, company_id):
         """Push daily points (upsert, all or nothing; up to 10,000 points and 5 MiB)"""
         _check_json_size()
-        points = data["points"]
-        if len(points) > svc.MAX_POINTS_PER_PUSH:
-            raise TooLarge(f"A push takes at most {svc.MAX_POINTS_PER_PUSH:,} points; this one has "
-                           f"{len(points):,}. Split it into several requests.", limit=svc.MAX_POINTS_PER_PUSH)
-        return svc.push_points(company_id, points)
+        return svc.push_points(company_id, data["points"])  # the service refuses more than 10,000 points
 
 
 @blp.route("/summary")
