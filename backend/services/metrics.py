@@ -1070,8 +1070,10 @@ class CompanyReader:
 def series_points(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
                   granularity: str = "day", *, with_channels: bool = False) -> dict[tuple[str, str], list]:
     """``{(channel label, metric): [(bucket, value)]}``, bucket-ordered: the values of
-    :func:`read_series` (``with_channels`` those of :func:`read_series_with_channels`, ``channel``
-    then ignored) as plain tuples for callers that draw them (the dashboard)."""
+    :func:`read_series` as plain tuples for callers that draw them (the dashboard). With
+    ``with_channels`` (``channel`` then ignored): the channels combined ("all") plus each stored
+    gauge per channel, from the one read the combined values are carried forward from (the
+    follower chart's lines and their total)."""
     _check_range(date_from, date_to, granularity)
     company, defs, metrics, channel_ids = _resolve(company_id, metrics, None if with_channels else channel)
     if with_channels:
@@ -1093,25 +1095,6 @@ def read_series(company_id, metrics: list[str], channel: str | None, date_from: 
     series = []
     for label in labels:
         for m in metrics:
-            values = data.get((label, m), {})
-            series.append({"channel": label, "metric": m,
-                           "points": [{"date": b, "value": values[b]} for b in sorted(values)]})
-    return {"granularity": granularity, "from": date_from, "to": date_to, "series": series}
-
-
-def read_series_with_channels(company_id, metrics: list[str], date_from: dt.date, date_to: dt.date,
-                               granularity: str = "day") -> dict:
-    """``read_series(..., channel="all")`` plus, for each stored gauge among ``metrics``, one series
-    per channel (ordered by key) — the same values as ``channel=None`` gives, from the one read that
-    the combined values are carried forward from (the dashboard's follower chart)."""
-    _check_range(date_from, date_to, granularity)
-    company, defs, metrics, chans = _resolve(company_id, metrics, None)
-    data = _compute(company.id, metrics, None, date_from, date_to, granularity, defs, split=chans)
-    series = []
-    for label in ["all", *chans.values()]:
-        for m in metrics:
-            if label != "all" and defs[m].kind != catalog.GAUGE:
-                continue
             values = data.get((label, m), {})
             series.append({"channel": label, "metric": m,
                            "points": [{"date": b, "value": values[b]} for b in sorted(values)]})
