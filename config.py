@@ -41,6 +41,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no")
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", self.DEFAULT_LOGIN_RATE_LIMIT)
+        self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", self.DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT)
+        # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-For and
+        # X-Forwarded-Proto are then trusted for the client's address and scheme.
+        self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0") or 0)
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:
@@ -54,6 +58,8 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
+    # Failed logins per account (any address): stops password guessing spread over many addresses.
+    DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
     # Flask-Limiter's headers under the IETF names (Reset: Unix time; Retry-After: seconds).
     RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
     RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
@@ -127,6 +133,7 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     DEFAULT_LOGIN_RATE_LIMIT = "10000 per minute"
+    DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT = "10000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

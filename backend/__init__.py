@@ -18,6 +18,13 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(load_config(config))
     _configure_logging(app)
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx (deploy/): the client's address and scheme come from the proxy's headers,
+        # trusted for exactly that many proxies, so limits count per real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from . import models  # noqa: F401  (register the tables)
     from .database import configure_engine

@@ -60,6 +60,9 @@ class User(TenantOwned, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Sessions carry the epoch they were made in; logout, a password change, deactivation, a role
+    # change and "sign out everywhere" raise it, and every older session stops working.
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     membership: Mapped["AgencyMembership | None"] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"
@@ -82,7 +85,8 @@ class User(TenantOwned, db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session stores: the id and the auth epoch (see ``auth_epoch``)."""
+        return f"{self.id}:{self.auth_epoch}"
 
     @property
     def role(self) -> str:
@@ -307,6 +311,9 @@ class IdempotencyRecord(TenantOwned, db.Model):
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # While running: which process holds the key ("host:pid") and until when (a short lease).
+    holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditEntry(TenantOwned, db.Model):

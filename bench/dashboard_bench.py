@@ -55,9 +55,15 @@ class DashClient:
     """Calls dashboard callbacks the way dash-renderer does."""
 
     def __init__(self, app, user_id):
+        from backend.extensions import db
+        from backend.models import User
+        from backend.tenancy import cross_tenant
+
         self.client = app.test_client()
+        with app.app_context(), cross_tenant("the bench logs a user in"):
+            session_id = db.session.get(User, user_id).get_id()  # the id and the session epoch
         with self.client.session_transaction(base_url=HTTPS) as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
             session["_fresh"] = True
         resp = self.client.get("/dashboard/", base_url=HTTPS)
         if resp.status_code != 200:

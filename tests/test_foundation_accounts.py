@@ -9,32 +9,47 @@ def _users(client):
             for u in client.get("/api/v1/users?page_size=1000").json}
 
 
+def _choose_password(app, token: str, password: str = "a-long-password") -> None:
+    resp = app.test_client().post(f"/set-password/{token}", data={"password": password, "confirm": password})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+
+
 def test_owner_creates_staff_and_viewers_who_can_log_in(tenant, login_as, app):
     owner = login_as(tenant, "owner")
     for role in ("owner", "admin", "member"):
         resp = owner.post("/api/v1/users", json={"email": f"new-{role}@acme.test", "role": role,
-                                                "password": "a-long-password", "name": role.title()})
+                                                "name": role.title()})
         assert resp.status_code == 201, resp.json
         assert resp.json["role"] == role and resp.json["id"] and resp.json["company_ids"] == []
         assert "password" not in resp.json and "password_hash" not in resp.json
     resp = owner.post("/api/v1/users", json={"email": "client@example.test", "role": "viewer",
-                                            "company_ids": [str(tenant.company_b.id)], "password": "a-long-password"})
+                                            "company_ids": [str(tenant.company_b.id)]})
     assert resp.status_code == 201, resp.json
     assert resp.json["company_ids"] == [str(tenant.company_b.id)]
-    viewer = login(app.test_client(), "client@example.test", "a-long-password")
-    assert [c["id"] for c in viewer.get("/api/v1/companies").json] == [str(tenant.company_b.id)]
-    # Without a password: a one-time set-password link is returned instead.
-    resp = owner.post("/api/v1/users", json={"email": "later@acme.test", "role": "member"})
-    assert resp.status_code == 201
+    # New people get a one-time set-password link and choose their password themselves.
     assert resp.json["set_password_url"].endswith("/set-password/" + resp.json["set_password_token"])
     assert owner.get(f"/api/v1/users/{resp.json['id']}").json.get("set_password_token") is None
+    _choose_password(app, resp.json["set_password_token"])
+    viewer = login(app.test_client(), "client@example.test", "a-long-password")
+    assert [c["id"] for c in viewer.get("/api/v1/companies").json] == [str(tenant.company_b.id)]
+
+
+def test_no_api_field_sets_a_password(tenant, login_as, api):
+    owner = login_as(tenant, "owner")
+    before = _users(owner)
+    resp = owner.post("/api/v1/users", json={"email": "pw@acme.test", "role": "member", "password": PASSWORD})
+    assert resp.status_code == 422 and resp.json["errors"][0]["field"] == "password"
+    for client in (owner, api(tenant.keys["admin"])):
+        resp = client.patch(f"/api/v1/users/{tenant.users['member'].id}", json={"password": "taken-over-123"})
+        assert resp.status_code == 422 and resp.json["errors"][0]["field"] == "password"
+    assert _users(owner) == before
 
 
 def test_viewer_needs_a_company_and_staff_has_none(tenant, api):
     admin = api(tenant.keys["admin"])
-    resp = admin.post("/api/v1/users", json={"email": "v@acme.test", "role": "viewer", "password": PASSWORD})
+    resp = admin.post("/api/v1/users", json={"email": "v@acme.test", "role": "viewer"})
     assert resp.status_code == 422 and resp.json["errors"][0]["field"] == "company_ids"
-    resp = admin.post("/api/v1/users", json={"email": "m@acme.test", "role": "member", "password": PASSWORD,
+    resp = admin.post("/api/v1/users", json={"email": "m@acme.test", "role": "member",
                                             "company_ids": [str(tenant.company_a.id)]})
     assert resp.status_code == 422
 
@@ -42,8 +57,7 @@ def test_viewer_needs_a_company_and_staff_has_none(tenant, api):
 def test_existing_email_is_409_whatever_the_agency(tenants, api):
     acme, globex = tenants
     for email in (acme.emails["member"], globex.emails["member"], acme.emails["owner"].upper()):
-        resp = api(acme.keys["admin"]).post("/api/v1/users", json={"email": email, "role": "member",
-                                                                  "password": PASSWORD})
+        resp = api(acme.keys["admin"]).post("/api/v1/users", json={"email": email, "role": "member"})
         assert resp.status_code == 409, (email, resp.json)
         assert resp.json["errors"][0]["field"] == "email"
 
@@ -51,7 +65,7 @@ def test_existing_email_is_409_whatever_the_agency(tenants, api):
 def test_role_above_ones_own_is_403_and_nothing_is_written(tenant, login_as, api):
     admin = login_as(tenant, "admin")
     before = _users(admin)
-    resp = admin.post("/api/v1/users", json={"email": "boss@acme.test", "role": "owner", "password": PASSWORD})
+    resp = admin.post("/api/v1/users", json={"email": "boss@acme.test", "role": "owner"})
     assert resp.status_code == 403 and resp.mimetype == "application/problem+json"
     resp = admin.patch(f"/api/v1/users/{tenant.users['member'].id}", json={"role": "owner"})
     assert resp.status_code == 403
@@ -60,13 +74,12 @@ def test_role_above_ones_own_is_403_and_nothing_is_written(tenant, login_as, api
     resp = admin.delete(f"/api/v1/users/{tenant.users['owner'].id}")
     assert resp.status_code == 403
     # An admin API key is at most an admin.
-    resp = api(tenant.keys["admin"]).post("/api/v1/users", json={"email": "boss@acme.test", "role": "owner",
-                                                                "password": PASSWORD})
+    resp = api(tenant.keys["admin"]).post("/api/v1/users", json={"email": "boss@acme.test", "role": "owner"})
     assert resp.status_code == 403
     assert _users(admin) == before
     # Members and read/write keys cannot manage people at all.
     for client in (login_as(tenant, "member"), api(tenant.keys["write"])):
-        resp = client.post("/api/v1/users", json={"email": "x@acme.test", "role": "member", "password": PASSWORD})
+        resp = client.post("/api/v1/users", json={"email": "x@acme.test", "role": "member"})
         assert resp.status_code == 403
     assert _users(admin) == before
 
@@ -142,16 +155,15 @@ def test_company_restricted_key_sees_only_its_company(tenant, api):
     assert key.get(f"/api/v1/companies/{tenant.company_b.id}").status_code == 404
     me = key.get("/api/v1/me").json
     assert [c["id"] for c in me["companies"]] == [str(tenant.company_a.id)]
-    # An admin key restricted to one company only creates keys for that company.
+    # An admin key restricted to one company creates no keys at all (they are agency-level).
     admin = api(tenant.keys["admin"])
     resp = admin.post("/api/v1/api-keys", json={"name": "A admin", "scopes": ["admin"],
                                                "company_id": str(tenant.company_a.id)})
     restricted = api(resp.json["key"])
-    resp = restricted.post("/api/v1/api-keys", json={"name": "escape", "scopes": ["admin"]})
-    assert resp.status_code == 422
-    resp = restricted.post("/api/v1/api-keys", json={"name": "escape", "scopes": ["admin"],
-                                                    "company_id": str(tenant.company_b.id)})
-    assert resp.status_code == 404
+    for body in ({"name": "escape", "scopes": ["admin"]},
+                 {"name": "escape", "scopes": ["admin"], "company_id": str(tenant.company_a.id)},
+                 {"name": "escape", "scopes": ["admin"], "company_id": str(tenant.company_b.id)}):
+        assert restricted.post("/api/v1/api-keys", json=body).status_code == 403
 
 
 def test_me_for_users_and_keys(tenant, login_as, api):

@@ -28,7 +28,8 @@ def test_front_door_login_and_logout(tenant, client):
     assert client.get("/").headers["Location"] == "/dashboard/"
     assert client.get("/dashboard/").status_code == 200
     assert client.get("/api/v1/me").json["email"] == tenant.emails["owner"]
-    resp = client.get("/logout")
+    assert client.get("/logout").status_code == 405  # another site cannot log you out with a link
+    resp = client.post("/logout")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
     assert client.get("/api/v1/me").status_code == 401
     assert client.get("/dashboard/").headers["Location"].startswith("/login?next=")
@@ -201,16 +202,21 @@ def test_no_plaintext_key_or_password_in_database_or_logs(tenants, login_as, api
     acme, globex = tenants
     owner = login_as(acme, "owner")
     new_password = "a-brand-new-secret-" + uuid.uuid4().hex[:8]
-    resp = owner.post("/api/v1/users", json={"email": "fresh@acme.test", "role": "member", "password": new_password})
+    resp = owner.post("/api/v1/users", json={"email": "fresh@acme.test", "role": "member"})
     assert resp.status_code == 201
+    first_token = resp.json["set_password_token"]
+    resp = app.test_client().post(f"/set-password/{first_token}",
+                                  data={"password": new_password, "confirm": new_password})
+    assert resp.status_code == 302
     login(app.test_client(), "fresh@acme.test", new_password)
     resp = owner.post("/api/v1/api-keys", json={"name": "logged?", "scopes": ["admin"]})
     created_key = resp.json["key"]
     link = owner.post("/api/v1/users", json={"email": "link@acme.test", "role": "member"}).json
     token = link["set_password_token"]
-    secrets = [PASSWORD, new_password, created_key, token] + list(acme.keys.values()) + list(globex.keys.values())
+    secrets = [PASSWORD, new_password, created_key, token, first_token] + list(acme.keys.values()) + \
+        list(globex.keys.values())
     # Use every key, in the header and (refused) in the query string, plus bad logins.
-    for key in secrets[2:]:
+    for key in secrets[2:4] + secrets[5:]:
         api(key).get("/api/v1/me")
         client.get(f"/api/v1/companies?api_key={key}")
     client.post("/login", data={"email": "fresh@acme.test", "password": new_password + "x"})

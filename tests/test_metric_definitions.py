@@ -74,9 +74,11 @@ def test_rights(tenant, api, login_as):
     body = {"key": "custom", "kind": "flow"}
     assert api(tenant.keys["read"]).post(URL, json=body).status_code == 403
     assert api(tenant.keys["metrics:write"]).post(URL, json=body).status_code == 403
-    viewer = login_as(tenant, "viewer")
-    assert viewer.get(URL).status_code == 200
+    viewer = login_as(tenant, "viewer")  # company-restricted: agency-level data is out of bounds
+    assert viewer.get(URL).status_code == 403
     assert viewer.post(URL, json=body).status_code == 403
+    assert api(tenant.keys["company_a:write"]).get(URL).status_code == 403
+    assert api(tenant.keys["company_a:write"]).post(URL, json=body).status_code == 403
     assert api(tenant.keys["admin"]).post(URL, json=body).status_code == 201
 
 

@@ -7,7 +7,9 @@ from ..api.users.schemas import UserCreateSchema, UserUpdateSchema
 from ..extensions import db
 from ..services import accounts as svc
 from ..services import companies as companies_svc
+from ..services import privileges
 from ..services.errors import ServiceError
+from ..tenancy import Forbidden, current_principal
 from . import bp, needs
 from .forms import FormErrors, FormInvalid, from_service_error, int_or_none, load, text
 
@@ -24,6 +26,22 @@ def _companies():
     return db.session.scalars(companies_svc.list_companies(include_archived=False)).all()
 
 
+ROLE_LABELS = {"owner": "owner", "admin": "admin", "member": "member", "viewer": "client viewer"}
+
+
+def _givable_roles() -> list[str]:
+    """The roles the current person may give (below their own; an owner gives any)."""
+    p = current_principal()
+    out = []
+    for role in ROLE_HELP:
+        try:
+            privileges.require_may_give_role(p, role)
+        except Forbidden:
+            continue
+        out.append(role)
+    return out
+
+
 def _render_people(errors=None, form=None, status=200, link=None, created=None):
     users = db.session.scalars(svc.list_users()).all()
     companies = _companies()
@@ -32,7 +50,7 @@ def _render_people(errors=None, form=None, status=200, link=None, created=None):
                     "company_ids": [request.args.get("company_id")] if request.args.get("company_id") else []}
     return render_template("admin/people.html", users=users, companies=companies, company_names=names,
                            errors=errors or FormErrors(), form=form, link=link, created=created,
-                           roles=ROLE_HELP, section="people"), status
+                           roles=ROLE_HELP, givable_roles=_givable_roles(), section="people"), status
 
 
 @bp.get("/people")
@@ -46,9 +64,6 @@ def _person_form(form) -> dict:
     data = {"email": text(form, "email"), "name": text(form, "name"), "role": text(form, "role")}
     if data["role"] == "viewer":
         data["company_ids"] = form.getlist("company_ids")
-    password = form.get("password") or ""
-    if password:
-        data["password"] = password
     return data
 
 
@@ -61,24 +76,27 @@ def add_person():
         data = load(UserCreateSchema(), form)
         user, token = svc.create_user(data)
     except FormInvalid as err:
-        return _render_people(err.errors, _without_password(form), err.status)
+        return _render_people(err.errors, form, err.status)
     except ServiceError as err:
         bad = from_service_error(err)
-        return _render_people(bad.errors, _without_password(form), bad.status)
+        return _render_people(bad.errors, form, bad.status)
     link = url_for("auth.set_password", token=token, _external=True) if token else None
     return _render_people(link=link, created=user, status=201)
 
 
-def _without_password(form: dict) -> dict:
-    return {k: v for k, v in form.items() if k != "password"}
-
-
 def _render_person(errors=None, form=None, status=200, link=None):
     user = g.path_objects["user_id"]
+    p = current_principal()
+    myself = user.id == p.user_id
+    can_change = myself or privileges.may_change_person(p, user.role)
+    givable = _givable_roles()
+    can_change_role = can_change and (not myself or privileges.is_owner(p))
+    options = [(r, ROLE_LABELS[r]) for r in ROLE_HELP if r in givable or r == user.role]
     return render_template("admin/person.html", person=user, companies=_companies(),
                            person_company_ids={str(a.company_id) for a in user.client_access},
                            errors=errors or FormErrors(), form=form or {}, link=link, roles=ROLE_HELP,
-                           section="people"), status
+                           role_options=options, can_change=can_change, can_change_role=can_change_role,
+                           myself=myself, section="people"), status
 
 
 @bp.get("/people/<uuid:user_id>")
@@ -97,6 +115,8 @@ def update_person(user_id):
             "active": request.form.get("active") == "on"}
     if form["role"] == "viewer":
         form["company_ids"] = request.form.getlist("company_ids")
+    if not form["role"]:
+        form.pop("role")  # the role box is disabled where the role may not change: keep it
     version = int_or_none(request.form, "version")
     try:
         data = load(UserUpdateSchema(), form)

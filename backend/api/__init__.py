@@ -10,6 +10,7 @@ from flask_smorest import Api
 # Each module exposes ``blp`` (a flask_smorest.Blueprint). Add new resources here.
 RESOURCE_MODULES = [
     "backend.api.me.routes",
+    "backend.api.agency.routes",
     "backend.api.companies.routes",
     "backend.api.users.routes",
     "backend.api.api_keys.routes",

@@ -19,15 +19,19 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ApiKey, Campaign, Channel, Goal, StrategyRevision, User
+from ..services import privileges
 from ..services.errors import NotFound
 from ..tenancy import current_principal, get_principal
 
 
-def requires(grant: str, message: str | None = None) -> Callable:
-    """Declare the grant a view method needs (``read``, ``write``, ``metrics:write``, ``admin``)."""
+def requires(grant: str | None, message: str | None = None, *, agency_wide: bool = False) -> Callable:
+    """Declare the grant a view method needs (``read``, ``write``, ``metrics:write``, ``admin``);
+    ``agency_wide``: agency-level objects, refused to company-restricted principals. The services
+    check the same rules again (backend/services/privileges.py); this only refuses before the body
+    is read."""
 
     def decorate(fn):
-        fn._requires = (grant, message)
+        fn._requires = (grant, message, agency_wide)
         return fn
 
     return decorate
@@ -132,5 +136,9 @@ def init_access(app: Flask) -> None:
         method = _view_method(request.endpoint)
         need = getattr(method, "_requires", None)
         if need:
-            current_principal().require(need[0], need[1])
+            grant, message, agency_wide = need
+            if agency_wide:
+                privileges.require_agency_wide(current_principal())
+            if grant:
+                current_principal().require(grant, message)
         return None

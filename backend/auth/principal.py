@@ -47,17 +47,24 @@ def is_public_endpoint(endpoint: str | None) -> bool:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The session holds ``<user id>:<auth epoch>`` (``User.get_id``): a session made before the
+    person's epoch was raised (logout, password change, deactivation, role change, "sign out
+    everywhere") no longer loads."""
     import uuid
 
+    uid_text, _, epoch_text = (session_id or "").partition(":")
     try:
-        uid = uuid.UUID(user_id)
+        uid = uuid.UUID(uid_text)
+        epoch = int(epoch_text)
     except ValueError:
         return None
     with cross_tenant("load the session's user"):
         # The membership (role) in the same query: every request of a session needs it.
         user = db.session.get(User, uid, options=[joinedload(User.membership)])
-        return user if user is not None and user.active else None
+        if user is None or not user.active or user.auth_epoch != epoch:
+            return None
+        return user
 
 
 def principal_for_user(user: User) -> Principal:

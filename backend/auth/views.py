@@ -1,10 +1,12 @@
-"""Server-rendered login, logout and the front door."""
+"""Server-rendered login, logout, set-password, the account page and the front door."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -15,6 +17,24 @@ from ..tenancy import cross_tenant
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
+
+
+def login_account_key() -> str:
+    """The account a login attempt names (a digest: limits are stored in Redis, e-mails are not)."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _failed_login(response) -> bool:
+    return response.status_code == 401
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -39,7 +59,9 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], key_func=get_remote_address, scope="login-address")
+@limiter.limit(_account_limit, methods=["POST"], key_func=login_account_key, scope="login-account",
+               deduct_when=_failed_login)
 def login():
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET" and current_user.is_authenticated:
@@ -69,15 +91,21 @@ def login():
     return render_template("login.html", errors=errors, email=email, next=next_url or ""), status
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.post("/logout")
 def logout():
+    """POST only, with the CSRF token (another site cannot log you out). Every session of the
+    person ends, on every device: a copied cookie stops working too."""
+    from ..services.accounts import sign_out_everywhere
+
+    if current_user.is_authenticated:
+        sign_out_everywhere(current_user.id)
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], key_func=get_remote_address, scope="set-password")
 def set_password(token: str):
     """Redeem a one-time link from an admin: choose a password, then log in."""
     from ..services.accounts import MIN_PASSWORD_LENGTH, check_password_token, set_password_with_token

@@ -5,15 +5,15 @@ import datetime as dt
 import uuid
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Agency, AgencyMembership, ClientAccess, PasswordToken, User, utcnow
-from ..security import generate_token, hash_password, hash_token
-from ..tenancy import ROLE_RANK, ROLES, ROLES_STAFF, Principal, acting_as, cross_tenant, current_principal
-from . import audit
+from ..security import generate_token, hash_password, hash_token, verify_password
+from ..tenancy import ROLES, ROLES_STAFF, Forbidden, Principal, acting_as, cross_tenant, current_principal
+from . import audit, privileges
 from .companies import get_company
-from .errors import Conflict, Forbidden, NotFound, StaleObject, ValidationFailed
+from .errors import Conflict, NotFound, StaleObject, ValidationFailed
 
 SET_PASSWORD_VALIDITY = dt.timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
@@ -73,21 +73,18 @@ def _new_user(email: str, password: str | None, role: str, company_ids: Iterable
 
 
 def _check_role_assignable(role: str) -> None:
-    p = current_principal()
     if role not in ROLES:
         raise ValidationFailed.field("role", f"Must be one of: {', '.join(ROLES)}.")
-    own = p.role if p.kind in ("user", "system") else ("admin" if p.can("admin") else None)
-    if own is None or ROLE_RANK[role] > ROLE_RANK.get(own, -1):
-        raise Forbidden(f"You cannot give the role '{role}', which is above your own.")
+    privileges.require_may_give_role(current_principal(), role)
 
 
 def list_users():
-    current_principal().require("admin", "Only agency owners and admins manage people.")
+    privileges.require_people_manager(current_principal())
     return select(User).order_by(User.email)
 
 
 def get_user(user_id) -> User:
-    current_principal().require("admin", "Only agency owners and admins manage people.")
+    privileges.require_people_manager(current_principal())
     try:
         uid = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
     except ValueError:
@@ -105,10 +102,13 @@ def user_company_ids(user: User) -> list[uuid.UUID]:
 def create_user(data: dict[str, Any]) -> tuple[User, str | None]:
     """Create staff (role owner/admin/member) or a client viewer (role viewer + companies).
 
-    Without a password, returns a one-time set-password token (valid 7 days) to pass on.
+    Without a password, returns a one-time set-password token (valid 7 days) to pass on. Only the
+    operator's CLI (a system principal) may set someone's first password.
     """
     p = current_principal()
-    p.require("admin", "Only agency owners and admins add people.")
+    privileges.require_people_manager(p)
+    if data.get("password") is not None and p.kind != "system":
+        raise ValidationFailed.field("password", "People choose their own password through the set-password link.")
     role = data.get("role", "member")
     _check_role_assignable(role)
     company_ids = [get_company(cid).id for cid in data.get("company_ids", [])]
@@ -127,17 +127,33 @@ def create_user(data: dict[str, Any]) -> tuple[User, str | None]:
 
 
 def _issue_password_token(user: User) -> str:
+    """A new one-time link; every older unused link of the person stops working."""
+    _revoke_password_tokens(user.id)
     token, digest = generate_token()
     db.session.add(PasswordToken(user_id=user.id, token_hash=digest, expires_at=utcnow() + SET_PASSWORD_VALIDITY))
     return token
 
 
+def _revoke_password_tokens(user_id: uuid.UUID) -> None:
+    db.session.execute(update(PasswordToken).where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
+                       .values(used_at=utcnow()))
+
+
 def issue_password_link(user_id) -> str:
+    p = current_principal()
     user = get_user(user_id)
+    if user.id == p.user_id:
+        raise ValidationFailed.field("id", "Change your own password on your account page.")
+    privileges.require_may_change_person(p, user.role, "issue a set-password link for")
     token = _issue_password_token(user)
     audit.record("user.password_link", user, object_type="user", summary=f"Issued a set-password link for {user.email}")
     db.session.commit()
     return token
+
+
+def _signs_out(user: User) -> None:
+    """Every session of the person made before now stops working."""
+    user.auth_epoch = (user.auth_epoch or 1) + 1
 
 
 def update_user(user_id, data: dict[str, Any], *, expected_version: int | None = None) -> User:
@@ -145,13 +161,25 @@ def update_user(user_id, data: dict[str, Any], *, expected_version: int | None =
     user = get_user(user_id)
     if expected_version is not None and expected_version != user.version:
         raise StaleObject("This person was changed by someone else meanwhile; reload and try again.")
+    if "password" in data:
+        raise ValidationFailed.field("password", "Passwords are set by their owner: send a set-password link.")
+    myself = user.id == p.user_id
+    wants = {f for f in ("role", "company_ids", "name", "active")
+             if f in data and (f == "company_ids" or data[f] != getattr(user, f))}
+    if myself:
+        if "active" in wants:
+            raise ValidationFailed.field("active", "You cannot deactivate yourself.")
+        if "company_ids" in wants:
+            raise ValidationFailed.field("company_ids", "Only client viewers are bound to companies; staff see all.")
+        if "role" in wants and not privileges.is_owner(p):
+            raise Forbidden("You cannot change your own role; ask an owner.")
+    elif wants:
+        privileges.require_may_change_person(p, user.role)
     changes = []
-    if "role" in data and data["role"] != user.role:
+    if "role" in wants:
         _check_role_assignable(data["role"])
-        if ROLE_RANK[user.role] > ROLE_RANK.get(p.role or "admin", 2):
-            raise Forbidden("You cannot change the role of someone above you.")
-        if user.role == "owner" and _owner_count() <= 1:
-            raise Conflict("The agency must keep at least one owner.")
+        if user.role == "owner" and _other_active_owners(user.id) == 0:
+            raise Conflict("The agency must keep an active owner: make someone else owner first.")
         new_role = data["role"]
         if new_role in ROLES_STAFF:
             if user.membership is None:
@@ -181,15 +209,13 @@ def update_user(user_id, data: dict[str, Any], *, expected_version: int | None =
             db.session.add(ClientAccess(user_id=user.id, company_id=cid, role="viewer"))
         changes.append("companies")
     for field in ("name", "active"):
-        if field in data and getattr(user, field) != data[field]:
-            if field == "active" and user.id == p.user_id:
-                raise ValidationFailed.field("active", "You cannot deactivate yourself.")
+        if field in wants:
+            if field == "active" and not data[field] and user.role == "owner" and _other_active_owners(user.id) == 0:
+                raise Conflict("The agency must keep an active owner: make someone else owner first.")
             setattr(user, field, data[field])
             changes.append(field)
-    if "password" in data:
-        _check_password(data["password"])
-        user.password_hash = hash_password(data["password"])
-        changes.append("password")
+    if "role" in changes or "active" in changes:
+        _signs_out(user)
     if changes:
         user.version += 1
         audit.record("user.update", user, object_type="user", summary=f"Changed {', '.join(changes)} of {user.email}")
@@ -198,8 +224,10 @@ def update_user(user_id, data: dict[str, Any], *, expected_version: int | None =
     return user
 
 
-def _owner_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(AgencyMembership).where(AgencyMembership.role == "owner"))
+def _other_active_owners(user_id: uuid.UUID) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AgencyMembership).join(User, User.id == AgencyMembership.user_id)
+        .where(AgencyMembership.role == "owner", User.active.is_(True), User.id != user_id))
 
 
 def delete_user(user_id) -> None:
@@ -207,13 +235,41 @@ def delete_user(user_id) -> None:
     user = get_user(user_id)
     if user.id == p.user_id:
         raise ValidationFailed.field("id", "You cannot remove yourself.")
-    if ROLE_RANK[user.role] > ROLE_RANK.get(p.role or "admin", 2):
-        raise Forbidden("You cannot remove someone above you.")
-    if user.role == "owner" and _owner_count() <= 1:
-        raise Conflict("The agency must keep at least one owner.")
+    privileges.require_may_change_person(p, user.role, "remove")
+    if user.role == "owner" and _other_active_owners(user.id) == 0:
+        raise Conflict("The agency must keep an active owner: make someone else owner first.")
     audit.record("user.delete", user, object_type="user", summary=f"Removed {user.email}")
     db.session.delete(user)
     db.session.commit()
+
+
+def change_own_password(current_password: str, new_password: str) -> User:
+    """A logged-in person changes their password with the current one; every other session of
+    theirs is signed out (the caller renews its own)."""
+    p = current_principal()
+    if p.kind != "user" or p.user_id is None:
+        raise Forbidden("Only a logged-in person changes their own password.")
+    user = db.session.scalars(select(User).where(User.id == p.user_id)).one()
+    if not verify_password(user.password_hash, current_password or ""):
+        raise ValidationFailed.field("current_password", "This is not your current password.")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    _revoke_password_tokens(user.id)
+    _signs_out(user)
+    audit.record("user.change_password", user, object_type="user", summary=f"{user.email} changed their password")
+    db.session.commit()
+    return user
+
+
+def sign_out_everywhere(user_id: uuid.UUID, reason: str = "sign_out") -> None:
+    """Raise the person's auth epoch: every session made before now stops working (logout, "sign
+    out everywhere"). Runs with or without a principal (logout happens as the session ends)."""
+    with cross_tenant("end a person's sessions"):
+        user = db.session.get(User, user_id)
+        if user is None:
+            return
+        _signs_out(user)
+        db.session.commit()
 
 
 def set_password_with_token(token: str, password: str) -> User:
@@ -227,6 +283,8 @@ def set_password_with_token(token: str, password: str) -> User:
         user = db.session.get(User, row.user_id)
         user.password_hash = hash_password(password)
         row.used_at = utcnow()
+        _revoke_password_tokens(user.id)  # using one link revokes the others
+        _signs_out(user)
         agency_id, user_id, email = user.agency_id, user.id, user.email
         db.session.flush()
     with acting_as(Principal(kind="user", agency_id=agency_id, label=email, grants=frozenset(), user_id=user_id)):

@@ -10,13 +10,13 @@ from ..extensions import db
 from ..models import ApiKey, utcnow
 from ..security import generate_api_key
 from ..tenancy import SCOPES, current_principal
-from . import audit
+from . import audit, privileges
 from .companies import get_company
 from .errors import NotFound, ValidationFailed
 
 
 def list_keys(*, company_id=None, include_revoked: bool = True):
-    current_principal().require("admin", "Only agency owners and admins (or admin keys) manage API keys.")
+    privileges.require_key_manager(current_principal())
     stmt = select(ApiKey).order_by(ApiKey.created_at.desc())
     if company_id is not None:
         stmt = stmt.where(ApiKey.company_id == get_company(company_id).id)
@@ -26,11 +26,14 @@ def list_keys(*, company_id=None, include_revoked: bool = True):
 
 
 def get_key(key_id) -> ApiKey:
-    current_principal().require("admin", "Only agency owners and admins (or admin keys) manage API keys.")
+    """A key by id: for key managers, or a key reading itself."""
+    p = current_principal()
     try:
         kid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
     except ValueError:
         raise NotFound("No API key with this id.") from None
+    if p.api_key_id != kid:
+        privileges.require_key_manager(p)
     key = db.session.scalars(select(ApiKey).where(ApiKey.id == kid)).first()
     if key is None:
         raise NotFound("No API key with this id.")
@@ -40,13 +43,12 @@ def get_key(key_id) -> ApiKey:
 def create_key(data: dict[str, Any]) -> tuple[ApiKey, str]:
     """Create a key; returns (row, plaintext). The plaintext is never stored."""
     p = current_principal()
-    p.require("admin", "Only agency owners and admins (or admin keys) create API keys.")
+    privileges.require_key_manager(p)
     scopes = list(dict.fromkeys(data.get("scopes") or ["metrics:write"]))
     bad = [s for s in scopes if s not in SCOPES]
     if bad:
         raise ValidationFailed.field("scopes", f"Unknown scope {bad[0]!r}; use {', '.join(SCOPES)}.")
-    if p.kind == "api_key" and p.company_ids is not None and data.get("company_id") is None:
-        raise ValidationFailed.field("company_id", "A key restricted to one company can only create keys for it.")
+    privileges.require_scopes_within(p, scopes)
     company_id = get_company(data["company_id"]).id if data.get("company_id") else None
     plaintext, prefix, digest = generate_api_key()
     key = ApiKey(
@@ -66,6 +68,7 @@ def create_key(data: dict[str, Any]) -> tuple[ApiKey, str]:
 
 
 def revoke_key(key_id) -> ApiKey:
+    """Revoke a key (key managers), or a key revoking itself."""
     key = get_key(key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import MetricDefinition
 from ..tenancy import current_principal
-from . import audit
+from . import audit, privileges
 from .errors import Conflict
 from .memo import request_memo
 
@@ -130,6 +130,12 @@ def storable(defs: dict[str, MetricDef] | None = None) -> dict[str, MetricDef]:
     return {k: d for k, d in defs.items() if d.kind != DERIVED}
 
 
+def list_definitions() -> list[MetricDef]:
+    """The catalog as the API lists it: agency-level data, for agency-wide principals only."""
+    privileges.require_agency_wide(current_principal())
+    return list(definitions().values())
+
+
 def create_definition(data: dict[str, Any]) -> MetricDef:
     """Add a custom gauge or flow to the agency's catalog (write/admin).
 
@@ -138,6 +144,7 @@ def create_definition(data: dict[str, Any]) -> MetricDef:
     from .validation import Problems
 
     p = current_principal()
+    privileges.require_agency_wide(p)
     p.require("write", "Adding metrics needs the write or admin permission.")
     problems = Problems()
     key = data.get("key")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 from flask_login import current_user
 
 from backend.tenancy import get_principal
@@ -36,9 +36,20 @@ def navbar(company=None, active: str = "") -> html.Header:
     return html.Header(dbc.Navbar(dbc.Container([
         html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"),
         dbc.Nav(links, navbar=True, className="me-auto"),
-        html.Span(who, className="navbar-text small me-3 d-none d-md-inline"),
-        html.A("Log out", href="/logout", className="btn btn-sm btn-outline-light"),
+        html.A(who, href="/account", title="Your account", id="rb-account-link",
+               className="navbar-text small me-3 d-none d-md-inline text-decoration-none"),
+        logout_form(),
     ], fluid=True), color="dark", dark=True, className="mb-3 py-2"))
+
+
+def logout_form() -> html.Form:
+    """Logging out is a POST with the CSRF token, so another site cannot log anyone out."""
+    from flask_wtf.csrf import generate_csrf
+
+    return html.Form([
+        dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+        html.Button("Log out", type="submit", className="btn btn-sm btn-outline-light", id="rb-logout"),
+    ], method="POST", action="/logout", className="m-0")
 
 
 def not_found(message: str = "There is no such page, or you do not have access to it.") -> html.Div:

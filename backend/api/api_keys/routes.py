@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ...services import api_keys as svc
+from ...services.privileges import KEY_MANAGERS_ONLY
 from ..access import requires
 from ..pagination import paginate
 from .schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyQuerySchema, ApiKeySchema
@@ -12,7 +13,7 @@ blp = Blueprint("api_keys", __name__, url_prefix="/api-keys", description="API k
 
 @blp.route("")
 class ApiKeys(MethodView):
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", KEY_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(ApiKeyQuerySchema, location="query")
     @blp.response(200, ApiKeySchema(many=True))
     def get(self, args):
@@ -20,7 +21,7 @@ class ApiKeys(MethodView):
         return paginate(svc.list_keys(company_id=args.get("company_id"),
                                       include_revoked=args["include_revoked"]), args)
 
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", KEY_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data):
@@ -32,14 +33,12 @@ class ApiKeys(MethodView):
 
 @blp.route("/<uuid:key_id>")
 class ApiKeyItem(MethodView):
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
     @blp.response(200, ApiKeySchema)
     def get(self, key_id):
-        """Read an API key's details"""
+        """Read an API key's details (key managers, or the key itself)"""
         return svc.get_key(key_id)
 
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
     @blp.response(200, ApiKeySchema)
     def delete(self, key_id):
-        """Revoke an API key (it answers 401 from now on)"""
+        """Revoke an API key (key managers, or the key itself); it answers 401 from now on"""
         return svc.revoke_key(key_id)

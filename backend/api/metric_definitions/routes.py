@@ -16,13 +16,13 @@ def _out(defn):
 
 @blp.route("")
 class MetricDefinitions(MethodView):
-    @requires("channels:list")
+    @requires("channels:list", agency_wide=True)
     @blp.response(200, MetricDefinitionSchema(many=True))
     def get(self):
         """List every metric: built-ins first, then the agency's own"""
-        return [_out(d) for d in catalog.definitions().values()]
+        return [_out(d) for d in catalog.list_definitions()]
 
-    @requires("write", "Adding metrics needs the write or admin permission.")
+    @requires("write", "Adding metrics needs the write or admin permission.", agency_wide=True)
     @blp.arguments(MetricDefinitionCreateSchema)
     @blp.response(201, MetricDefinitionSchema)
     @blp.alt_response(409, description="The agency already has a metric with this key")

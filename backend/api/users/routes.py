@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ...services import accounts as svc
+from ...services.privileges import PEOPLE_MANAGERS_ONLY
 from ..access import requires
 from ..pagination import paginate
 from .schemas import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
@@ -13,14 +14,14 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="Agency staf
 
 @blp.route("")
 class Users(MethodView):
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(UserQuerySchema, location="query")
     @blp.response(200, UserSchema(many=True))
     def get(self, args):
         """List the people of the agency"""
         return paginate(svc.list_users(), args)
 
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -33,21 +34,21 @@ class Users(MethodView):
 
 @blp.route("/<uuid:user_id>")
 class UserItem(MethodView):
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """Read a person"""
         return svc.get_user(user_id)
 
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data, user_id):
-        """Change a person's name, role, companies or active state"""
+        """Change a person's name, role, companies or active state (never their password)"""
         version = data.pop("version", None)
         return svc.update_user(user_id, data, expected_version=version)
 
-    @requires("admin", "Only agency owners and admins (or admin keys) manage this.")
+    @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.response(204)
     def delete(self, user_id):
         """Remove a person's access"""

@@ -15,7 +15,7 @@ class UserSchema(OutSchema):
     created_at = fields.DateTime(dump_only=True)
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
     set_password_token = fields.String(dump_only=True, allow_none=True,
-                                       metadata={"description": "Only in the create response when no password was given: a one-time token for /set-password/<token>, valid 7 days."})
+                                       metadata={"description": "Only in the create response: a one-time token for /set-password/<token>, valid 7 days, with which the person chooses their password."})
     set_password_url = fields.String(dump_only=True, allow_none=True)
 
     def _company_ids(self, user):
@@ -27,7 +27,6 @@ class UserCreateSchema(StrictSchema):
     name = fields.String(load_default="", validate=validate.Length(max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     company_ids = fields.List(fields.UUID(), load_default=list)
-    password = fields.String(load_only=True, validate=validate.Length(min=10, max=1000))
 
 
 class UserUpdateSchema(StrictSchema):
@@ -35,7 +34,6 @@ class UserUpdateSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     company_ids = fields.List(fields.UUID())
     active = fields.Boolean()
-    password = fields.String(load_only=True, validate=validate.Length(min=10, max=1000))
     version = fields.Integer()
 
 

@@ -1,0 +1,26 @@
+"""The agency's settings: the tenant itself."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...services import agency as svc
+from ...services.privileges import SETTINGS_MANAGERS_ONLY
+from ..access import requires
+from .schemas import AgencySchema, AgencyUpdateSchema
+
+blp = Blueprint("agency", __name__, url_prefix="/agency", description="The agency's settings")
+
+
+@blp.route("")
+class AgencySettings(MethodView):
+    @requires("read", agency_wide=True)
+    @blp.response(200, AgencySchema)
+    def get(self):
+        """Read the agency's settings"""
+        return svc.get_agency()
+
+    @requires("admin", SETTINGS_MANAGERS_ONLY, agency_wide=True)
+    @blp.arguments(AgencyUpdateSchema)
+    @blp.response(200, AgencySchema)
+    def patch(self, data):
+        """Change the agency's settings (owner/admin, agency-wide admin keys)"""
+        return svc.update_agency(data)
