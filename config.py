@@ -39,6 +39,8 @@ class Config:
         self.PUSH_RATE_LIMIT = env.get("PUSH_RATE_LIMIT", "600 per minute")
         self.API_RATE_LIMIT = env.get("API_RATE_LIMIT", "3000 per minute")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Namespaces the limit counters in a Redis shared with other apps (or test runs).
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "reachboard")
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no")
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", self.DEFAULT_LOGIN_RATE_LIMIT)
         self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", self.DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT)
