@@ -68,8 +68,9 @@ class Config:
     RATELIMIT_HEADER_RESET = "RateLimit-Reset"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
-    # Request bodies: 5 MiB is the metrics push limit; CSV import may be larger.
-    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # Request bodies: 5 MiB is the metrics push limit; a CSV import may be 50 MB (backend/bounds.py),
+    # a form upload of one a little more (the multipart envelope).
+    MAX_CONTENT_LENGTH = 51 * 1000 * 1000
     MAX_JSON_BYTES = 5 * 1024 * 1024
     MAX_POINTS_PER_PUSH = 10_000
 

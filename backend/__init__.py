@@ -42,6 +42,11 @@ def create_app(config=None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    # Raw input first: NUL characters, JSON depth and integer length (backend/inputs.py).
+    from .inputs import init_input_guard
+
+    init_input_guard(app)
+
     # Order matters: bind the principal (and answer 401) before CSRF runs (see STACK_NOTES).
     from .auth import bp as auth_bp
     from .auth import init_principal
@@ -115,6 +120,8 @@ def _exempt_api_from_csrf(app: Flask, csrf) -> None:
             csrf.exempt(blueprint)
 
 
+from .bounds import CSV_MAX_BYTES  # noqa: E402
+
 # Content types accepted for request bodies under /api/: path suffix -> mimetypes.
 CSV_PATH_SUFFIXES = ("/metrics/import",)
 
@@ -146,5 +153,12 @@ def _guard_api_bodies(app: Flask) -> None:
                 413,
                 "Payload too large",
                 f"The JSON body is larger than the limit of {app.config['MAX_JSON_BYTES']} bytes (5 MiB).",
+                limit=app.config["MAX_JSON_BYTES"],
             )
+        if expected[0] == "text/csv":
+            request.max_content_length = CSV_MAX_BYTES  # a chunked body is cut there (413)
+            if length and length > CSV_MAX_BYTES:
+                return problem(413, "Payload too large",
+                               f"The CSV file is larger than the limit of {CSV_MAX_BYTES:,} bytes (50 MB); "
+                               "split it into smaller files.", limit=CSV_MAX_BYTES)
         return None

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
+from backend.bounds import DATE_MAX, DATE_MIN, READ_MAX_DAYS, READ_MAX_YEARS, date_in_bounds
+
 PRESETS = {
     "30d": "Last 30 days",
     "90d": "Last 90 days",
@@ -117,6 +119,9 @@ def resolve_range(controls: Controls, today: dt.date,
         start, end = controls.date_from, controls.date_to
     else:
         start, end = preset_range(controls.preset, today)
+    if not (date_in_bounds(start) and date_in_bounds(end)):
+        start, end = min(max(start, DATE_MIN), DATE_MAX), min(max(end, DATE_MIN), DATE_MAX)
+        messages.append(f"Dates lie between {_fmt(DATE_MIN)} and {_fmt(DATE_MAX)}; the range is kept inside them.")
     if start > end:
         start, end = end, start
         messages.append("The start date was after the end date; the two are swapped.")
@@ -137,6 +142,9 @@ def resolve_range(controls: Controls, today: dt.date,
         elif start < first:
             start = first
             messages.append(f"Data starts on {_fmt(first)}; the range starts there.")
+    if (end - start).days + 1 > READ_MAX_DAYS:
+        start = end - dt.timedelta(days=READ_MAX_DAYS - 1)
+        messages.append(f"At most {READ_MAX_YEARS} years are shown at once; the range starts on {_fmt(start)}.")
     granularity = controls.granularity if controls.granularity in GRANULARITIES else DEFAULT_GRANULARITY
     days = (end - start).days + 1
     chosen = granularity

@@ -303,8 +303,12 @@ def test_long_ranges_get_a_coarser_granularity():
     r = ctl.resolve_range(ctl.Controls("custom", dt.date(2015, 1, 1), TODAY, "day"), TODAY, None)
     assert r.granularity == "week" and (r.date_to - r.date_from).days / 7 <= ctl.MAX_BUCKETS
     assert "per week" in r.messages[-1]
-    r = ctl.resolve_range(ctl.Controls("custom", dt.date(1900, 1, 1), TODAY, "day"), TODAY, None)
-    assert r.granularity == "month"
+    # Dates outside 2000-01-01 .. 2100-12-31 are kept inside them, and at most ten years show.
+    r = ctl.resolve_range(ctl.Controls("custom", dt.date(1, 1, 1), dt.date(9999, 12, 1), "day"), TODAY, None)
+    assert r.date_to == TODAY and (r.date_to - r.date_from).days + 1 == 3653
+    assert r.granularity == "week"
+    assert any("between 1 Jan 2000 and 31 Dec 2100" in m for m in r.messages)
+    assert any("At most 10 years" in m for m in r.messages)
     assert ctl.resolve_range(ctl.Controls("12m"), TODAY, None).granularity == "day"
 
 

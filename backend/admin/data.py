@@ -8,6 +8,7 @@ import json
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from ..api.api_keys.schemas import ApiKeyCreateSchema
+from ..bounds import CSV_MAX_BYTES
 from ..extensions import db
 from ..services import api_keys as keys_svc
 from ..services.errors import NotFound, ServiceError, ValidationFailed
@@ -125,7 +126,11 @@ def upload_csv(company_id):
         errors = FormErrors()
         errors.add("file", "Choose a CSV file to upload.")
         return _render(errors, status=422)
-    raw = upload.read()
+    raw = upload.read(CSV_MAX_BYTES + 1)
+    if len(raw) > CSV_MAX_BYTES:
+        errors = FormErrors()
+        errors.add("file", f"The file is larger than {CSV_MAX_BYTES // 1_000_000} MB; split it into smaller files.")
+        return _render(errors, status=413)
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

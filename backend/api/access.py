@@ -126,7 +126,9 @@ def resolve_path_objects(args: dict) -> dict:
 def init_access(app: Flask) -> None:
     @app.before_request
     def _check_access():
-        if not request.path.startswith("/api/") or get_principal() is None:
+        from ..auth.principal import is_public_endpoint
+
+        if not request.path.startswith("/api/") or get_principal() is None or is_public_endpoint(request.endpoint):
             return None
         args = request.view_args or {}
         unknown = [k for k in args if k not in PATH_RESOLVERS]

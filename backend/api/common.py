@@ -1,8 +1,37 @@
-"""Shared API pieces: strict base schema, the company lookup every nested route starts from."""
+"""Shared API pieces: the blueprint class every resource uses, strict base schemas, bounded
+input fields (dates, pages)."""
 from __future__ import annotations
 
 from apispec import BasePlugin
-from marshmallow import RAISE, Schema, fields
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..bounds import DATE_MAX, DATE_MESSAGE, DATE_MIN, PAGE_MAX, date_in_bounds
+from ..inputs import GuardedParser
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's blueprint, parsing JSON bodies once with the app's input limits."""
+
+    ARGUMENTS_PARSER = GuardedParser()
+
+
+def _day_in_bounds(value) -> None:
+    if not date_in_bounds(value):
+        raise ValidationError(DATE_MESSAGE)
+
+
+class Day(fields.Date):
+    """An input date (YYYY-MM-DD) from 2000-01-01 to 2100-12-31."""
+
+    def __init__(self, **kwargs):
+        validators = kwargs.pop("validate", None)
+        extra = [validators] if callable(validators) else list(validators or [])
+        metadata = dict(kwargs.pop("metadata", {}) or {})
+        description = metadata.get("description", "")
+        metadata["description"] = (description + " " if description else "") + \
+            f"From {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}."
+        super().__init__(validate=[_day_in_bounds, *extra], metadata=metadata, **kwargs)
 
 
 class StrictSchema(Schema):
@@ -19,8 +48,8 @@ class OutSchema(Schema):
 
 
 class PaginationQuerySchema(StrictSchema):
-    page = fields.Integer(load_default=1)
-    page_size = fields.Integer(load_default=50)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
 
 
 class NoAdditionalPropertiesPlugin(BasePlugin):

@@ -40,16 +40,18 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Channel, Company, MetricPoint, utcnow
-from ..tenancy import current_principal
+from ..tenancy import acting_as, current_principal
 from . import audit, catalog
 from .companies import get_company
+from ..bounds import (CSV_MAX_BYTES, CSV_MAX_ERRORS, CSV_MAX_ROWS, DATE_MIN, READ_MAX_DAYS, READ_MAX_POINTS,
+                      READ_MAX_YEARS)
 from .errors import TooLarge, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 MAX_POINTS_PER_PUSH = 10_000
 MAX_ERRORS = 100
-MIN_DATE = dt.date(2000, 1, 1)
+MIN_DATE = DATE_MIN
 GRANULARITIES = ("day", "week", "month")
 WRITE_CHUNK = 10_000
 RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
@@ -61,6 +63,14 @@ GROWTH = "follower_growth"
 # --------------------------------------------------------------------------------------------
 # Validation (the fast path: one tight loop, no marshmallow per point)
 # --------------------------------------------------------------------------------------------
+class ErrorLimitReached(Exception):
+    """The validator met its error limit at the point ``index``: the rest is not checked."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
+
+
 class PointValidator:
     """Checks points against one company's channels and the agency's catalog.
 
@@ -68,8 +78,9 @@ class PointValidator:
     ``rows`` collects valid points as ``(channel key, metric, date, value)``.
     """
 
-    def __init__(self, company_id: uuid.UUID, today: dt.date | None = None):
+    def __init__(self, company_id: uuid.UUID, today: dt.date | None = None, error_limit: int | None = None):
         self.company_id = company_id
+        self.error_limit = error_limit
         self.channels: dict[str, uuid.UUID] = {
             key: cid for cid, key in db.session.execute(
                 select(Channel.id, Channel.key).where(Channel.company_id == company_id))
@@ -89,6 +100,8 @@ class PointValidator:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"index": index, "field": field, "message": message})
+        if self.error_limit is not None and self.error_count >= self.error_limit:
+            raise ErrorLimitReached(index)
 
     def _date(self, value) -> dt.date | str:
         """A date, or the error message for it (cached: a batch repeats its dates)."""
@@ -414,15 +427,21 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
 
     Errors carry the CSV row number (the header is row 1): ``[{"row", "field", "message"}]``.
     ``progress(phase, n)`` is called with ``("read", rows so far)`` and ``("write", points)``.
+
+    Bounded: more than CSV_MAX_ROWS rows (or values, in the wide form) is a 413 as soon as the
+    limit is passed; checking stops at CSV_MAX_ERRORS errors and the answer says how many rows
+    were not checked. (The API and the admin page refuse files over CSV_MAX_BYTES before this.)
     """
     p = current_principal()
     company = get_company(company_id)
     p.require("metrics:write", "Importing metrics needs the metrics:write, write or admin permission.")
-    validator = PointValidator(company.id)
+    validator = PointValidator(company.id, error_limit=CSV_MAX_ERRORS)
     reader = csv.reader(lines)
     row_of: list[int] = []  # point index -> CSV row
+    ordinal_of: list[int] = []  # point index -> data row ordinal (1 = first row after the header)
     header_errors: list[dict] = []
     n_rows = 0
+    not_checked = 0
     try:
         header = next(reader, None)
         if header is None:
@@ -460,37 +479,52 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
             i_metric, i_value = columns.index("metric"), columns.index("value")
         width = len(columns)
         chunk: list[dict] = []
-        for cells in reader:
-            n_rows += 1
-            row = reader.line_num
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            if len(cells) != width:
-                validator.error_count += 1
-                if len(validator.errors) < MAX_ERRORS:
-                    validator.errors.append({"index": -1, "row": row, "field": "row",
-                                             "message": f"Expected {width} cells, got {len(cells)}."})
-                continue
-            date_text, channel = cells[i_date].strip(), cells[i_channel].strip()
-            if wide:
-                for i, metric in metric_cols:
-                    cell = cells[i].strip()
-                    if cell:
-                        chunk.append({"channel": channel, "metric": metric, "date": date_text,
-                                      "value": _parse_number(cell)})
-                        row_of.append(row)
-            else:
-                chunk.append({"channel": channel, "metric": cells[i_metric].strip(), "date": date_text,
-                              "value": _parse_number(cells[i_value])})
-                row_of.append(row)
-            if len(chunk) >= CSV_CHUNK_ROWS:
-                validator.check(chunk, len(row_of) - len(chunk))
-                chunk = []
-            if progress and n_rows % 1000 == 0:
-                progress("read", n_rows)
-            if log_every and n_rows % log_every == 0:
-                log.info("CSV import for company %s: %d rows read", company.id, n_rows)
-        validator.check(chunk, len(row_of) - len(chunk))
+        try:
+            for cells in reader:
+                n_rows += 1
+                if n_rows > CSV_MAX_ROWS or len(row_of) > CSV_MAX_ROWS:
+                    raise TooLarge(f"The CSV has more than {CSV_MAX_ROWS:,} rows (or values); import at most "
+                                   f"{CSV_MAX_ROWS:,} per file. Nothing was written.", limit=CSV_MAX_ROWS)
+                row = reader.line_num
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                if len(cells) != width:
+                    validator.check(chunk, len(row_of) - len(chunk))  # earlier rows' errors come first
+                    chunk = []
+                    if len(validator.errors) < MAX_ERRORS:
+                        validator.errors.append({"index": -1, "row": row, "field": "row",
+                                                 "message": f"Expected {width} cells, got {len(cells)}."})
+                    validator.error_count += 1
+                    if validator.error_count >= CSV_MAX_ERRORS:
+                        raise ErrorLimitReached(-1)
+                    continue
+                date_text, channel = cells[i_date].strip(), cells[i_channel].strip()
+                if wide:
+                    for i, metric in metric_cols:
+                        cell = cells[i].strip()
+                        if cell:
+                            chunk.append({"channel": channel, "metric": metric, "date": date_text,
+                                          "value": _parse_number(cell)})
+                            row_of.append(row)
+                            ordinal_of.append(n_rows)
+                else:
+                    chunk.append({"channel": channel, "metric": cells[i_metric].strip(), "date": date_text,
+                                  "value": _parse_number(cells[i_value])})
+                    row_of.append(row)
+                    ordinal_of.append(n_rows)
+                if len(chunk) >= CSV_CHUNK_ROWS:
+                    validator.check(chunk, len(row_of) - len(chunk))
+                    chunk = []
+                if progress and n_rows % 1000 == 0:
+                    progress("read", n_rows)
+                if log_every and n_rows % log_every == 0:
+                    log.info("CSV import for company %s: %d rows read", company.id, n_rows)
+            validator.check(chunk, len(row_of) - len(chunk))
+        except ErrorLimitReached as stop:
+            checked = ordinal_of[stop.index] if stop.index >= 0 else n_rows
+            rest = sum(1 for cells in reader if cells and any(c.strip() for c in cells))
+            not_checked = n_rows - checked + rest
+            n_rows += rest
     except csv.Error as err:
         raise ValidationFailed(f"The CSV is malformed: {err}",
                                errors=[{"row": reader.line_num, "field": "row", "message": str(err)}]) from None
@@ -504,6 +538,12 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
                                                                  "message": e["message"]})
         validator.error_count -= len(validator.errors) - len(unique)
         validator.errors = sorted(unique.values(), key=lambda e: e["row"])
+        if not_checked:
+            raise ValidationFailed(
+                f"Checking stopped at {CSV_MAX_ERRORS:,} errors; {not_checked:,} of {n_rows:,} rows were not "
+                f"checked. Nothing was written. The first {min(MAX_ERRORS, len(validator.errors))} errors "
+                "are listed.",
+                errors=validator.errors, error_count=validator.error_count, rows_not_checked=not_checked)
         validator.raise_if_invalid("value")
     done = _write(company, validator.channels, validator.rows, "metrics.import", f"Imported {len(validator.rows)} points from CSV",
                   progress=(lambda n: progress("write", n)) if progress else None)
@@ -511,17 +551,67 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
     return done
 
 
+EXPORT_WINDOW_POINTS = 20_000
+
+
+def export_windows(date_from: dt.date, date_to: dt.date, granularity: str, n_series: int
+                   ) -> Iterator[tuple[dt.date, dt.date]]:
+    """Split a range into consecutive windows of about EXPORT_WINDOW_POINTS points whose
+    boundaries fall on bucket starts (a Monday, the 1st), so each window reads exactly what the
+    whole read would hold for its buckets."""
+    per_window = max(1, EXPORT_WINDOW_POINTS // max(1, n_series))
+    start = date_from
+    while start <= date_to:
+        if granularity == "day":
+            end = start + dt.timedelta(days=per_window - 1)
+        elif granularity == "week":
+            monday = start - dt.timedelta(days=start.weekday())
+            end = monday + dt.timedelta(days=7 * per_window - 1)
+        else:
+            months = start.year * 12 + start.month - 1 + per_window
+            end = dt.date(months // 12, months % 12 + 1, 1) - dt.timedelta(days=1) if months // 12 <= 9999 \
+                else date_to
+        end = min(end, date_to)
+        yield start, end
+        start = end + dt.timedelta(days=1)
+
+
 def export_csv(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
                granularity: str = "day") -> Iterator[str]:
-    """The read's series as CSV lines in the long form ``date,channel,metric,value``."""
-    data = read_series(company_id, metrics, channel, date_from, date_to, granularity)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(LONG_COLUMNS)
-    for series in data["series"]:
-        for point in series["points"]:
-            writer.writerow((point["date"].isoformat(), series["channel"], series["metric"], repr(point["value"])))
-    yield buf.getvalue()
+    """The read's series as CSV lines in the long form ``date,channel,metric,value``, ordered by
+    date, then channel, then metric. Checked (range, size) before the first line; then streamed
+    one window of about EXPORT_WINDOW_POINTS points at a time, so memory stays flat however
+    long the range."""
+    _check_range(date_from, date_to, granularity)
+    company, defs, metrics, channel_ids = _resolve(company_id, metrics, channel)
+    n_series = len(metrics) * (len(channel_ids) if channel_ids is not None else 1)
+    _check_size(date_from, date_to, granularity, n_series)
+    labels = list(channel_ids.values()) if channel_ids is not None else ["all"]
+    order = [(label, m) for label in labels for m in metrics]
+    company_id = company.id
+    principal = current_principal()
+
+    def lines() -> Iterator[str]:
+        with acting_as(principal):  # a streamed body is read after the view returned
+            yield from _export_lines()
+
+    def _export_lines() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(LONG_COLUMNS)
+        yield buf.getvalue()
+        for w_from, w_to in export_windows(date_from, date_to, granularity, n_series):
+            data = _compute(company_id, metrics, channel_ids, w_from, w_to, granularity, defs)
+            rows = sorted((bucket, i, value) for i, key in enumerate(order)
+                          for bucket, value in data.get(key, {}).items())
+            buf.seek(0)
+            buf.truncate()
+            for bucket, i, value in rows:
+                label, m = order[i]
+                writer.writerow((bucket.isoformat(), label, m, repr(value)))
+            yield buf.getvalue()
+
+    return lines()
 
 
 # --------------------------------------------------------------------------------------------
@@ -967,6 +1057,40 @@ def _check_range(date_from: dt.date, date_to: dt.date, granularity: str) -> None
         raise ValidationFailed.field("granularity", "Must be one of day, week, month.")
     if date_from > date_to:
         raise ValidationFailed.field("from", "Must be on or before 'to'.")
+    days = (date_to - date_from).days + 1
+    if days > READ_MAX_DAYS:
+        raise ValidationFailed(
+            f"The range covers {days:,} days; a read covers at most {READ_MAX_YEARS} years "
+            f"({READ_MAX_DAYS:,} days). Ask for a shorter range.",
+            errors=[{"field": "from", "message": f"At most {READ_MAX_YEARS} years before 'to'."}],
+            limit=READ_MAX_DAYS)
+
+
+def bucket_count(date_from: dt.date, date_to: dt.date, granularity: str) -> int:
+    """How many buckets (days, ISO weeks, months) a range touches."""
+    if granularity == "week":
+        first = date_from - dt.timedelta(days=date_from.weekday())
+        return (date_to - first).days // 7 + 1
+    if granularity == "month":
+        return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    return (date_to - date_from).days + 1
+
+
+def _check_size(date_from: dt.date, date_to: dt.date, granularity: str, n_series: int) -> None:
+    """At most READ_MAX_POINTS points per read or export; the refusal names a coarser
+    granularity when one fits."""
+    points = bucket_count(date_from, date_to, granularity) * n_series
+    if points <= READ_MAX_POINTS:
+        return
+    fits = [g for g in GRANULARITIES[GRANULARITIES.index(granularity) + 1:]
+            if bucket_count(date_from, date_to, g) * n_series <= READ_MAX_POINTS]
+    hint = (f"Use granularity={fits[0]}, which fits, or a shorter range or fewer metrics or channels." if fits
+            else "Ask for a shorter range or fewer metrics or channels.")
+    raise ValidationFailed(
+        f"This read would return up to {points:,} points ({n_series} series × "
+        f"{bucket_count(date_from, date_to, granularity):,} {granularity}s); at most {READ_MAX_POINTS:,} "
+        f"are returned at once. {hint}",
+        errors=[{"field": "granularity" if fits else "from", "message": hint}], limit=READ_MAX_POINTS)
 
 
 class CompanyReader:
@@ -1090,6 +1214,7 @@ def read_series(company_id, metrics: list[str], channel: str | None, date_from: 
     ``"all"`` = one combined series named "all", else that channel's key."""
     _check_range(date_from, date_to, granularity)
     company, defs, metrics, channel_ids = _resolve(company_id, metrics, channel)
+    _check_size(date_from, date_to, granularity, len(metrics) * (len(channel_ids) if channel_ids is not None else 1))
     data = _compute(company.id, metrics, channel_ids, date_from, date_to, granularity, defs)
     labels = list(channel_ids.values()) if channel_ids is not None else ["all"]
     series = []

@@ -11,6 +11,7 @@ import math
 import re
 from typing import Any
 
+from ..bounds import DATE_MESSAGE, NUL_MESSAGE, date_in_bounds, has_nul
 from .errors import ValidationFailed
 
 TEXT_LIMIT = 10_000
@@ -42,6 +43,9 @@ class Problems:
             self.add(field, "Must be text.")
             return None
         value = value.strip()
+        if has_nul(value):
+            self.add(field, NUL_MESSAGE)
+            return None
         if required and not value:
             self.add(field, "Must not be empty.")
             return None
@@ -86,17 +90,23 @@ class Problems:
             if required:
                 self.add(field, "Missing data for required field.")
             return None
+        day: dt.date | None = None
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        elif isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value.strip())
+                day = dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.add(field, "Must be a date (YYYY-MM-DD).")
-        return None
+        if day is None:
+            self.add(field, "Must be a date (YYYY-MM-DD).")
+            return None
+        if not date_in_bounds(day):
+            self.add(field, DATE_MESSAGE)
+            return None
+        return day
 
     def boolean(self, field: str, value: Any) -> bool | None:
         if isinstance(value, bool):

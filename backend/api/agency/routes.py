@@ -1,6 +1,6 @@
 """The agency's settings: the tenant itself."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import agency as svc
 from ...services.privileges import SETTINGS_MANAGERS_ONLY

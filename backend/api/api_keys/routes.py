@@ -1,6 +1,6 @@
 """API keys for third parties."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import api_keys as svc
 from ...services.privileges import KEY_MANAGERS_ONLY

@@ -1,6 +1,6 @@
 """Campaigns: time-boxed pushes on some channels, with a budget."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import campaigns as svc
 from ..access import requires

@@ -1,6 +1,6 @@
 from marshmallow import fields
 
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
 
 
 class CampaignSchema(OutSchema):
@@ -19,8 +19,8 @@ class CampaignSchema(OutSchema):
 
 class CampaignCreateSchema(StrictSchema):
     name = fields.String(required=True, metadata={"description": "At most 200 characters"})
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True, metadata={"description": "On or after start_date"})
+    start_date = Day(required=True)
+    end_date = Day(required=True, metadata={"description": "On or after start_date"})
     channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels"})
     budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none"})
     notes = fields.String()
@@ -28,8 +28,8 @@ class CampaignCreateSchema(StrictSchema):
 
 class CampaignUpdateSchema(StrictSchema):
     name = fields.String()
-    start_date = fields.Date()
-    end_date = fields.Date()
+    start_date = Day()
+    end_date = Day()
     channels = fields.List(fields.String())
     budget = fields.Float(allow_none=True)
     notes = fields.String()
@@ -37,8 +37,8 @@ class CampaignUpdateSchema(StrictSchema):
 
 
 class CampaignQuerySchema(PaginationQuerySchema):
-    date_from = fields.Date(data_key="from", metadata={"description": "Only campaigns ending on or after this day"})
-    date_to = fields.Date(data_key="to", metadata={"description": "Only campaigns starting on or before this day"})
+    date_from = Day(data_key="from", metadata={"description": "Only campaigns ending on or after this day"})
+    date_to = Day(data_key="to", metadata={"description": "Only campaigns starting on or before this day"})
 
 
 class CampaignDeleteQuerySchema(StrictSchema):

@@ -1,6 +1,6 @@
 """Channels: a company's presences on social platforms."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import channels as svc
 from ..access import requires

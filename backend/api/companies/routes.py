@@ -1,6 +1,6 @@
 """Companies: the client accounts of the agency."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...extensions import db
 from ...services import companies as svc

@@ -1,6 +1,6 @@
 """Sub-goals of a company's strategy, each with one KPI and its progress."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import goals as svc
 from ...services import progress

@@ -2,7 +2,7 @@ from marshmallow import fields
 
 from ...services.goals import AGGREGATIONS, CATEGORIES
 from ...services.progress import STATUSES
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
 
 
 class KpiInSchema(StrictSchema):
@@ -14,8 +14,8 @@ class KpiInSchema(StrictSchema):
     baseline = fields.Float(allow_none=True, metadata={
         "description": "Optional. latest: defaults to the value on the start date; total: 0"})
     target = fields.Float(metadata={"description": "Required; must differ from the baseline"})
-    start_date = fields.Date(metadata={"description": "Required"})
-    deadline = fields.Date(metadata={"description": "Required; not before start_date"})
+    start_date = Day(metadata={"description": "Required"})
+    deadline = Day(metadata={"description": "Required; not before start_date"})
 
 
 class GoalCreateSchema(StrictSchema):
@@ -71,12 +71,12 @@ class GoalSchema(OutSchema):
 
 
 class AsOfQuerySchema(StrictSchema):
-    as_of = fields.Date(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
+    as_of = Day(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
 
 
 class GoalQuerySchema(PaginationQuerySchema):
     category = fields.String(metadata={"enum": list(CATEGORIES)})
-    as_of = fields.Date(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
+    as_of = Day(metadata={"description": "Judge progress on this day (YYYY-MM-DD); default today"})
 
 
 class GoalDeleteQuerySchema(StrictSchema):

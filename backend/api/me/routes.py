@@ -1,6 +1,6 @@
 """Who am I: the principal of this request."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 

@@ -1,6 +1,6 @@
 """The metric catalog: built-in metrics and the agency's custom gauges and flows."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import catalog
 from ..access import requires

@@ -1,6 +1,6 @@
 from marshmallow import ValidationError, fields, validate
 
-from ..common import OutSchema, StrictSchema
+from ..common import Day, OutSchema, StrictSchema
 
 GRANULARITY = validate.OneOf(("day", "week", "month"))
 
@@ -54,16 +54,16 @@ class SeriesQuerySchema(StrictSchema):
                         metadata={"description": "Metric key; repeat for several (gauges, flows or derived)"})
     channel = fields.String(metadata={"description": "A channel key, or 'all' for one combined series; "
                                                      "absent: one series per channel"})
-    from_ = fields.Date(data_key="from", metadata={"description": "First day (default: a span before 'to')"})
-    to = fields.Date(metadata={"description": "Last day (default: the latest data date, or today)"})
+    from_ = Day(data_key="from", metadata={"description": "First day (default: a span before 'to')"})
+    to = Day(metadata={"description": "Last day (default: the latest data date, or today)"})
     granularity = fields.String(load_default="day", validate=GRANULARITY)
 
 
 class SummaryQuerySchema(StrictSchema):
     metric = MetricList(fields.String(), metadata={"description": "Limit to these metrics (default: every metric)"})
     channel = fields.String(metadata={"description": "A channel key; absent or 'all': channels combined"})
-    from_ = fields.Date(data_key="from", metadata={"description": "First day (default: 30 days before 'to')"})
-    to = fields.Date(metadata={"description": "Last day (default: the latest data date, or today)"})
+    from_ = Day(data_key="from", metadata={"description": "First day (default: 30 days before 'to')"})
+    to = Day(metadata={"description": "Last day (default: the latest data date, or today)"})
 
 
 class SeriesPointSchema(OutSchema):

@@ -3,7 +3,7 @@ import re
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import strategy as svc
 from ...services.errors import ValidationFailed

@@ -1,7 +1,7 @@
 from marshmallow import fields
 
 from ...services.strategy import REVIEW_CADENCES, STATUSES
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
 
 TEXT = "Free text, at most 10,000 characters"
 
@@ -19,7 +19,7 @@ class ChannelPlanInSchema(StrictSchema):
 
 class LaunchPlanInSchema(StrictSchema):
     followers_target = fields.Float(metadata={"description": "More than 0: the first critical mass, across channels"})
-    target_date = fields.Date()
+    target_date = Day()
 
 
 class StrategyPutSchema(StrictSchema):

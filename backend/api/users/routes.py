@@ -1,7 +1,7 @@
 """People: agency staff and client viewers."""
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..common import Blueprint
 
 from ...services import accounts as svc
 from ...services.privileges import PEOPLE_MANAGERS_ONLY
