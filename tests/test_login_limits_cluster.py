@@ -9,7 +9,8 @@ of its own) with LOGIN_RATE_LIMIT="6 per minute" and LOGIN_ACCOUNT_RATE_LIMIT="4
 (b) one real account, a different X-Forwarded-For address on every attempt (PROXY_COUNT=1):
     four wrong passwords answer 401, then even the right password answers 429.
 
-Skipped when Redis does not answer, unless REACHBOARD_REQUIRE_REDIS=1. Only keys under this
+Skipped when Redis does not answer (REACHBOARD_TEST_REDIS_URL, default redis://127.0.0.1:6379/7),
+unless REACHBOARD_REQUIRE_REDIS=1. Only keys under this
 run's prefix are deleted (never FLUSHDB/FLUSHALL).
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ from live_server import Gunicorn, server_pid_of
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = "redis://127.0.0.1:6379/7"
+REDIS_URL = os.environ.get("REACHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 ADDRESS_LIMIT = 6
 ACCOUNT_LIMIT = 4
 
