@@ -80,7 +80,11 @@ def create_app(config=None) -> Flask:
 
     from dashboard import init_dashboard
 
-    init_dashboard(app)
+    dash_app = init_dashboard(app)
+
+    from .headers import init_security_headers
+
+    init_security_headers(app, list(dash_app.csp_hashes()))
 
     csrf.init_app(app)
     _exempt_api_from_csrf(app, csrf)

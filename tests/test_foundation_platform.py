@@ -180,7 +180,7 @@ def test_docs_render_with_local_assets_only(client):
     for url in assets:
         asset = client.get(url)
         assert asset.status_code == 200, url
-        assert len(asset.data) > 1000
+        assert len(asset.data) > 300, url  # the smallest is the page's own start-up script
         asset.close()
 
 

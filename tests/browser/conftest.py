@@ -120,18 +120,45 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB")
+# Every Content-Security-Policy violation a page meets is reported on the console (the browser
+# reports blocked resources there too); the ``page`` fixture fails the test on any of them.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation") or "Content Security Policy" in text
+
+
+def new_page(browser, live_server, **context_args):
+    """A fresh context and page that record console errors, failed requests and CSP violations."""
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB", **context_args)
     context.set_default_timeout(15_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()
     pg.rb_console_errors = []
     pg.on("console", lambda msg: pg.rb_console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
           if msg.type == "error" else None)
     pg.rb_failed_requests = []
     pg.on("response", lambda r: pg.rb_failed_requests.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return context, pg
+
+
+def csp_violations(pg) -> list[str]:
+    return [e for e in pg.rb_console_errors if is_csp_violation(e)]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, pg = new_page(browser, live_server)
     yield pg
+    violations = csp_violations(pg)
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def do_login(page, email: str, password: str = PASSWORD, next_path: str | None = None):

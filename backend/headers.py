@@ -1,0 +1,66 @@
+"""Security headers on every response, from one ``after_request`` hook.
+
+The Content-Security-Policy allows scripts from the app's own origin only. Inline scripts are
+refused everywhere, except the one Dash writes into its page (allowed by its hash, computed from
+the Dash app when the app is built). Two allowances are forced by the libraries:
+
+- ``'unsafe-eval'`` in ``script-src`` on the dashboard only (``/dashboard/``): dash-ag-grid turns
+  the portfolio grid's cell renderers and comparators, written as strings, into functions with
+  ``new Function`` (see DASHBOARD_SCRIPT_EVAL);
+- ``'unsafe-inline'`` in ``style-src`` everywhere: Plotly and Dash set element styles inline and
+  Plotly inserts ``<style>`` elements while it draws.
+
+Other headers: ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (no page renders in a
+frame), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` (``no-referrer``
+on set-password pages, whose URL holds a one-time token), ``Cross-Origin-Opener-Policy``, and
+HSTS under production (the app is served over HTTPS there).
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+SET_PASSWORD_PREFIX = "/set-password/"
+DASHBOARD_PREFIX = "/dashboard/"
+# dash-ag-grid builds functions from strings (cellRenderer, valueFormatter, comparator ...): they
+# need eval. Set to False to check in a browser whether a Dash upgrade still needs it.
+DASHBOARD_SCRIPT_EVAL = True
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def content_security_policy(script_hashes: list[str], *, allow_eval: bool) -> str:
+    script_src = ["'self'", *script_hashes] + (["'unsafe-eval'"] if allow_eval else [])
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": script_src,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def init_security_headers(app: Flask, script_hashes: list[str]) -> None:
+    """Add the headers to every response; ``script_hashes`` are the allowed inline scripts."""
+    strict = content_security_policy(script_hashes, allow_eval=False)
+    dashboard = content_security_policy(script_hashes, allow_eval=DASHBOARD_SCRIPT_EVAL)
+    production = app.config.get("ENV_NAME") == "production"
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        path = request.path
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", dashboard if path.startswith(DASHBOARD_PREFIX) else strict)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers["Referrer-Policy"] = "no-referrer" if path.startswith(SET_PASSWORD_PREFIX) else "same-origin"
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        if production:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
