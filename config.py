@@ -73,6 +73,9 @@ class Config:
     MAX_CONTENT_LENGTH = 51 * 1000 * 1000
     MAX_JSON_BYTES = 5 * 1024 * 1024
     MAX_POINTS_PER_PUSH = 10_000
+    # A running Idempotency-Key marker is abandoned after this lease (or at once when its worker
+    # process is gone): a request killed mid-way does not block retries for long.
+    IDEMPOTENCY_LEASE_SECONDS = 30
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

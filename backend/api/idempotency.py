@@ -9,9 +9,15 @@ same key gets:
 - 422 when the request (method, path, query, body) differs;
 - 409 while the first request is still running.
 
-Only successful (2xx) responses are kept: when the work fails (validation, conflict, crash),
-the marker is removed, so the client may fix the request and retry with the same key.
-A marker left *running* for more than ten minutes (a killed worker) is treated as abandoned.
+Only successful (2xx) responses are kept: when the work fails (validation, conflict), the
+marker is removed, so the client may fix the request and retry with the same key.
+
+A worker killed mid-way cannot remove its marker, so a *running* marker holds a short lease and
+names its holder (``host:pid``). It is abandoned, and the key free again, as soon as:
+
+- its holder is a process on this host that no longer exists (a killed gunicorn worker), or
+- its lease has run out: ``IDEMPOTENCY_LEASE_SECONDS`` (30 s), plus a second per MB of body for a
+  large CSV import (a holder on another host cannot be checked).
 """
 from __future__ import annotations
 
@@ -19,9 +25,11 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
+import socket
 import uuid
 
-from flask import Response, request
+from flask import Response, current_app, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +42,31 @@ log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 KEEP = dt.timedelta(hours=24)
-ABANDONED = dt.timedelta(minutes=10)
+HOST = socket.gethostname()[:100]
+
+
+def holder() -> str:
+    """This process, as a running marker names it."""
+    return f"{HOST}:{os.getpid()}"
+
+
+def holder_is_gone(name: str | None) -> bool:
+    """True when the marker's holder is a process of this host that does not exist any more."""
+    host, _, pid = (name or "").rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def lease(body_bytes: int) -> dt.timedelta:
+    seconds = current_app.config.get("IDEMPOTENCY_LEASE_SECONDS", 30)
+    return dt.timedelta(seconds=seconds + body_bytes // 1_000_000)
 
 
 def _credential() -> str:
@@ -58,7 +90,13 @@ def _replay(record: IdempotencyRecord) -> Response:
 
 def _answer_existing(record: IdempotencyRecord, digest: str, now: dt.datetime) -> Response | None:
     """The answer for a key already seen, or None when the old record may be replaced."""
-    if now - record.created_at > KEEP or (record.state == "running" and now - record.created_at > ABANDONED):
+    abandoned = record.state == "running" and (
+        holder_is_gone(record.holder) or (record.lease_until is not None and record.lease_until < now)
+        or (record.lease_until is None and now - record.created_at > lease(0)))
+    if now - record.created_at > KEEP or abandoned:
+        if abandoned:
+            log.warning("idempotency key %s: the running marker of %s was abandoned; taking it over",
+                        record.key, record.holder)
         db.session.delete(record)
         db.session.flush()
         return None
@@ -104,7 +142,8 @@ def idempotent(view):
             IdempotencyRecord.credential == credential, IdempotencyRecord.created_at < now - KEEP))
         record_id = uuid.uuid4()
         record = IdempotencyRecord(id=record_id, credential=credential, key=key, request_hash=digest, state="running",
-                                   created_at=now)
+                                   created_at=now, holder=holder(),
+                                   lease_until=now + lease(len(request.get_data(cache=True))))
         db.session.add(record)
         try:
             db.session.commit()  # visible to a concurrent twin before the work starts
@@ -126,7 +165,8 @@ def idempotent(view):
             return resp
         try:
             db.session.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(
-                state="done", response_status=resp.status_code, response_body=resp.get_data(as_text=True)))
+                state="done", response_status=resp.status_code, response_body=resp.get_data(as_text=True),
+                holder=None, lease_until=None))
             db.session.commit()
         except Exception:  # noqa: BLE001 - the work is done; a lost record only loses the replay
             db.session.rollback()

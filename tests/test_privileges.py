@@ -1,0 +1,340 @@
+"""The privilege table of the README, tried cell by cell.
+
+The expectations are read from the README itself (between ``<!-- privilege-table -->`` markers):
+for every principal (owner, admin, member, client viewer sessions; admin, write, read and
+metrics:write keys, agency-wide and restricted to one company) and every action on agency-level
+objects, the action is tried through the API and through ``/manage`` where it exists there:
+
+- ✓: it succeeds;
+- ✗: it answers 403 (422 for a password field) and the database is exactly as before (every row of
+  every table is fingerprinted before and after);
+- keys act through the API only: every ``/manage`` attempt with a key is refused.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+
+from conftest import PASSWORD, ROOT, build_tenant, login
+from test_admin_access import fingerprint
+
+SESSION_COLUMNS = ("owner", "admin", "member", "client viewer")
+KEY_COLUMNS = ("admin key", "write key", "read key", "metrics:write key", "company key")
+SCOPES = ("admin", "write", "read", "metrics:write")
+NEW_PASSWORD = "a-new-password-42"
+
+
+def read_table() -> tuple[list[str], dict[str, dict[str, str]]]:
+    text = (ROOT / "README.md").read_text()
+    block = text.split("<!-- privilege-table -->")[1].split("<!-- /privilege-table -->")[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block.strip().splitlines()]
+    header, body = rows[0], [r for r in rows[2:] if r and r[0]]
+    columns = header[1:]
+    table = {}
+    for row in body:
+        assert len(row) == len(header), row
+        table[row[0].strip("`")] = dict(zip(columns, row[1:]))
+    return columns, table
+
+
+COLUMNS, TABLE = read_table()
+
+
+# ---------------------------------------------------------------------------------------------
+# The world each principal acts in
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class World:
+    app: object
+    tenant: object
+    company_keys: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
+    counter: itertools.count = field(default_factory=itertools.count)
+    acting_key_id: uuid.UUID | None = None
+
+    def unique(self, what: str) -> str:
+        return f"{what}{next(self.counter)}-{uuid.uuid4().hex[:6]}"
+
+    def person(self, role: str) -> uuid.UUID:
+        """A new person of that role (viewers see company A), created by the operator."""
+        from backend.services.accounts import create_user
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            user, _ = create_user({"email": self.unique(role) + "@acme.test", "password": PASSWORD, "role": role,
+                                   "company_ids": [self.tenant.company_a.id] if role == "viewer" else []})
+            return user.id
+
+    def key(self, scopes=("read",), company=True) -> tuple[uuid.UUID, str]:
+        from backend.services.api_keys import create_key
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            key, plaintext = create_key({"name": self.unique("key"), "scopes": list(scopes),
+                                         "company_id": self.tenant.company_a.id if company else None})
+            return key.id, plaintext
+
+    @property
+    def company(self):
+        return self.tenant.company_a.id
+
+
+@dataclass
+class Outcome:
+    """One request's result: ``ok`` when it did what was asked, ``refused`` when it was turned down."""
+
+    what: str
+    status: int
+    ok: bool
+    refused: bool
+
+
+REFUSED = (403,)
+
+
+def outcome(what: str, resp, ok=(200, 201, 204, 302), refused=REFUSED) -> Outcome:
+    body = resp.get_data(as_text=True)
+    # A form page that comes back with a field error did not do what was asked.
+    form_error = resp.mimetype == "text/html" and ("is-invalid" in body or 'data-testid="form-error"' in body)
+    return Outcome(what, resp.status_code, resp.status_code in ok and not form_error,
+                   resp.status_code in refused)
+
+
+@dataclass
+class Action:
+    api: Callable | None = None  # (world, client, ctx) -> [Outcome]
+    manage: Callable | None = None
+    prepare: Callable = lambda w: {}
+    refused: tuple = REFUSED
+
+
+def _people(w, c, ctx):
+    return [outcome("list", c.get("/api/v1/users")), outcome("read", c.get(f"/api/v1/users/{ctx['m']}"))]
+
+
+def _people_manage(w, c, ctx):
+    return [outcome("list", c.get("/manage/people")), outcome("read", c.get(f"/manage/people/{ctx['m']}"))]
+
+
+def _form_person(name: str, role: str, active: bool = True, **extra) -> dict:
+    form = {"name": name, "role": role, **extra}
+    if active:
+        form["active"] = "on"
+    return form
+
+
+def _keys_page(w, c, ctx):
+    resp = c.get(f"/manage/companies/{w.company}/data")
+    shown = resp.status_code == 200 and ctx["prefix"] in resp.get_data(as_text=True)
+    return [Outcome("data page", resp.status_code, shown, resp.status_code == 403 or not shown)]
+
+
+ACTIONS: dict[str, Action] = {
+    "list and read people": Action(
+        prepare=lambda w: {"m": w.person("member")}, api=_people, manage=_people_manage),
+    "add a member or client viewer": Action(
+        api=lambda w, c, ctx: [
+            outcome("member", c.post("/api/v1/users", json={"email": w.unique("m") + "@acme.test", "role": "member"})),
+            outcome("viewer", c.post("/api/v1/users", json={"email": w.unique("v") + "@acme.test", "role": "viewer",
+                                                            "company_ids": [str(w.company)]}))],
+        manage=lambda w, c, ctx: [
+            outcome("member", c.post("/manage/people", data={"email": w.unique("m") + "@acme.test", "role": "member"})),
+            outcome("viewer", c.post("/manage/people", data={"email": w.unique("v") + "@acme.test", "role": "viewer",
+                                                             "company_ids": str(w.company)}))]),
+    "change a member or client viewer (name, companies, active, role up to member)": Action(
+        prepare=lambda w: {"m": w.person("member"), "v": w.person("viewer")},
+        api=lambda w, c, ctx: [
+            outcome("member", c.patch(f"/api/v1/users/{ctx['m']}", json={"name": "Changed", "active": False})),
+            outcome("viewer", c.patch(f"/api/v1/users/{ctx['v']}", json={"company_ids": [str(w.tenant.company_b.id)]})),
+            outcome("viewer role", c.patch(f"/api/v1/users/{ctx['v']}", json={"role": "member"}))],
+        manage=lambda w, c, ctx: [
+            outcome("member", c.post(f"/manage/people/{ctx['m']}", data=_form_person("Changed", "member", False))),
+            outcome("viewer", c.post(f"/manage/people/{ctx['v']}", data=_form_person("Changed", "member")))]),
+    "give the admin or owner role (to a new or existing person)": Action(
+        prepare=lambda w: {"m": w.person("member")},
+        api=lambda w, c, ctx: [
+            outcome("new admin", c.post("/api/v1/users", json={"email": w.unique("a") + "@acme.test", "role": "admin"})),
+            outcome("new owner", c.post("/api/v1/users", json={"email": w.unique("o") + "@acme.test", "role": "owner"})),
+            outcome("make owner", c.patch(f"/api/v1/users/{ctx['m']}", json={"role": "owner"}))],
+        manage=lambda w, c, ctx: [
+            outcome("new admin", c.post("/manage/people", data={"email": w.unique("a") + "@acme.test", "role": "admin"})),
+            outcome("make owner", c.post(f"/manage/people/{ctx['m']}", data=_form_person("Boss", "owner")))]),
+    "change another admin": Action(
+        prepare=lambda w: {"a": w.person("admin")},
+        api=lambda w, c, ctx: [outcome("name", c.patch(f"/api/v1/users/{ctx['a']}", json={"name": "Renamed"})),
+                               outcome("role", c.patch(f"/api/v1/users/{ctx['a']}", json={"role": "member"}))],
+        manage=lambda w, c, ctx: [
+            outcome("name", c.post(f"/manage/people/{ctx['a']}", data=_form_person("Renamed", "admin")))]),
+    "change or deactivate another owner": Action(
+        prepare=lambda w: {"o": w.person("owner")},
+        api=lambda w, c, ctx: [outcome("name", c.patch(f"/api/v1/users/{ctx['o']}", json={"name": "Renamed"})),
+                               outcome("active", c.patch(f"/api/v1/users/{ctx['o']}", json={"active": False}))],
+        manage=lambda w, c, ctx: [
+            outcome("deactivate", c.post(f"/manage/people/{ctx['o']}", data=_form_person("Renamed", "owner", False)))]),
+    "set-password link for a member or client viewer": Action(
+        prepare=lambda w: {"m": w.person("member"), "v": w.person("viewer")},
+        manage=lambda w, c, ctx: [outcome("member", c.post(f"/manage/people/{ctx['m']}/link")),
+                                  outcome("viewer", c.post(f"/manage/people/{ctx['v']}/link"))]),
+    "set-password link for an admin or owner": Action(
+        prepare=lambda w: {"a": w.person("admin"), "o": w.person("owner")},
+        manage=lambda w, c, ctx: [outcome("admin", c.post(f"/manage/people/{ctx['a']}/link")),
+                                  outcome("owner", c.post(f"/manage/people/{ctx['o']}/link"))]),
+    "remove a member or client viewer": Action(
+        prepare=lambda w: {"m": w.person("member"), "v": w.person("viewer")},
+        api=lambda w, c, ctx: [outcome("member", c.delete(f"/api/v1/users/{ctx['m']}")),
+                               outcome("viewer", c.delete(f"/api/v1/users/{ctx['v']}"))],
+        manage=lambda w, c, ctx: [outcome("member", c.post(f"/manage/people/{ctx['m']}/remove")),
+                                  outcome("viewer", c.post(f"/manage/people/{ctx['v']}/remove"))]),
+    "remove an admin or another owner": Action(
+        prepare=lambda w: {"a": w.person("admin"), "o": w.person("owner")},
+        api=lambda w, c, ctx: [outcome("admin", c.delete(f"/api/v1/users/{ctx['a']}")),
+                               outcome("owner", c.delete(f"/api/v1/users/{ctx['o']}"))],
+        manage=lambda w, c, ctx: [outcome("admin", c.post(f"/manage/people/{ctx['a']}/remove")),
+                                  outcome("owner", c.post(f"/manage/people/{ctx['o']}/remove"))]),
+    "set another person's password": Action(
+        prepare=lambda w: {"m": w.person("member")}, refused=(403, 422),
+        api=lambda w, c, ctx: [
+            outcome("change", c.patch(f"/api/v1/users/{ctx['m']}", json={"password": "taken-over-1234"}),
+                    refused=(403, 422)),
+            outcome("create", c.post("/api/v1/users", json={"email": w.unique("p") + "@acme.test", "role": "member",
+                                                            "password": "chosen-for-you-1"}), refused=(403, 422))]),
+    "change one's own password (with the current one)": Action(
+        manage=lambda w, c, ctx: [outcome("account", c.post("/account/password", data={
+            "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}))]),
+    "list and read API keys": Action(
+        prepare=lambda w: dict(zip(("k", "plaintext"), w.key())) | {"prefix": ""},
+        api=lambda w, c, ctx: [outcome("list", c.get("/api/v1/api-keys")),
+                               outcome("read", c.get(f"/api/v1/api-keys/{ctx['k']}"))],
+        manage=lambda w, c, ctx: _keys_page(w, c, {"prefix": ctx["plaintext"][:11]})),
+    "create an API key (agency-wide or for a company)": Action(
+        api=lambda w, c, ctx: [
+            outcome("agency-wide", c.post("/api/v1/api-keys", json={"name": "new", "scopes": ["read"]})),
+            outcome("company", c.post("/api/v1/api-keys", json={"name": "new", "scopes": ["metrics:write"],
+                                                                "company_id": str(w.company)}))],
+        manage=lambda w, c, ctx: [outcome("company", c.post(f"/manage/companies/{w.company}/data/keys",
+                                                            data={"name": "Buffer"}))]),
+    "revoke another API key": Action(
+        prepare=lambda w: {"k": w.key()[0]},
+        api=lambda w, c, ctx: [outcome("revoke", c.delete(f"/api/v1/api-keys/{ctx['k']}"))],
+        manage=lambda w, c, ctx: [outcome("revoke", c.post(
+            f"/manage/companies/{w.company}/data/keys/{ctx['k']}/revoke"))]),
+    "read or revoke its own key": Action(
+        api=lambda w, c, ctx: [outcome("read", c.get(f"/api/v1/api-keys/{w.acting_key_id}")),
+                               outcome("revoke", c.delete(f"/api/v1/api-keys/{w.acting_key_id}"))]),
+    "list metric definitions": Action(api=lambda w, c, ctx: [outcome("list", c.get("/api/v1/metric-definitions"))]),
+    "add a metric definition": Action(api=lambda w, c, ctx: [outcome("add", c.post(
+        "/api/v1/metric-definitions", json={"key": "custom_" + uuid.uuid4().hex[:8], "kind": "flow"}))]),
+    "read the agency's settings": Action(api=lambda w, c, ctx: [outcome("read", c.get("/api/v1/agency"))]),
+    "change the agency's settings": Action(api=lambda w, c, ctx: [outcome("rename", c.patch(
+        "/api/v1/agency", json={"name": "Renamed " + uuid.uuid4().hex[:6]}))]),
+    "GET /me": Action(api=lambda w, c, ctx: [outcome("me", c.get("/api/v1/me"))]),
+}
+# Revoking one's own key ends the principal: it goes last.
+ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]
+
+
+def test_the_table_and_the_actions_name_the_same_things():
+    assert set(TABLE) == set(ACTIONS)
+    assert COLUMNS == list(SESSION_COLUMNS + KEY_COLUMNS)
+    for action, cells in TABLE.items():
+        assert set(cells.values()) <= {"✓", "✗", "—"}, action
+
+
+# (column, how the principal is made): the company column is tried with a key of every scope.
+PRINCIPALS = [(c, c) for c in SESSION_COLUMNS + KEY_COLUMNS[:-1]] + [("company key", f"company {s} key") for s in SCOPES]
+
+
+@pytest.mark.parametrize(("column", "principal"), PRINCIPALS, ids=[p for _, p in PRINCIPALS])
+def test_every_cell_of_the_privilege_table(app, column, principal):
+    from conftest import ApiClient
+
+    tenant = build_tenant(app, "Acme Agency")
+    w = World(app, tenant)
+    if principal in SESSION_COLUMNS:
+        role = {"client viewer": "viewer"}.get(principal, principal)
+        client = login(app.test_client(), tenant.emails[role])
+        is_key = False
+    else:
+        scope = principal.split()[-2]
+        if principal.startswith("company "):
+            w.acting_key_id, plaintext = w.key((scope,), company=True)
+        else:
+            w.acting_key_id, plaintext = tenant.key_ids[scope], tenant.keys[scope]
+        client = ApiClient(app.test_client(), plaintext)
+        is_key = True
+        assert client.get("/api/v1/me").status_code == 200  # records last_used_at before any fingerprint
+    problems = []
+    for name in ORDER:
+        expected = TABLE[name][column]
+        if expected == "—":
+            continue
+        action = ACTIONS[name]
+        for channel, run in (("api", action.api), ("/manage", action.manage)):
+            if run is None:
+                continue
+            want_allowed = expected == "✓" and not (is_key and channel == "/manage")
+            ctx = action.prepare(w)
+            before = fingerprint(app)
+            outcomes = run(w, client, ctx)
+            for o in outcomes:
+                if want_allowed and not o.ok:
+                    problems.append(f"{name} [{channel}, {o.what}]: expected allowed, got {o.status}")
+                if not want_allowed and not o.refused:
+                    problems.append(f"{name} [{channel}, {o.what}]: expected refused, got {o.status}")
+            if not want_allowed and fingerprint(app) != before:
+                changed = [t for t, digest in fingerprint(app).items() if before.get(t) != digest]
+                problems.append(f"{name} [{channel}]: refused, yet rows changed in {changed}")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_admin_page_for_a_higher_rank_is_read_only(app, login_as):
+    tenant = build_tenant(app, "Acme Agency")
+    admin = login_as(tenant, "admin")
+    page = admin.get(f"/manage/people/{tenant.users['owner'].id}").get_data(as_text=True)
+    assert 'data-testid="read-only"' in page
+    assert "Make a set-password link" not in page and "Remove " + tenant.emails["owner"] not in page
+    assert re.search(r'<button class="btn btn-primary" type="submit" disabled>Save</button>', page)
+    # The role list offers only roles below one's own (plus the person's current one).
+    people = admin.get("/manage/people").get_data(as_text=True)
+    assert 'value="owner"' not in people and 'value="admin"' not in people and 'value="member"' in people
+
+
+def test_the_agency_always_keeps_an_active_owner(app, login_as):
+    tenant = build_tenant(app, "Acme Agency")
+    owner = login_as(tenant, "owner")
+    me = tenant.users["owner"].id
+    # Alone, the owner cannot step down (nor be removed or deactivated by anyone).
+    resp = owner.patch(f"/api/v1/users/{me}", json={"role": "admin"})
+    assert resp.status_code == 409 and "active owner" in resp.json["detail"]
+    # Ownership is transferred by making someone else owner first, then stepping down.
+    admin_id = tenant.users["admin"].id
+    assert owner.patch(f"/api/v1/users/{admin_id}", json={"role": "owner"}).status_code == 200
+    assert owner.patch(f"/api/v1/users/{me}", json={"role": "admin"}).status_code == 200
+    # The new owner cannot be deactivated while they are the only active owner.
+    new_owner = login_as(tenant, "admin")  # now an owner
+    assert new_owner.get("/api/v1/me").json["role"] == "owner"
+    other = w_person(app, tenant, "owner")
+    assert new_owner.patch(f"/api/v1/users/{other}", json={"active": False}).status_code == 200
+    resp = new_owner.delete(f"/api/v1/users/{admin_id}")
+    assert resp.status_code == 422  # not yourself
+    assert login_as(tenant, "owner").get("/api/v1/me").json["role"] == "admin"
+
+
+def w_person(app, tenant, role):
+    return World(app, tenant).person(role)
+
+
+def test_a_key_is_created_with_at_most_its_creators_scopes(app):
+    from backend.services import privileges
+    from backend.tenancy import Forbidden, Principal, SCOPE_GRANTS
+
+    tenant = build_tenant(app, "Acme Agency")
+    writer = Principal(kind="api_key", agency_id=tenant.agency_id, label="k",
+                       grants=frozenset(SCOPE_GRANTS["write"]), scopes=("write",))
+    privileges.require_scopes_within(writer, ["read", "metrics:write", "write"])
+    with pytest.raises(Forbidden):
+        privileges.require_scopes_within(writer, ["admin"])
