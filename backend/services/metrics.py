@@ -525,6 +525,9 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
             rest = sum(1 for cells in reader if cells and any(c.strip() for c in cells))
             not_checked = n_rows - checked + rest
             n_rows += rest
+            if n_rows > CSV_MAX_ROWS:
+                raise TooLarge(f"The CSV has {n_rows:,} rows; import at most {CSV_MAX_ROWS:,} per file. "
+                               "Nothing was written.", limit=CSV_MAX_ROWS) from None
     except csv.Error as err:
         raise ValidationFailed(f"The CSV is malformed: {err}",
                                errors=[{"row": reader.line_num, "field": "row", "message": str(err)}]) from None
