@@ -228,7 +228,7 @@ def test_reads_over_100000_points_are_422_and_name_a_granularity_that_fits(clien
 
 
 def test_export_streams_window_by_window_with_flat_memory(app, client, world, monkeypatch):
-    from backend.services import metrics as svc
+    from backend.services.metrics import csvio
 
     start = dt.date(2012, 1, 1)
     days = 8 * 365
@@ -237,7 +237,7 @@ def test_export_streams_window_by_window_with_flat_memory(app, client, world, mo
     for chunk in range(0, len(points), 10_000):
         assert push(client, world.company_a, points[chunk:chunk + 10_000], **world.h).status_code == 200
     # Windows of 200 days for 3 series: a year is two windows, eight years fifteen.
-    monkeypatch.setattr(svc, "EXPORT_WINDOW_POINTS", 600)
+    monkeypatch.setattr(csvio, "EXPORT_WINDOW_POINTS", 600)
 
     def export(years: int, granularity: str = "day", channel: str = "", keep: bool = True):
         """(lines or their count, peak bytes allocated while the body streamed)."""

@@ -128,6 +128,7 @@ def test_postgresql_plans_each_statement_for_its_values(app, tenant):
     plan cache to configure."""
     from backend.extensions import db
     from backend.services import metrics
+    from backend.services.metrics import write
     from backend.services.channels import create_channel
     from backend.tenancy import Principal, acting_as
 
@@ -138,18 +139,18 @@ def test_postgresql_plans_each_statement_for_its_values(app, tenant):
     with app.app_context(), acting_as(Principal.system(tenant.agency_id)):
         create_channel(tenant.company_a.id, {"key": "fb", "platform": "facebook"})
         seen = []
-        original = metrics._upsert
+        original = write.upsert
 
         def spy(*args, **kwargs):
             answer = original(*args, **kwargs)
             seen.append(db.session.execute(text("SHOW plan_cache_mode")).scalar())
             return answer
 
-        metrics._upsert = spy
+        write.upsert = spy
         try:
             metrics.push_points(tenant.company_a.id, [{"channel": "fb", "metric": "followers",
                                                        "date": "2024-01-01", "value": 10}])
         finally:
-            metrics._upsert = original
+            write.upsert = original
         assert seen == ["auto"]  # inside the push's transaction
         assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"  # and after it

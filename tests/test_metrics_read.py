@@ -121,9 +121,10 @@ def test_service_functions_for_progress_and_dashboard(app, data):
     with app.app_context(), acting_as(Principal.system(t.agency_id)):
         assert svc.data_range(t.company_a.id) == (D("2023-12-28"), D("2024-02-01"))
         assert svc.data_range(t.company_b.id) is None
-        assert svc.daily_values(t.company_a.id, "followers", "all", D("2024-01-01"), D("2024-01-03")) == [
+        reader = svc.CompanyReader(t.company_a.id)
+        assert reader.daily(["followers"], "all", D("2024-01-01"), D("2024-01-03"))["followers"] == [
             (D("2024-01-01"), 170), (D("2024-01-02"), 175), (D("2024-01-03"), 185)]
-        assert svc.daily_values(t.company_a.id, "reach", "fb", D("2024-01-06"), D("2024-01-09")) == [
+        assert reader.daily(["reach"], "fb", D("2024-01-06"), D("2024-01-09"))["reach"] == [
             (D("2024-01-07"), 30), (D("2024-01-08"), 40)]
         rows = {r["company_id"]: r for r in svc.portfolio(D("2024-01-01"), D("2024-01-31"))}
     a, b = rows[t.company_a.id], rows[t.company_b.id]
@@ -194,6 +195,8 @@ def test_summary_reads_both_periods_at_once_with_the_values_of_one_read_each(app
     (its seed then comes from the period before, or from before both)."""
     from backend.services import catalog
     from backend.services import metrics as svc
+    from backend.services.metrics.assembly import compute
+    from backend.services.metrics.reads import resolve
     from backend.tenancy import Principal, acting_as
 
     keys = ["followers", "reach", "engagements", "engagement_rate", "follower_growth"]
@@ -202,15 +205,15 @@ def test_summary_reads_both_periods_at_once_with_the_values_of_one_read_each(app
     t = data
     with app.app_context(), acting_as(Principal.system(t.agency_id)):
         defs = catalog.definitions()
-        ids = {key: cid for cid, key in svc._resolve(t.company_a.id, [], None)[3].items()}
+        ids = {key: cid for cid, key in resolve(t.company_a.id, [], None)[3].items()}
         channel_ids = None if channel is None else {ids[channel]: channel}
         label = channel or "all"
         for start, end in windows:
             date_from, date_to = D(start), D(end)
             got = svc.summary(t.company_a.id, date_from, date_to, channel=channel, metrics=keys)
             prev_from, prev_to = svc.previous_period(date_from, date_to)
-            now = svc._compute(t.company_a.id, keys, channel_ids, date_from, date_to, "period", defs)
-            before = svc._compute(t.company_a.id, keys, channel_ids, prev_from, prev_to, "period", defs)
+            now = compute(t.company_a.id, keys, channel_ids, date_from, date_to, "period", defs)
+            before = compute(t.company_a.id, keys, channel_ids, prev_from, prev_to, "period", defs)
             for row in got["metrics"]:
                 m = row["metric"]
                 assert row["value"] == now.get((label, m), {}).get(date_from), (start, m)

@@ -67,8 +67,9 @@ def test_progress_equals_compute_progress_over_the_whole_history(app, data):
         first, last = metrics.data_range(t.company_a.id)
         goals = goals_of(t.company_a.id)
         history = {}
+        reader = metrics.CompanyReader(t.company_a.id)
         for metric, channel, *_ in KPIS:
-            history[(metric, channel)] = metrics.daily_values(t.company_a.id, metric, channel, first, last)
+            history[(metric, channel)] = reader.daily([metric], channel, first, last)[metric]
         checked = set()
         for as_of in AS_OF:
             got = goals_progress(goals, as_of)

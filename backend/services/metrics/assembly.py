@@ -1,0 +1,151 @@
+"""Pure assembly of what the statements read into series: the plan of stored metrics a read
+needs, growth, gauges carried forward and summed over channels, derived ratios."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from typing import Callable
+
+from .. import catalog
+from .statements import Scope, flow_sums, flow_sums_by_period, gauge_edges_by_period, gauge_lasts
+
+RATIO_METRICS = ("engagement_rate", "cost_per_1k_reach", "roi", "sentiment_score")
+
+
+GROWTH = "follower_growth"
+
+
+def growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
+    """follower_growth per bucket for one channel from its (bucket, last, first) rows."""
+    out, prev = {}, seed
+    for bucket, last, first in rows:
+        out[bucket] = last - (prev if prev is not None else first)
+        prev = last
+    return out
+
+
+def carried_sum(per_channel: list[tuple[list[tuple], float | None]]) -> dict[dt.date, float]:
+    """Sum over channels of each one's last known value at every bucket where any has a point."""
+    buckets = sorted({r[0] for rows, _ in per_channel for r in rows})
+    out = {}
+    states = [(dict((r[0], r[1]) for r in rows), seed) for rows, seed in per_channel]
+    current = [seed for _, seed in states]
+    for bucket in buckets:
+        total, any_value = 0.0, False
+        for i, (values, _) in enumerate(states):
+            v = values.get(bucket)
+            if v is not None:
+                current[i] = v
+            if current[i] is not None:
+                total += current[i]
+                any_value = True
+        if any_value:
+            out[bucket] = total
+    return out
+
+
+def plan(metrics: list[str], defs: dict) -> tuple[set[str], set[str]]:
+    """The stored flows and gauges needed for ``metrics`` (derived ones via their inputs)."""
+    flows, gauges = set(), set()
+    for key in metrics:
+        d = defs[key]
+        if d.kind == catalog.FLOW:
+            flows.add(key)
+        elif d.kind == catalog.GAUGE:
+            gauges.add(key)
+        elif key == GROWTH:
+            gauges.add("followers")
+        else:
+            flows.update(d.inputs)
+    return flows, gauges
+
+
+def reads_levels(metric: str, defs: dict) -> bool:
+    """Whether a daily read of ``metric`` reads levels (gauges, per channel) rather than amounts
+    summed per day in SQL (flows and the ratios derived from them)."""
+    return bool(plan([metric], defs)[1])
+
+
+def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date, float]:
+    inputs = {k: flow_series(k) for k in catalog.BUILTIN[key].inputs}
+    buckets = sorted({b for s in inputs.values() for b in s})
+    out = {}
+    for bucket in buckets:
+        v = catalog.derive(key, {k: s.get(bucket) for k, s in inputs.items()})
+        if v is not None:
+            out[bucket] = v
+    return out
+
+
+def compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
+             date_from: dt.date, date_to: dt.date, granularity: str, defs: dict,
+             split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+    """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined. With
+    ``split`` (combined only: every channel's id -> key) the stored gauges among ``metrics`` also
+    come per channel, from the same read as the combined values."""
+    scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
+    flows, gauges = plan(metrics, defs)
+    sums = flow_sums(scope, flows, date_from, date_to, granularity, channel_ids is not None)
+    lasts, seeds = gauge_lasts(scope, gauges, date_from, date_to, granularity, need_first=GROWTH in metrics)
+    return _assemble(metrics, defs, channel_ids, sums, lasts, seeds, split)
+
+
+def _only_channel(channel_ids: dict | None) -> uuid.UUID | None:
+    return next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
+
+
+def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
+                     periods: list[tuple[dt.date, dt.date]], defs: dict) -> list[dict[tuple, dict]]:
+    """:func:`compute` by whole period for several adjacent periods (oldest first, each starting
+    the day after the one before ends): the flows summed per period, but each channel's first and
+    last gauge value in every period from one statement and the gauges' seed from one more, before
+    the first period (a later period's seed is the last value of the one before)."""
+    for (_, end), (start, _) in zip(periods, periods[1:]):
+        if start != end + dt.timedelta(days=1):
+            raise ValueError("periods must be adjacent, oldest first")
+    scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
+    flows, gauges = plan(metrics, defs)
+    sums = flow_sums_by_period(scope, flows, periods, channel_ids is not None)
+    lasts, seeds = gauge_edges_by_period(scope, gauges, periods, need_first=GROWTH in metrics)
+    return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]
+
+
+def _assemble(metrics: list[str], defs: dict, channel_ids: dict[uuid.UUID, str] | None, sums: dict, lasts: dict,
+              seeds: dict, split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+    """The values of :func:`compute` from what was read: flow sums, gauge (bucket, last, first)
+    rows and seeds."""
+    by_channel = channel_ids is not None
+    out: dict[tuple, dict] = {}
+    targets = [(cid, key) for cid, key in channel_ids.items()] if by_channel else [(None, "all")]
+    for cid, label in targets:
+        def flow(m, cid=cid):
+            return sums.get((None, cid, m), {})
+
+        for m in metrics:
+            d = defs[m]
+            if d.kind == catalog.FLOW:
+                out[(label, m)] = flow(m)
+            elif d.kind == catalog.GAUGE or m == GROWTH:
+                src = "followers" if m == GROWTH else m
+                chans = [cid] if by_channel else sorted({k[1] for k in list(lasts) + list(seeds)
+                                                         if k[2] == src}, key=str)
+                if m == GROWTH:
+                    total: dict = defaultdict(float)
+                    for c in chans:
+                        for bucket, v in growth(lasts.get((None, c, src), []), seeds.get((None, c, src))).items():
+                            total[bucket] += v
+                    out[(label, m)] = dict(total)
+                elif by_channel:
+                    out[(label, m)] = {r[0]: r[1] for r in lasts.get((None, cid, src), [])}
+                else:
+                    out[(label, m)] = carried_sum([(lasts.get((None, c, src), []), seeds.get((None, c, src)))
+                                                    for c in chans])
+            else:
+                out[(label, m)] = _derive_series(m, flow)
+    if split and not by_channel:
+        for m in metrics:
+            if defs[m].kind == catalog.GAUGE:
+                for cid, key in split.items():
+                    out[(key, m)] = {r[0]: r[1] for r in lasts.get((None, cid, m), [])}
+    return out

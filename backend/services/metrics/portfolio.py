@@ -1,0 +1,60 @@
+"""The portfolio: one row per company in reach, from a few grouped statements."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Company
+from ...tenancy import current_principal
+from .. import catalog
+from .assembly import carried_sum, growth
+from .statements import Scope, flow_sums, gauge_lasts, last_dates
+
+
+def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
+    """One row per company in reach for the portfolio table, from a few grouped queries:
+    ``company_id, name, followers`` (all channels, latest known by ``date_to``),
+    ``followers_change`` (follower_growth over the period), ``reach``, ``engagement_rate``,
+    ``last_data_date`` and ``followers_spark`` (weekly [(week start, followers)])."""
+    p = current_principal()
+    p.require("read")
+    companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
+    scope = Scope()
+    sums = flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False, by_company=True)
+    last_seen = last_dates(scope)
+    lasts, seeds = gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
+    channels_of: dict = defaultdict(set)
+    for grp, ch, _ in list(lasts) + list(seeds):
+        channels_of[grp].add(ch)
+    out = []
+    for cid, name in companies:
+        chans = sorted(channels_of.get(cid, ()), key=str)
+        per_channel = [(lasts.get((cid, c, "followers"), []), seeds.get((cid, c, "followers"))) for c in chans]
+        spark = carried_sum(per_channel)
+        followers = None
+        if spark:
+            followers = spark[max(spark)]
+        elif any(s is not None for _, s in per_channel):
+            followers = sum(s for _, s in per_channel if s is not None)
+        change = None
+        if any(rows for rows, _ in per_channel):
+            change = sum(sum(growth(rows, seed).values()) for rows, seed in per_channel)
+        elif followers is not None:
+            change = 0.0
+        reach = sums.get((cid, None, "reach"), {}).get(date_from)
+        engagements = sums.get((cid, None, "engagements"), {}).get(date_from)
+        last = last_seen.get(cid)
+        out.append({
+            "company_id": cid,
+            "name": name,
+            "followers": followers,
+            "followers_change": change,
+            "reach": reach,
+            "engagement_rate": catalog.derive("engagement_rate", {"engagements": engagements, "reach": reach}),
+            "last_data_date": last,
+            "followers_spark": sorted(spark.items()),
+        })
+    return out
