@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import math
 
+from backend.services.goal_terms import status_term
+
 # One colour per platform, kept the same in every figure: brand-like where the brand colour
 # stands out, otherwise a hue no other platform uses. No platform is near-black, so the combined
 # "All channels" line (dark and dashed) is never mistaken for a channel.
@@ -31,24 +33,32 @@ COMBINED_LINE = {"color": COMBINED_COLOUR, "width": 3, "dash": "dash"}
 TARGET_COLOUR = "#B02A37"
 CAMPAIGN_FILL = "rgba(255, 193, 7, 0.18)"
 
-# Goal status → (label, colour). Colours meet WCAG AA (≥ 4.5:1) against white text.
-STATUS = {
-    "achieved": ("Achieved", "#0B5ED7"),
-    "on_track": ("On track", "#146C43"),
-    "at_risk": ("At risk", "#9A4D00"),
-    "off_track": ("Off track", "#B02A37"),
-    "not_started": ("Not started", "#495057"),
-    "no_data": ("No data", "#495057"),
+# A tone of the goal vocabulary (backend/services/goal_terms.py) → its colour. Every colour meets
+# WCAG AA (≥ 4.5:1) against white text, as status badges and bars carry white labels.
+TONE_COLOURS = {
+    "blue": "#0B5ED7",
+    "green": "#146C43",
+    "orange": "#9A4D00",
+    "red": "#B02A37",
+    "purple": "#6F42C1",
+    "grey": "#495057",
+    "indigo": "#3D3D99",
+    "teal": "#0F6B5C",
+    "cyan": "#0B6378",
+    "brown": "#7A4E2D",
 }
-STATUS_ORDER = ["off_track", "at_risk", "on_track", "achieved", "not_started", "no_data"]
+
+
+def tone_colour(tone: str) -> str:
+    return TONE_COLOURS.get(tone, TONE_COLOURS["grey"])
 
 
 def status_label(status: str | None) -> str:
-    return STATUS.get(status or "no_data", (str(status or "No data").replace("_", " ").capitalize(), ""))[0]
+    return status_term(status).label
 
 
 def status_colour(status: str | None) -> str:
-    return STATUS.get(status or "no_data", ("", "#495057"))[1]
+    return tone_colour(status_term(status).tone)
 
 
 def platform_colour(platform: str | None, index: int = 0) -> str:

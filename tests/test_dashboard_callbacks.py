@@ -257,7 +257,11 @@ def test_portfolio_lists_exactly_the_agencys_companies(login_as, seeded):
     assert sorted(r["name"] for r in rows) == sorted([mine.company_a.name, mine.company_b.name])
     a = next(r for r in rows if r["name"] == mine.company_a.name)
     assert a["followers"] == 1200 + 40 * 149 + 800 + 25 * 149
-    assert a["stale"] is False and a["spark"] and a["on_track"] + a["at_risk"] + a["off_track"] + a["achieved"] >= 1
+    assert a["stale"] is False and a["spark"]
+    # Every status has its column (missed and not started included), so the counts add up.
+    from backend.services.goal_terms import STATUSES
+
+    assert sum(a[s] for s in STATUSES) == len(mine.seed["goal_ids"])
     assert f"/dashboard/company/{mine.company_a.id}" in a["company"]
     b = next(r for r in rows if r["name"] == mine.company_b.name)
     assert b["stale"] is True and b["last_data_date"] is None
@@ -305,5 +309,5 @@ def test_strategy_page_reads_as_a_document_with_goals_and_history(login_as, seed
     page = texts(route(login_as(mine, "viewer"), f"/dashboard/company/{mine.company_a.id}/strategy"))
     assert "first choice" in page and "Commuters" in page and "Events and customer service" in page
     assert "12k followers" in page
-    assert "Strengthen the position in the field" in page and "Reach 10k followers" in page
+    assert "Position in the field" in page and "Reach 10k followers" in page
     assert "rb-strategy-history" in page and "business alignment, channels, launch plan" in page

@@ -8,31 +8,18 @@ from ..models import Goal
 from ..services import catalog
 from ..services import goals as svc
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.goal_terms import CATEGORY_TERMS, STATUS_TERMS, status_term
+from dashboard.theme import tone_colour
+
 from . import bp
 from ..api.goals.schemas import GoalCreateSchema, GoalUpdateSchema
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
-# One sentence per category of the product brief (seeds/001: "delmål").
-CATEGORY_HELP = {
-    "position_in_field": "Strengthen the company's position in its field, so it is seen as a leading voice.",
-    "customer_relations": "Build customer relations: be easy to reach and answer questions quickly.",
-    "media_relations": "Build relations with the media, so journalists find, follow and quote the company.",
-    "internal_collaboration": "Communicate and collaborate internally: staff share news and knowledge.",
-    "knowledge_base": "Build a knowledge base of useful content that customers and staff come back to.",
-    "test_ideas": "Test ideas and products with followers before investing in them.",
-    "search_visibility": "Rank higher in search engines through content and links that people share.",
-    "crisis_dialogue": "Handle crises through open dialogue: answer openly and quickly when something goes wrong.",
-    "other": "Anything else the strategy needs to measure.",
-}
-CATEGORY_LABELS = {
-    "position_in_field": "Position in the field", "customer_relations": "Customer relations",
-    "media_relations": "Media relations", "internal_collaboration": "Internal collaboration",
-    "knowledge_base": "Knowledge base", "test_ideas": "Test ideas and products",
-    "search_visibility": "Search visibility", "crisis_dialogue": "Crisis dialogue", "other": "Other",
-}
-STATUS_LABELS = {"achieved": ("Achieved", "success"), "on_track": ("On track", "success"),
-                 "at_risk": ("At risk", "warning"), "off_track": ("Off track", "danger"),
-                 "missed": ("Missed", "danger"), "not_started": ("Not started", "secondary")}
+# The goal vocabulary (services/goal_terms.py) as the templates use it.
+CATEGORY_HELP = {key: term.sentence for key, term in CATEGORY_TERMS.items()}
+CATEGORY_LABELS = {key: term.label for key, term in CATEGORY_TERMS.items()}
+# status -> (label, colour of its tone: the dashboard's colours)
+STATUS_LABELS = {key: (term.label, tone_colour(term.tone)) for key, term in STATUS_TERMS.items()}
 
 
 def goal_form(form) -> dict:
@@ -157,4 +144,4 @@ def goal_preview(company_id):
     progress = goal_progress(transient)
     return jsonify({"ok": True, "progress": {
         k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in progress.items()
-    }, "status_label": STATUS_LABELS.get(progress["status"], (progress["status"], ""))[0]})
+    }, "status_label": status_term(progress["status"]).label})

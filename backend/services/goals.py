@@ -14,16 +14,13 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Goal
 from ..tenancy import current_principal
-from . import audit, catalog
+from . import audit, catalog, goal_terms
 from .channels import channel_keys
 from .companies import get_company
 from .errors import NotFound
 from .validation import Problems, check_version
 
-CATEGORIES = (
-    "position_in_field", "customer_relations", "media_relations", "internal_collaboration",
-    "knowledge_base", "test_ideas", "search_visibility", "crisis_dialogue", "other",
-)
+CATEGORIES = goal_terms.CATEGORIES
 AGGREGATIONS = ("latest", "total")
 KPI_FIELDS = ("metric", "channel", "aggregation", "baseline", "target", "start_date", "deadline")
 

@@ -11,10 +11,12 @@ import datetime as dt
 import math
 from typing import Any, Iterable
 
+from . import goal_terms
+
 FORECAST_WINDOW_DAYS = 28
 AT_RISK_SLACK = 0.10  # a forecast up to 10% of the goal's duration after the deadline is "at risk"
 MAX_FORECAST_DAYS = 36_500  # beyond 100 years there is no meaningful forecast
-STATUSES = ("achieved", "missed", "not_started", "on_track", "at_risk", "off_track")
+STATUSES = goal_terms.STATUSES  # the order of the rules below; labels and tones in goal_terms
 
 
 def _direction(target: float, baseline: float | None, better: str) -> int:

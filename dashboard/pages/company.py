@@ -10,6 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_up
 from flask import request
 
 from backend.services.errors import NotFound
+from backend.services.goal_terms import attention_rank
 
 from .. import controls as ctl
 from .. import data, figures, ids, theme
@@ -298,8 +299,7 @@ def goals_view(company, rng=_NOT_READ) -> tuple:
     readers: dict = {} if rng is _NOT_READ else data.readers_for(company.id, rng)
     goals = data.goals_with_progress(company.id, readers)
     goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
-    order = {s: i for i, s in enumerate(theme.STATUS_ORDER)}
-    chosen = min(goals, key=lambda g: order.get(g["status"], 99))["id"] if goals else None
+    chosen = min(goals, key=lambda g: attention_rank(g["status"]))["id"] if goals else None
     path = (goal_path_figure(company.id, chosen, readers) if chosen
             else figures.empty_figure("Goal path", "No sub-goals yet: a goal's path shows here."))
     return figures.goals_figure(goals), goal_options, chosen, path

@@ -7,10 +7,11 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
+from backend.services.goal_terms import ATTENTION_ORDER, STATUS_TERMS, STATUSES
 from backend.tenancy import get_principal
 
 from .. import controls as ctl
-from .. import data, ids
+from .. import data, ids, theme
 from .common import company_url, not_found, page
 
 PORTFOLIO_PRESETS = {k: v for k, v in ctl.PRESETS.items() if k != "custom"}
@@ -34,11 +35,12 @@ def column_defs() -> list[dict]:
         {"headerName": "Reach", "field": "reach", **num, "valueFormatter": {"function": "rbCompact(params.value)"}},
         {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 130,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
+        # One column per goal status, most in need of attention first: the counts add up.
         {"headerName": "Goals", "children": [
-            {"headerName": "On track", "field": "on_track", **num, "width": 95, "cellClass": "rb-status-on_track"},
-            {"headerName": "At risk", "field": "at_risk", **num, "width": 90, "cellClass": "rb-status-at_risk"},
-            {"headerName": "Off track", "field": "off_track", **num, "width": 95, "cellClass": "rb-status-off_track"},
-            {"headerName": "Achieved", "field": "achieved", **num, "width": 100, "cellClass": "rb-status-achieved"},
+            {"headerName": STATUS_TERMS[status].label, "field": status, **num, "width": 100,
+             "cellClass": "rb-status-count", "headerTooltip": STATUS_TERMS[status].sentence,
+             "cellStyle": {"color": theme.status_colour(status), "fontWeight": 600}}
+            for status in ATTENTION_ORDER
         ]},
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "cellRenderer": "RbLatest", "minWidth": 200},  # room for the date filter's mm/dd/yyyy and its icons
@@ -60,7 +62,7 @@ def rows(preset: str, today: dt.date | None = None) -> list[dict]:
         company = companies.get(r["company_id"])
         if company is None:  # archived
             continue
-        counts = {"on_track": 0, "at_risk": 0, "off_track": 0, "achieved": 0}
+        counts = dict.fromkeys(STATUSES, 0)
         for status in statuses.get(company.id, []):
             if status in counts:
                 counts[status] += 1

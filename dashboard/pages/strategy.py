@@ -6,21 +6,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from backend.extensions import db
+from backend.services.goal_terms import CATEGORY_TERMS
 
 from .. import data, theme
 from .common import company_url, page
 
-CATEGORY_LABELS = {
-    "position_in_field": "Strengthen the position in the field",
-    "customer_relations": "Build customer relations",
-    "media_relations": "Build relations with the media",
-    "internal_collaboration": "Communicate and collaborate internally",
-    "knowledge_base": "Build a knowledge base",
-    "test_ideas": "Test ideas and products",
-    "search_visibility": "Rank higher in search engines",
-    "crisis_dialogue": "Handle crises through open dialogue",
-    "other": "Other",
-}
 
 
 def _text(value, empty="Not written yet."):
@@ -73,10 +63,10 @@ def layout(company):
     for g in goals:
         by_category.setdefault(g["category"], []).append(g)
     goal_sections = []
-    for category in CATEGORY_LABELS:
+    for category, term in CATEGORY_TERMS.items():
         if category not in by_category:
             continue
-        goal_sections.append(html.H3(CATEGORY_LABELS[category], className="h6 mt-3"))
+        goal_sections.append(html.H3(term.label, className="h6 mt-3"))
         goal_sections.append(html.Ul([html.Li([
             html.Span(theme.status_label(g["status"]), className="rb-status me-2",
                       style={"backgroundColor": theme.status_colour(g["status"])}),
