@@ -29,7 +29,7 @@ def create_app(config=None) -> Flask:
     from . import models  # noqa: F401  (register the tables)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from .tenancy import install_scoping
+    from .scoping import install_scoping
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)

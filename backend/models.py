@@ -1,7 +1,8 @@
 """Database models (SQLAlchemy 2 typed). Schemas for the API live apart, in backend/api/.
 
-Every tenant-owned table carries ``agency_id``; its unique constraints and main indexes lead
-with it. Reads and writes are scoped by backend/tenancy.py.
+Every tenant-owned table carries ``agency_id`` (the ``TenantOwned`` mixin; ``CompanyOwned`` adds
+``company_id``); its unique constraints and main indexes lead with it. Reads and writes are
+scoped by backend/scoping.py.
 """
 from __future__ import annotations
 
@@ -27,7 +28,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-from .tenancy import CompanyOwned, TenantOwned
+
+
+class TenantOwned:
+    """Mixin: the row belongs to one agency (``agency_id``)."""
+
+    __tenant_owned__ = True
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"))
+
+
+class CompanyOwned(TenantOwned):
+    """Mixin: the row belongs to one company of one agency (``company_id``)."""
+
+    __company_owned__ = True
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
 
 
 def utcnow() -> dt.datetime:

@@ -1,13 +1,11 @@
-"""The one tenant-scoping layer.
+"""Who is acting: the principal of a request, its roles and scopes, and the context it is bound
+in. The scoping hook that filters every tenant-owned query by it is backend/scoping.py; the
+tenant-owned model mixins are in backend/models.py. This module imports nothing of the app.
 
-Every request is bound to exactly one :class:`Principal` (a logged-in user or an API key).
-Every ORM statement that touches a tenant-owned model is filtered here, below the routes, to the
-principal's agency and the companies it may see; without a principal it raises
-:class:`NoPrincipal` (fail closed). Code that must cross tenants (login, API-key lookup, CLI
-commands, benchmarks) says so with ``with cross_tenant("why"):``.
-
-New tenant-owned rows get their ``agency_id`` from the principal; a row for another agency is
-refused at flush time.
+Every request is bound to exactly one :class:`Principal` (a logged-in user or an API key);
+without one, a tenant-owned query raises :class:`NoPrincipal` (fail closed). Code that must cross
+tenants (login, API-key lookup, CLI commands, benchmarks) says so with
+``with cross_tenant("why"):``.
 """
 from __future__ import annotations
 
@@ -16,9 +14,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
-
-from sqlalchemy import ForeignKey, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 ROLES_STAFF = ("owner", "admin", "member")
 ROLE_VIEWER = "viewer"
@@ -132,6 +127,11 @@ def get_principal() -> Principal | None:
     return _principal.get()
 
 
+def crossing_reason() -> str | None:
+    """Why tenant scoping is lifted right now (inside :func:`cross_tenant`), or None."""
+    return _cross_tenant.get()
+
+
 def bind_principal(principal: Principal | None):
     """Bind a principal for the rest of this context; returns a token for :func:`unbind`."""
     return _principal.set(principal)
@@ -162,120 +162,3 @@ def cross_tenant(reason: str) -> Iterator[None]:
     finally:
         _principal.reset(ptoken)
         _cross_tenant.reset(token)
-
-
-class TenantOwned:
-    """Mixin: the row belongs to one agency (``agency_id``)."""
-
-    __tenant_owned__ = True
-    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"))
-
-
-class CompanyOwned(TenantOwned):
-    """Mixin: the row belongs to one company of one agency (``company_id``)."""
-
-    __company_owned__ = True
-    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
-
-
-def _agency_criteria(agency_id):
-    return lambda cls: cls.agency_id == agency_id
-
-
-def _company_criteria(company_ids):
-    return lambda cls: cls.company_id.in_(company_ids)
-
-
-def install_scoping(session_cls=Session) -> None:
-    """Attach the scoping hooks to every ORM session (idempotent)."""
-    if getattr(install_scoping, "_installed", False):
-        return
-    install_scoping._installed = True
-
-    @event.listens_for(session_cls, "do_orm_execute")
-    def _scope_statement(state: ORMExecuteState) -> None:
-        if not (state.is_select or state.is_update or state.is_delete):
-            return
-        if _cross_tenant.get() is not None:
-            return
-        principal = _principal.get()
-        if principal is None:
-            # Fail closed: walk the whole statement (subqueries too) for tenant tables.
-            mappers = [m for m in _statement_mappers(state)]
-            tenant_mappers = [m for m in mappers if getattr(m.class_, "__tenant_owned__", False)]
-            if not tenant_mappers:
-                return
-            names = ", ".join(sorted({m.class_.__name__ for m in tenant_mappers}))
-            raise NoPrincipal(f"Query on tenant-owned {names} without a principal")
-        if not hasattr(state.statement, "options"):
-            return
-        # With a principal the criteria are added unconditionally: they apply wherever a
-        # tenant-owned entity appears and are inert elsewhere, so no statement walk is needed.
-        options = [
-            with_loader_criteria(TenantOwned, _agency_criteria(principal.agency_id), include_aliases=True)
-        ]
-        if principal.company_ids is not None:
-            from .models import Company  # local: models import this module
-
-            ids = tuple(principal.company_ids) or (uuid.UUID(int=0),)
-            options.append(
-                with_loader_criteria(CompanyOwned, _company_criteria(ids), include_aliases=True)
-            )
-            options.append(with_loader_criteria(Company, lambda cls: cls.id.in_(ids), include_aliases=True))
-        state.statement = state.statement.options(*options)
-
-    @event.listens_for(session_cls, "before_flush")
-    def _stamp_agency(session: Session, _ctx, _instances) -> None:
-        principal = _principal.get()
-        crossing = _cross_tenant.get() is not None
-        for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-            if not getattr(type(obj), "__tenant_owned__", False):
-                continue
-            if principal is None:
-                if crossing and obj.agency_id is not None:
-                    continue
-                raise NoPrincipal(f"Writing {type(obj).__name__} without a principal")
-            if obj.agency_id is None:
-                obj.agency_id = principal.agency_id
-            elif obj.agency_id != principal.agency_id:
-                raise NoPrincipal(f"{type(obj).__name__} belongs to another agency")
-            if (
-                getattr(type(obj), "__company_owned__", False)
-                and principal.company_ids is not None
-                and obj.company_id not in principal.company_ids
-            ):
-                raise NoPrincipal(f"{type(obj).__name__} belongs to a company out of reach")
-
-
-def _statement_mappers(state: ORMExecuteState):
-    """Every mapper whose table appears ANYWHERE in the statement: entities, joins, and
-    subqueries (e.g. ``select(func.count()).select_from(select(Company).subquery())``)."""
-    seen = list(state.all_mappers)
-    by_table = _mappers_by_table()
-    tables = {id(t): t for t in _tables_in(state.statement)}
-    for table in tables.values():
-        mapper = by_table.get(getattr(table, "name", None))
-        if mapper is not None:
-            seen.append(mapper)
-    return seen
-
-
-def _tables_in(statement):
-    from sqlalchemy.sql import visitors
-    from sqlalchemy.sql.schema import Table
-
-    for element in visitors.iterate(statement):
-        if isinstance(element, Table):
-            yield element
-
-
-_MAPPERS_BY_TABLE: dict = {}
-
-
-def _mappers_by_table() -> dict:
-    if not _MAPPERS_BY_TABLE:
-        from .extensions import db
-
-        for mapper in db.Model.registry.mappers:
-            _MAPPERS_BY_TABLE[mapper.local_table.name] = mapper
-    return _MAPPERS_BY_TABLE

@@ -231,7 +231,7 @@ def populated(app, tenants):
 
 
 def test_every_url_parameter_has_a_resolver_and_a_test_value(app):
-    from backend.api.access import PATH_RESOLVERS
+    from backend.path_objects import PATH_RESOLVERS
 
     unknown = sorted({(p, r.rule) for r in _api_rules_with_params(app) for p in rule_params(r.rule)
                       if p not in KNOWN_PARAMS or p not in PATH_RESOLVERS})

@@ -12,7 +12,7 @@ from ..models import AuditEntry
 from ..services import accounts as accounts_svc
 from ..services import companies as companies_svc
 from ..services.errors import NotFound
-from . import bp, needs
+from .blueprint import bp, needs
 
 PAGE_SIZE = 100
 

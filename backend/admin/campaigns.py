@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from ..api.campaigns.schemas import CampaignCreateSchema, CampaignUpdateSchema
 from ..extensions import db
 from ..services.errors import ServiceError
-from . import bp
-from ..api.campaigns.schemas import CampaignCreateSchema, CampaignUpdateSchema
+from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 

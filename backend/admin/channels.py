@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
 from ..extensions import db
 from ..services import channels as svc
 from ..services.errors import ServiceError
-from . import bp
-from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
+from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 

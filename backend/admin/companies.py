@@ -7,7 +7,7 @@ from ..api.companies.schemas import CompanyCreateSchema, CompanyUpdateSchema
 from ..extensions import db
 from ..services import companies as svc
 from ..services.errors import ServiceError
-from . import bp, needs
+from .blueprint import bp, needs
 from .forms import FormErrors, FormInvalid, from_service_error, int_or_none, load, text
 
 ADMIN_ONLY = "Only agency owners and admins create, rename or archive companies."

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..services import api_keys as keys_svc
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from ..tenancy import SCOPES, current_principal
-from . import bp, needs
+from .blueprint import bp, needs
 from .forms import FormErrors, FormInvalid, from_service_error, load, text
 
 KEYS_ADMIN_ONLY = "Only agency owners and admins create or revoke API keys."

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 
+from dashboard.theme import tone_colour
+
+from ..api.goals.schemas import GoalCreateSchema, GoalUpdateSchema
 from ..extensions import db
 from ..models import Goal
 from ..services import catalog
 from ..services import goals as svc
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.goal_terms import CATEGORY_TERMS, STATUS_TERMS, status_term
-from dashboard.theme import tone_colour
-
-from . import bp
-from ..api.goals.schemas import GoalCreateSchema, GoalUpdateSchema
+from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 # The goal vocabulary (services/goal_terms.py) as the templates use it.

@@ -10,7 +10,7 @@ from ..services import companies as companies_svc
 from ..services import privileges
 from ..services.errors import ServiceError
 from ..tenancy import Forbidden, current_principal
-from . import bp, needs
+from .blueprint import bp, needs
 from .forms import FormErrors, FormInvalid, from_service_error, int_or_none, load, text
 
 ADMIN_ONLY = "Only agency owners and admins manage people."

@@ -5,10 +5,10 @@ import re
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from ..api.strategy.schemas import StrategyPutSchema
 from ..extensions import db
 from ..services.errors import ServiceError
-from . import bp
-from ..api.strategy.schemas import StrategyPutSchema
+from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 # The brief's questions (seeds/001), in the order the editor walks through them.

@@ -1,0 +1,53 @@
+"""The admin blueprint: its access check (see the package docstring), ``needs`` and the helpers
+every admin template gets."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, url_for
+
+from ..path_objects import resolve_path_objects
+from ..tenancy import Forbidden, current_principal
+
+bp = Blueprint("admin", __name__, url_prefix="/manage")
+
+
+def needs(grant: str, message: str | None = None):
+    """Declare the grant a view needs (``read``, ``write``, ``metrics:write``, ``admin``)."""
+
+    def decorate(fn):
+        fn._admin_needs = (grant, message)
+        return fn
+
+    return decorate
+
+
+@bp.before_request
+def _check_access():
+    principal = current_principal()
+    resolve_path_objects(request.view_args or {})
+    if principal.kind != "user" or not principal.is_staff:
+        raise Forbidden("Only agency staff manage companies; your dashboard shows what you may see.")
+    view = current_app.view_functions.get(request.endpoint)
+    grant, message = getattr(view, "_admin_needs", (None, None))
+    if grant is None:
+        grant = "read" if request.method in ("GET", "HEAD") else "write"
+    principal.require(grant, message)
+    return None
+
+
+@bp.get("/")
+def index():
+    """The admin area starts at the company list."""
+    return redirect(url_for("admin.companies"))
+
+
+@bp.app_context_processor
+def _admin_helpers():
+    from ..tenancy import get_principal
+
+    p = get_principal()
+    return {
+        "can_admin": bool(p and p.kind == "user" and p.can("admin")),
+        "can_write": bool(p and p.kind == "user" and p.is_staff and p.can("write")),
+        "is_staff": bool(p and p.kind == "user" and p.is_staff),
+    }
+

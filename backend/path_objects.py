@@ -1,0 +1,95 @@
+"""The objects named in a URL (``company_id``, ``channel_key``, ``goal_id`` ...), looked up
+through the scoping layer, children through their parent company: the API (backend/api/access.py)
+and the admin pages (backend/admin/blueprint.py) resolve them the same way, before any grant or
+body is checked, so another agency's ids answer 404 whatever else is wrong."""
+from __future__ import annotations
+
+import uuid
+from typing import Callable
+
+from flask import g
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ApiKey, Campaign, Channel, Goal, StrategyRevision, User
+from .services.companies import get_company
+from .services.errors import NotFound
+
+
+def _one(stmt, what: str):
+    obj = db.session.scalars(stmt).first()
+    if obj is None:
+        raise NotFound(f"No {what} with this id.")
+    return obj
+
+
+def _company(value, objs):
+    return get_company(value)
+
+
+def _channel(value, objs):
+    company = objs["company_id"]
+    return _one(select(Channel).where(Channel.company_id == company.id, Channel.key == value), "channel")
+
+
+def _goal(value, objs):
+    company = objs["company_id"]
+    return _one(select(Goal).where(Goal.company_id == company.id, Goal.id == value), "goal")
+
+
+def _campaign(value, objs):
+    company = objs["company_id"]
+    return _one(select(Campaign).where(Campaign.company_id == company.id, Campaign.id == value), "campaign")
+
+
+REVISION_MAX = 2**31 - 1  # strategy_revision.revision is a 32-bit integer
+
+
+def _revision(value, objs):
+    company = objs["company_id"]
+    if value == 0:
+        return None  # revision 0 is the empty draft every company starts with
+    if value > REVISION_MAX:  # PostgreSQL would refuse the lookup ("integer out of range")
+        raise NotFound("No revision with this number.")
+    return _one(
+        select(StrategyRevision).where(StrategyRevision.company_id == company.id, StrategyRevision.revision == value),
+        "revision",
+    )
+
+
+def _user(value, objs):
+    return _one(select(User).where(User.id == value), "user")
+
+
+def _key(value, objs):
+    return _one(select(ApiKey).where(ApiKey.id == value), "API key")
+
+
+# URL parameter name -> resolver(value, resolved so far). Order matters: parents first.
+PATH_RESOLVERS: dict[str, Callable] = {
+    "company_id": _company,
+    "channel_key": _channel,
+    "goal_id": _goal,
+    "campaign_id": _campaign,
+    "revision": _revision,
+    "user_id": _user,
+    "key_id": _key,
+}
+
+
+def resolve_path_objects(args: dict) -> dict:
+    """Every object named in the URL, looked up through the scoping layer in the order of
+    :data:`PATH_RESOLVERS` (a child through its parent company); a junk or unreachable id raises
+    :class:`NotFound`. Also stored as ``g.path_objects``. Used by the API and the admin pages."""
+    resolved: dict = {}
+    for name, resolver in PATH_RESOLVERS.items():
+        if name in args:
+            value = args[name]
+            if isinstance(value, str) and name.endswith("_id"):
+                try:
+                    value = uuid.UUID(value)
+                except ValueError:
+                    raise NotFound("No object with this id.") from None
+            resolved[name] = resolver(value, resolved)
+    g.path_objects = resolved
+    return resolved
