@@ -9,11 +9,19 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from backend.demo import (
-    DEMO_USERS, STORED_METRICS, campaign_dates, crisis_dates, design_goal, generate_channel,
-    generate_company, goal_base, kpi_daily, origin_of, seed_demo,
+from backend.demo import DEMO_USERS, seed_demo
+from backend.demo.content import COMPANIES, FJORD, HISTORY_DAYS, NORTHWIND, VISTULA
+from backend.demo.generator import (
+    STORED_METRICS,
+    campaign_dates,
+    crisis_dates,
+    design_goal,
+    generate_channel,
+    generate_company,
+    goal_base,
+    kpi_daily,
+    origin_of,
 )
-from backend.demo_content import COMPANIES, FJORD, HISTORY_DAYS, NORTHWIND, VISTULA
 from backend.services.progress import STATUSES, compute_progress
 
 ANCHOR = dt.date(2026, 11, 22)
@@ -195,8 +203,17 @@ def test_goals_cover_the_briefs_categories_and_read_as_plain_language():
 
 def _counts(app):
     from backend.extensions import db
-    from backend.models import (AuditEntry, Campaign, Channel, Company, Goal, MetricPoint, Strategy,
-                                StrategyRevision, User)
+    from backend.models import (
+        AuditEntry,
+        Campaign,
+        Channel,
+        Company,
+        Goal,
+        MetricPoint,
+        Strategy,
+        StrategyRevision,
+        User,
+    )
     from backend.tenancy import cross_tenant
 
     with app.app_context(), cross_tenant("test: count the demo's rows"):

@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard with the demo data (backend/demo.py), for a person to look at:
+"""Screenshots of the dashboard with the demo data (backend/demo/), for a person to look at:
 portfolio, a company page over 90 days and 12 months, one channel, the strategy page, at
 1366×768, into screenshots/demo-*.png. Checks only what a reader would notice on them."""
 from __future__ import annotations
