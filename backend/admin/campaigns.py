@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.campaigns.schemas import CampaignCreateSchema, CampaignUpdateSchema
-from ..extensions import db
 from ..services.errors import ServiceError
 from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
@@ -23,11 +22,11 @@ def campaign_form(form) -> dict:
 
 
 def _render(campaign=None, form=None, errors=None, status=200):
-    from ..services.channels import list_channels
+    from ..services.channels import all_channels
 
     company = g.path_objects["company_id"]
-    campaigns = db.session.scalars(_svc().list_campaigns(company.id)).all()
-    channels = db.session.scalars(list_channels(company.id)).all()
+    campaigns = _svc().all_campaigns(company.id)
+    channels = all_channels(company.id)
     if form is None and campaign is not None:
         form = {"name": campaign.name, "start_date": campaign.start_date, "end_date": campaign.end_date,
                 "channels": list(campaign.channels or []), "budget": campaign.budget, "notes": campaign.notes}

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
-from ..extensions import db
 from ..services import channels as svc
 from ..services.errors import ServiceError
 from .blueprint import bp
@@ -25,7 +24,7 @@ def channel_form(form, *, creating: bool) -> dict:
 
 def _render(channel=None, form=None, errors=None, status=200):
     company = g.path_objects["company_id"]
-    channels = db.session.scalars(svc.list_channels(company.id)).all()
+    channels = svc.all_channels(company.id)
     counts = {c.key: svc.metric_point_count(c) for c in channels}
     return render_template("admin/channels.html", company=company, channels=channels, counts=counts, channel=channel,
                            form=form or {}, errors=errors or FormErrors(), platforms=svc.PLATFORMS,

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.companies.schemas import CompanyCreateSchema, CompanyUpdateSchema
-from ..extensions import db
 from ..services import companies as svc
 from ..services.errors import ServiceError
 from .blueprint import bp, needs
@@ -15,10 +14,7 @@ ADMIN_ONLY = "Only agency owners and admins create, rename or archive companies.
 
 def _render_list(errors=None, form=None, status=200):
     show = request.args.get("show", "active")
-    stmt = svc.list_companies(include_archived=show in ("all", "archived"))
-    if show == "archived":
-        stmt = stmt.where(svc.Company.archived.is_(True))
-    rows = db.session.scalars(stmt).all()
+    rows = svc.all_companies(include_archived=show in ("all", "archived"), archived=True if show == "archived" else None)
     return render_template("admin/companies.html", companies=rows, show=show, errors=errors or FormErrors(),
                            form=form or {}, section="companies"), status
 

@@ -28,9 +28,9 @@ SCOPE_HELP = {
 
 
 def _channel_keys(company) -> list[str]:
-    from ..services.channels import list_channels
+    from ..services.channels import all_channels
 
-    return [c.key for c in db.session.scalars(list_channels(company.id)).all()]
+    return [c.key for c in all_channels(company.id)]
 
 
 def curl_example(company, key: str, channels: list[str]) -> str:
@@ -49,7 +49,7 @@ def curl_example(company, key: str, channels: list[str]) -> str:
 def _render(errors=None, form=None, status=200, new_key=None, plaintext=None, csv_result=None):
     company = g.path_objects["company_id"]
     p = current_principal()
-    keys = db.session.scalars(keys_svc.list_keys(company_id=company.id)).all() if p.can("admin") else []
+    keys = keys_svc.all_keys(company_id=company.id) if p.can("admin") else []
     channels = _channel_keys(company)
     curl = curl_example(company, plaintext or "<your API key>", channels)
     return render_template("admin/data.html", company=company, keys=keys, errors=errors or FormErrors(),

@@ -34,10 +34,10 @@ def goal_form(form) -> dict:
 
 
 def _choices(company):
-    from ..services.channels import list_channels
+    from ..services.channels import all_channels
 
     metrics = sorted(catalog.definitions().values(), key=lambda d: (d.kind, d.label))
-    channels = db.session.scalars(list_channels(company.id)).all()
+    channels = all_channels(company.id)
     return metrics, channels
 
 

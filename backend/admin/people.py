@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.users.schemas import UserCreateSchema, UserUpdateSchema
-from ..extensions import db
 from ..services import accounts as svc
 from ..services import companies as companies_svc
 from ..services import privileges
@@ -23,7 +22,7 @@ ROLE_HELP = {
 
 
 def _companies():
-    return db.session.scalars(companies_svc.list_companies(include_archived=False)).all()
+    return companies_svc.all_companies(include_archived=False)
 
 
 ROLE_LABELS = {"owner": "owner", "admin": "admin", "member": "member", "viewer": "client viewer"}
@@ -43,9 +42,9 @@ def _givable_roles() -> list[str]:
 
 
 def _render_people(errors=None, form=None, status=200, link=None, created=None):
-    users = db.session.scalars(svc.list_users()).all()
+    users = svc.all_users()
     companies = _companies()
-    names = {c.id: c.name for c in db.session.scalars(companies_svc.list_companies()).all()}
+    names = {c.id: c.name for c in companies_svc.all_companies()}
     form = form or {"role": "viewer" if request.args.get("company_id") else "member",
                     "company_ids": [request.args.get("company_id")] if request.args.get("company_id") else []}
     return render_template("admin/people.html", users=users, companies=companies, company_names=names,

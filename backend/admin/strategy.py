@@ -6,7 +6,6 @@ import re
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..api.strategy.schemas import StrategyPutSchema
-from ..extensions import db
 from ..services.errors import ServiceError
 from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
@@ -96,11 +95,11 @@ def _step_of(errors: FormErrors) -> int:
 
 
 def _render(form=None, errors=None, status=200):
-    from ..services.channels import list_channels
+    from ..services.channels import all_channels
 
     company = g.path_objects["company_id"]
     strategy = _svc().get_strategy(company.id)
-    channels = db.session.scalars(list_channels(company.id)).all()
+    channels = all_channels(company.id)
     errors = errors or FormErrors()
     return render_template("admin/strategy.html", company=company, strategy=strategy,
                            form=form if form is not None else _current(strategy), errors=errors,
@@ -140,10 +139,7 @@ def save_strategy(company_id):
 
 
 def _revision_rows(company_id) -> list:
-    rows = _svc().list_revisions(company_id)
-    if hasattr(rows, "compile") or hasattr(rows, "whereclause"):
-        rows = db.session.scalars(rows).all()
-    return list(rows)
+    return _svc().all_revisions(company_id)
 
 
 @bp.get("/companies/<uuid:company_id>/strategy/revisions")

@@ -25,6 +25,11 @@ def list_keys(*, company_id=None, include_revoked: bool = True):
     return stmt
 
 
+def all_keys(*, company_id=None, include_revoked: bool = True) -> list[ApiKey]:
+    """The keys :func:`list_keys` selects, newest first."""
+    return list(db.session.scalars(list_keys(company_id=company_id, include_revoked=include_revoked)))
+
+
 def get_key(key_id) -> ApiKey:
     """A key by id: for key managers, or a key reading itself."""
     p = current_principal()

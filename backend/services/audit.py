@@ -1,11 +1,15 @@
 """The audit trail: one entry per state-changing action."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from sqlalchemy import select
+
 from ..extensions import db
-from ..models import AuditEntry
+from ..models import AuditEntry, Company
 from ..tenancy import current_principal
+from .errors import NotFound
 
 
 def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
@@ -31,3 +35,22 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     )
     db.session.add(entry)
     return entry
+
+
+def audit_entries(*, company_id=None, actor_user_id=None, before: dt.datetime | None = None,
+                  limit: int = 100) -> list[AuditEntry]:
+    """The audit trail, newest first: owners and admins only; the scoping layer keeps it to the
+    principal's agency (and a company filter to a company in reach)."""
+    current_principal().require("admin", "Only agency owners and admins see the activity log.")
+    stmt = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+    if company_id is not None:
+        # A company in reach (the select is scoped; audit cannot import the companies service,
+        # which records its changes here).
+        if db.session.scalar(select(Company.id).where(Company.id == company_id)) is None:
+            raise NotFound("No company with this id.")
+        stmt = stmt.where(AuditEntry.company_id == company_id)
+    if actor_user_id is not None:
+        stmt = stmt.where(AuditEntry.actor_user_id == actor_user_id)
+    if before is not None:
+        stmt = stmt.where(AuditEntry.created_at < before)
+    return list(db.session.scalars(stmt))

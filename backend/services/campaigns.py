@@ -32,6 +32,12 @@ def list_campaigns(company_id, *, date_from: dt.date | None = None, date_to: dt.
     return stmt
 
 
+def all_campaigns(company_id, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+                  ) -> list[Campaign]:
+    """The campaigns :func:`list_campaigns` selects."""
+    return list(db.session.scalars(list_campaigns(company_id, date_from=date_from, date_to=date_to)))
+
+
 def get_campaign(company_id, campaign_id) -> Campaign:
     current_principal().require("read")
     company = get_company(company_id)

@@ -29,6 +29,11 @@ def list_channels(company_id, *, active: bool | None = None):
     return stmt
 
 
+def all_channels(company_id, *, active: bool | None = None) -> list[Channel]:
+    """The channels :func:`list_channels` selects, by key."""
+    return list(db.session.scalars(list_channels(company_id, active=active)))
+
+
 def channel_keys(company_id) -> set[str]:
     """The keys of the company's channels (no rights check: used inside other services)."""
     company = get_company(company_id)

@@ -17,15 +17,25 @@ from .memo import request_memo
 EDITABLE = ("name", "industry", "timezone", "archived")
 
 
-def list_companies(*, include_archived: bool = True, search: str | None = None):
-    """A select of the companies in the principal's reach (scoped below)."""
+def list_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None):
+    """A select of the companies in the principal's reach (scoped below), for API pagination;
+    ``archived`` keeps only archived (True) or active (False) ones."""
     current_principal().require("read")
     stmt = select(Company).order_by(Company.name)
     if not include_archived:
         stmt = stmt.where(Company.archived.is_(False))
+    if archived is not None:
+        stmt = stmt.where(Company.archived.is_(archived))
     if search:
         stmt = stmt.where(func.lower(Company.name).contains(search.lower()))
     return stmt
+
+
+def all_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None
+                  ) -> list[Company]:
+    """The companies :func:`list_companies` selects, by name."""
+    return list(db.session.scalars(list_companies(include_archived=include_archived, search=search,
+                                                  archived=archived)))
 
 
 def get_company(company_id: uuid.UUID | str) -> Company:

@@ -203,6 +203,11 @@ def list_revisions(company_id):
             .order_by(StrategyRevision.revision.desc()))
 
 
+def all_revisions(company_id) -> list[StrategyRevision]:
+    """The saved revisions, newest first."""
+    return list(db.session.scalars(list_revisions(company_id)))
+
+
 def get_revision(company_id, revision: int) -> dict[str, Any]:
     """The whole strategy as it was at a revision: its fields plus revision, updated_at, updated_by."""
     current_principal().require("read")
