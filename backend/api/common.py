@@ -1,6 +1,8 @@
 """Shared API pieces: the blueprint class every resource uses, strict base schemas, bounded
-input fields (dates, pages)."""
+input fields (dates, pages), UTC timestamps."""
 from __future__ import annotations
+
+import datetime as dt
 
 from apispec import BasePlugin
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -32,6 +34,21 @@ class Day(fields.Date):
         metadata["description"] = (description + " " if description else "") + \
             f"From {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}."
         super().__init__(validate=[_day_in_bounds, *extra], metadata=metadata, **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """An output timestamp in RFC 3339 with its offset: ``2026-11-30T08:21:36Z``.
+
+    The database stores naive datetimes in UTC; they are dumped as UTC (``Z``). Documented as
+    ``format: date-time`` (apispec maps the parent class)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        text = value.astimezone(dt.timezone.utc).isoformat()
+        return text.removesuffix("+00:00") + "Z"
 
 
 class StrictSchema(Schema):

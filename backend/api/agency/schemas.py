@@ -1,12 +1,12 @@
 from marshmallow import fields, validate
 
-from ..common import OutSchema, StrictSchema
+from ..common import OutSchema, StrictSchema, UtcDateTime
 
 
 class AgencySchema(OutSchema):
     id = fields.UUID(dump_only=True)
     name = fields.String()
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class AgencyUpdateSchema(StrictSchema):

@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 
 from ...tenancy import SCOPES
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class ApiKeySchema(OutSchema):
@@ -11,9 +11,9 @@ class ApiKeySchema(OutSchema):
     scopes = fields.List(fields.String())
     company_id = fields.UUID(allow_none=True)
     created_by = fields.Method("_created_by")
-    created_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
     def _created_by(self, key):
         return str(key.created_by_id) if key.created_by_id else None

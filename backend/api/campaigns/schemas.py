@@ -1,6 +1,6 @@
 from marshmallow import fields
 
-from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class CampaignSchema(OutSchema):
@@ -13,8 +13,8 @@ class CampaignSchema(OutSchema):
     budget = fields.Float(allow_none=True)
     notes = fields.String()
     version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class CampaignCreateSchema(StrictSchema):

@@ -1,7 +1,7 @@
 from marshmallow import fields
 
 from ...services.channels import PLATFORMS
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class ChannelSchema(OutSchema):
@@ -14,8 +14,8 @@ class ChannelSchema(OutSchema):
     followers_target = fields.Float(allow_none=True, metadata={"description": "Critical-mass target (optional)"})
     active = fields.Boolean()
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
 
 class ChannelCreateSchema(StrictSchema):

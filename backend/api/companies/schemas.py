@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 NAME = validate.Length(min=1, max=200)
 
@@ -12,8 +12,8 @@ class CompanySchema(OutSchema):
     timezone = fields.String()
     archived = fields.Boolean()
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
 
 def _tz(value: str) -> bool:

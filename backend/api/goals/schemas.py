@@ -2,7 +2,7 @@ from marshmallow import fields
 
 from ...services.goals import AGGREGATIONS, CATEGORIES
 from ...services.progress import STATUSES
-from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class KpiInSchema(StrictSchema):
@@ -66,8 +66,8 @@ class GoalSchema(OutSchema):
     kpi = fields.Nested(KpiSchema)
     progress = fields.Nested(ProgressSchema)
     version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class AsOfQuerySchema(StrictSchema):

@@ -1,7 +1,7 @@
 from marshmallow import fields
 
 from ...services.strategy import REVIEW_CADENCES, STATUSES
-from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 TEXT = "Free text, at most 10,000 characters"
 
@@ -66,13 +66,13 @@ class StrategySchema(OutSchema):
     review_cadence = fields.String()
     status = fields.String()
     revision = fields.Integer(metadata={"description": "0 for the empty draft every company starts with"})
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = UtcDateTime(allow_none=True)
     updated_by = fields.String(allow_none=True)
 
 
 class RevisionSchema(OutSchema):
     revision = fields.Integer()
-    created_at = fields.DateTime(metadata={"description": "When it was saved"})
+    created_at = UtcDateTime(metadata={"description": "When it was saved"})
     created_by = fields.String(allow_none=True, metadata={"description": "Who saved it"})
     changed_fields = fields.Function(lambda r: list(r.changes))
     changes = fields.Dict(metadata={"description": "{field: {old, new}} for every field that changed"})

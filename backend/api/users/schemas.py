@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 
 from ...tenancy import ROLES
-from ..common import OutSchema, PaginationQuerySchema, StrictSchema
+from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class UserSchema(OutSchema):
@@ -12,8 +12,8 @@ class UserSchema(OutSchema):
     company_ids = fields.Method("_company_ids")
     active = fields.Boolean()
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    last_login_at = UtcDateTime(dump_only=True, allow_none=True)
     set_password_token = fields.String(dump_only=True, allow_none=True,
                                        metadata={"description": "Only in the create response: a one-time token for /set-password/<token>, valid 7 days, with which the person chooses their password."})
     set_password_url = fields.String(dump_only=True, allow_none=True)
