@@ -1,11 +1,13 @@
 """REST API under /api/v1: one flask-smorest blueprint per resource, registered from one list."""
 from __future__ import annotations
 
+import http
 import importlib
 
 from flask import Flask
 
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 # Each module exposes ``blp`` (a flask_smorest.Blueprint). Add new resources here.
 RESOURCE_MODULES = [
@@ -23,12 +25,38 @@ RESOURCE_MODULES = [
 ]
 
 
+def _make_api_class():
+    from .common import ERROR_DESCRIPTIONS, PROBLEM_CONTENT_TYPE, ProblemSchema
+
+    class ReachboardApi(Api):
+        """flask-smorest's Api documenting errors as they are sent: RFC 9457 problems
+        (``application/problem+json``, backend/errors.py), not flask-smorest's own JSON error."""
+
+        ERROR_SCHEMA = ProblemSchema
+
+        def _register_responses(self):
+            for status in http.HTTPStatus:
+                response = {"description": ERROR_DESCRIPTIONS.get(int(status), status.phrase)}
+                if status >= 400:
+                    response["schema"] = self.ERROR_SCHEMA
+                    prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+                self.spec.components.response(status.name, response, lazy=True)
+            response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    return ReachboardApi
+
+
 def init_api(app: Flask) -> Api:
     """Build this app's own Api (flask-smorest keeps per-app spec state)."""
-    from .common import NoAdditionalPropertiesPlugin
+    from .common import AlwaysSentPlugin, NoAdditionalPropertiesPlugin, ProblemResponsesPlugin, ProblemSchema
     from .ratelimit import limit_blueprint
 
-    api = Api(app, spec_kwargs={"extra_plugins": [NoAdditionalPropertiesPlugin()]})
+    api = _make_api_class()(app, spec_kwargs={
+        "extra_plugins": [NoAdditionalPropertiesPlugin(), AlwaysSentPlugin(), ProblemResponsesPlugin()]})
+    if "Problem" not in api.spec.components.schemas:
+        api.spec.components.schema("Problem", schema=ProblemSchema)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(name)
         limit_blueprint(module.blp)

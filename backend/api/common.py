@@ -1,21 +1,38 @@
 """Shared API pieces: the blueprint class every resource uses, strict base schemas, bounded
-input fields (dates, pages), UTC timestamps."""
+input fields (dates, pages), UTC timestamps, the problem+json schema and the spec plugins that
+document errors and links."""
 from __future__ import annotations
 
 import datetime as dt
+import http
 
 from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..bounds import DATE_MAX, DATE_MESSAGE, DATE_MIN, PAGE_MAX, date_in_bounds
 from ..inputs import GuardedParser
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
 
 class Blueprint(SmorestBlueprint):
-    """flask-smorest's blueprint, parsing JSON bodies once with the app's input limits."""
+    """flask-smorest's blueprint, parsing JSON bodies once with the app's input limits; a 204
+    answer goes out bare (flask-smorest would label its empty body application/json)."""
 
     ARGUMENTS_PARSER = GuardedParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after_request(_no_content_is_bare)
+
+
+def _no_content_is_bare(resp):
+    if resp.status_code == 204:
+        resp.headers.pop("Content-Type", None)
+        resp.headers.pop("Content-Length", None)
+    return resp
 
 
 def _day_in_bounds(value) -> None:
@@ -60,6 +77,12 @@ class StrictSchema(Schema):
 
 
 class OutSchema(Schema):
+    """Response schemas. Every field is documented as always sent (``required``) except those
+    named in ``SOMETIMES`` (by their JSON name): marshmallow leaves out a field whose attribute
+    or key is missing, so a field that only some answers carry is listed there."""
+
+    SOMETIMES: tuple[str, ...] = ()
+
     class Meta:
         ordered = True
 
@@ -70,15 +93,136 @@ class PaginationQuerySchema(StrictSchema):
 
 
 class NoAdditionalPropertiesPlugin(BasePlugin):
-    """Marshmallow's unknown=RAISE is not emitted by apispec; say it in the spec."""
+    """Marshmallow's unknown=RAISE is not emitted by apispec; say it in the spec — for input
+    (StrictSchema) schemas only: output schemas may grow fields, problems carry extras."""
 
     def schema_helper(self, name, definition, **kwargs):
-        return {"additionalProperties": False}
+        schema = kwargs.get("schema")
+        if schema is None:
+            return None
+        cls = resolve_schema_cls(schema)
+        if isinstance(cls, type) and issubclass(cls, StrictSchema):
+            return {"additionalProperties": False}
+        # apispec says "false" for every schema whose ``unknown`` is RAISE, marshmallow's default:
+        # an output schema forbids nothing (``definition`` is the dict being built).
+        definition.pop("additionalProperties", None)
+        return None
+
+
+class AlwaysSentPlugin(BasePlugin):
+    """Output (OutSchema) schemas list every field but their ``SOMETIMES`` as required."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        cls = resolve_schema_cls(schema) if schema is not None else None
+        if not (isinstance(cls, type) and issubclass(cls, OutSchema)):
+            return None
+        instance = schema if isinstance(schema, Schema) else cls()
+        names = [f.data_key or key for key, f in instance.dump_fields.items()]
+        required = [n for n in names if n not in cls.SOMETIMES and n in definition.get("properties", {})]
+        if required:
+            definition["required"] = sorted(set(definition.get("required", [])) | set(required))
+        elif "required" in definition and not definition["required"]:
+            del definition["required"]
+        return None
+
+
+# --- problem+json (RFC 9457), as backend/errors.py problem() sends it ---------------------------
+class ProblemItemSchema(OutSchema):
+    SOMETIMES = ("index", "row")
+
+    field = fields.String(required=True, metadata={"description": "The input at fault: a field name, a dotted "
+                                                                  "path, a header, a query parameter or 'body'"})
+    message = fields.String(required=True)
+    index = fields.Integer(metadata={"description": "Metrics push: the position of the point (from 0)"})
+    row = fields.Integer(metadata={"description": "CSV import: the row number (the header is row 1)"})
 
 
 class ProblemSchema(OutSchema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.List(fields.Dict())
+    """An error (RFC 9457 problem details). Further members may be added."""
+
+    SOMETIMES = ("detail", "errors", "error_count", "limit", "rows_not_checked", "current_revision",
+                 "current_version")
+
+    type = fields.String(required=True, metadata={"description": "Always about:blank"})
+    title = fields.String(required=True, metadata={"description": "The HTTP status phrase, or a short summary"})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    detail = fields.String(metadata={"description": "What went wrong, for a person"})
+    errors = fields.List(fields.Nested(ProblemItemSchema), metadata={"description": "One entry per faulty input"})
+    error_count = fields.Integer(metadata={"description": "All errors found, when only the first are listed"})
+    limit = fields.Integer(metadata={"description": "The limit that was exceeded (413, reads over the cap)"})
+    rows_not_checked = fields.Integer(metadata={"description": "CSV import: rows left unchecked after "
+                                                               "the error cap"})
+    current_revision = fields.Integer(metadata={"description": "409 on the strategy: its revision now"})
+    current_version = fields.Integer(metadata={"description": "409 on an object changed meanwhile: its version now"})
+
+
+def problem_response(description: str) -> dict:
+    """A response object (OpenAPI 3) for an error answered as problem+json."""
+    return {"description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# Error statuses documented on operations (see ProblemResponsesPlugin), with their meaning here.
+ERROR_DESCRIPTIONS = {
+    400: "The body is not JSON, not UTF-8, nested too deeply or holds an integer that is too long",
+    401: "No credential, or an unknown or revoked API key",
+    403: "The credential may not do this",
+    404: "Nothing with this id within your reach (or the path does not exist)",
+    409: "Conflict with the current state",
+    413: "The body is larger than the limit (5 MiB of JSON; 50 MB of CSV)",
+    415: "The body's Content-Type is not the one this operation takes",
+    422: "The input breaks a rule: the errors name each field",
+    429: "Rate limit exceeded: see Retry-After",
+}
+
+
+class ProblemResponsesPlugin(BasePlugin):
+    """Every operation documents the errors it can answer, each as problem+json:
+
+    - 401 and 429 everywhere (every route needs a credential and counts against the rate limit);
+    - 403 everywhere but ``GET /me`` (grants, agency-level data, the services' own rules);
+    - 404 where the path names an object;
+    - 413, 415 and 422 where a body is taken, and 400 where it is JSON; 422 where query
+      parameters are;
+    - ``default`` for anything else (a problem too).
+
+    Also gives each operation an ``operationId`` (``<method><ViewClass>``, e.g.
+    ``getCompanyItem``) so that links can name it, and turns any error response a route declares
+    without content (``alt_response(409, description=...)``) into problem+json.
+    """
+
+    NO_FORBIDDEN = {("get", "Me")}
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        view_name = rule.endpoint.rsplit(".", 1)[-1]
+        has_path_args = bool(rule.arguments)
+        for method, op in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            op.setdefault("operationId", f"{method}{view_name}")
+            responses = op.setdefault("responses", {})
+            statuses = {401, 429}
+            if (method, view_name) not in self.NO_FORBIDDEN:
+                statuses.add(403)
+            if has_path_args:
+                statuses.add(404)
+            if "requestBody" in op:
+                statuses |= {413, 415, 422}
+                if "application/json" in op["requestBody"].get("content", {}):
+                    statuses.add(400)
+            if any(p.get("in") == "query" for p in op.get("parameters", []) if isinstance(p, dict)):
+                statuses.add(422)
+            for status in sorted(statuses):
+                if status not in responses and str(status) not in responses:
+                    responses[status] = http.HTTPStatus(status).name
+            for status, resp in list(responses.items()):
+                code = None if str(status) == "default" else int(str(status))
+                if (code is None or code >= 400) and isinstance(resp, dict) \
+                        and "$ref" not in resp and "content" not in resp:
+                    responses[status] = problem_response(resp.get("description")
+                                                         or ERROR_DESCRIPTIONS.get(code, "An error"))
+

@@ -10,7 +10,9 @@ class ApiKeySchema(OutSchema):
     prefix = fields.String(metadata={"description": "The first characters of the key, to recognise it"})
     scopes = fields.List(fields.String())
     company_id = fields.UUID(allow_none=True)
-    created_by = fields.Method("_created_by")
+    created_by = fields.Method("_created_by", metadata={
+        "type": "string", "format": "uuid", "nullable": True,
+        "description": "The person who created it (null: the CLI, or a person since removed)"})
     created_at = UtcDateTime()
     last_used_at = UtcDateTime(allow_none=True)
     revoked_at = UtcDateTime(allow_none=True)

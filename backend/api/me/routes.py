@@ -17,9 +17,14 @@ class CompanyRefSchema(OutSchema):
     name = fields.String()
 
 
+class AgencyRefSchema(OutSchema):
+    id = fields.UUID()
+    name = fields.String()
+
+
 class MeSchema(OutSchema):
-    kind = fields.String(metadata={"description": "user or api_key"})
-    agency = fields.Dict()
+    kind = fields.String(metadata={"description": "user or api_key", "enum": ["user", "api_key"]})
+    agency = fields.Nested(AgencyRefSchema)
     role = fields.String(allow_none=True)
     scopes = fields.List(fields.String())
     email = fields.String(allow_none=True)

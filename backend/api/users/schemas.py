@@ -5,18 +5,23 @@ from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 
 class UserSchema(OutSchema):
+    SOMETIMES = ("set_password_token", "set_password_url")
+
     id = fields.UUID(dump_only=True)
     email = fields.String()
     name = fields.String()
     role = fields.String()
-    company_ids = fields.Method("_company_ids")
+    company_ids = fields.Method("_company_ids", metadata={
+        "type": "array", "items": {"type": "string", "format": "uuid"},
+        "description": "Client viewers: the companies they see (empty for agency staff)"})
     active = fields.Boolean()
     version = fields.Integer(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
     last_login_at = UtcDateTime(dump_only=True, allow_none=True)
     set_password_token = fields.String(dump_only=True, allow_none=True,
                                        metadata={"description": "Only in the create response: a one-time token for /set-password/<token>, valid 7 days, with which the person chooses their password."})
-    set_password_url = fields.String(dump_only=True, allow_none=True)
+    set_password_url = fields.String(dump_only=True, allow_none=True,
+                                     metadata={"description": "Only in the create response: the link to send"})
 
     def _company_ids(self, user):
         return [str(a.company_id) for a in user.client_access]
