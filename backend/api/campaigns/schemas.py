@@ -18,21 +18,22 @@ class CampaignSchema(OutSchema):
 
 
 class CampaignCreateSchema(StrictSchema):
-    name = fields.String(required=True, metadata={"description": "At most 200 characters"})
+    name = fields.String(required=True, metadata={"description": "At most 200 characters", "minLength": 1,
+                                                  "maxLength": 200})
     start_date = Day(required=True)
     end_date = Day(required=True, metadata={"description": "On or after start_date"})
     channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels"})
-    budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none"})
-    notes = fields.String()
+    budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none", "minimum": 0})
+    notes = fields.String(metadata={"maxLength": 10_000})
 
 
 class CampaignUpdateSchema(StrictSchema):
-    name = fields.String()
+    name = fields.String(metadata={"minLength": 1, "maxLength": 200})
     start_date = Day()
     end_date = Day()
     channels = fields.List(fields.String())
-    budget = fields.Float(allow_none=True)
-    notes = fields.String()
+    budget = fields.Float(allow_none=True, metadata={"minimum": 0})
+    notes = fields.String(metadata={"maxLength": 10_000})
     version = fields.Integer(metadata={"description": "If given, refused (409) when the campaign changed meanwhile"})
 
 

@@ -3,6 +3,11 @@ from marshmallow import fields
 from ...services.channels import PLATFORMS
 from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
+# What the service checks (backend/services/channels.py), documented; the messages are the service's.
+KEY_DOC = {"pattern": r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", "maxLength": 64}
+TEXT_DOC = {"name": {"maxLength": 200}, "handle": {"maxLength": 200}, "url": {"maxLength": 2000},
+            "purpose": {"maxLength": 10_000}}
+
 
 class ChannelSchema(OutSchema):
     key = fields.String(metadata={"description": "Unique within the company; what metric pushers send"})
@@ -20,24 +25,26 @@ class ChannelSchema(OutSchema):
 
 class ChannelCreateSchema(StrictSchema):
     key = fields.String(required=True, metadata={
-        "description": "Slug: lowercase letters and digits joined by '-' or '_' (e.g. x-support); not 'all'"})
+        "description": "Slug: lowercase letters and digits joined by '-' or '_' (e.g. x-support); not 'all'",
+        **KEY_DOC})
     platform = fields.String(required=True, metadata={"enum": list(PLATFORMS)})
-    name = fields.String(metadata={"description": "Defaults to the key"})
-    handle = fields.String()
-    url = fields.String()
-    purpose = fields.String()
-    followers_target = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none"})
+    name = fields.String(metadata={"description": "Defaults to the key", **TEXT_DOC["name"]})
+    handle = fields.String(metadata=TEXT_DOC["handle"])
+    url = fields.String(metadata=TEXT_DOC["url"])
+    purpose = fields.String(metadata=TEXT_DOC["purpose"])
+    followers_target = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none",
+                                                               "minimum": 0})
     active = fields.Boolean()
 
 
 class ChannelUpdateSchema(StrictSchema):
     key = fields.String(metadata={"description": "Fixed once created; sending another value is refused"})
     platform = fields.String(metadata={"enum": list(PLATFORMS)})
-    name = fields.String()
-    handle = fields.String()
-    url = fields.String()
-    purpose = fields.String()
-    followers_target = fields.Float(allow_none=True)
+    name = fields.String(metadata=TEXT_DOC["name"])
+    handle = fields.String(metadata=TEXT_DOC["handle"])
+    url = fields.String(metadata=TEXT_DOC["url"])
+    purpose = fields.String(metadata=TEXT_DOC["purpose"])
+    followers_target = fields.Float(allow_none=True, metadata={"minimum": 0})
     active = fields.Boolean()
     version = fields.Integer(metadata={"description": "If given, refused (409) when the channel changed meanwhile"})
 

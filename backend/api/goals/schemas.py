@@ -18,19 +18,29 @@ class KpiInSchema(StrictSchema):
     deadline = Day(metadata={"description": "Required; not before start_date"})
 
 
+class KpiCreateSchema(KpiInSchema):
+    """A new goal's KPI: metric, target, start_date and deadline are required."""
+
+    metric = fields.String(required=True, metadata={"description": "A key from GET /api/v1/metric-definitions"})
+    target = fields.Float(required=True, metadata={"description": "Must differ from the baseline"})
+    start_date = Day(required=True)
+    deadline = Day(required=True, metadata={"description": "Not before start_date"})
+
+
 class GoalCreateSchema(StrictSchema):
-    title = fields.String(required=True, metadata={"description": "At most 300 characters"})
-    description = fields.String()
+    title = fields.String(required=True, metadata={"description": "At most 300 characters", "minLength": 1,
+                                                   "maxLength": 300})
+    description = fields.String(metadata={"maxLength": 10_000})
     category = fields.String(metadata={"enum": list(CATEGORIES), "description": "Default: other"})
-    owner = fields.String()
-    kpi = fields.Nested(KpiInSchema, required=True)
+    owner = fields.String(metadata={"maxLength": 200})
+    kpi = fields.Nested(KpiCreateSchema, required=True)
 
 
 class GoalUpdateSchema(StrictSchema):
-    title = fields.String()
-    description = fields.String()
+    title = fields.String(metadata={"minLength": 1, "maxLength": 300})
+    description = fields.String(metadata={"maxLength": 10_000})
     category = fields.String(metadata={"enum": list(CATEGORIES)})
-    owner = fields.String()
+    owner = fields.String(metadata={"maxLength": 200})
     kpi = fields.Nested(KpiInSchema, metadata={"description": "Only the KPI fields sent change"})
     version = fields.Integer(metadata={"description": "If given, refused (409) when the goal changed meanwhile"})
 

@@ -20,8 +20,9 @@ class MetricDefinitionSchema(OutSchema):
 
 class MetricDefinitionCreateSchema(StrictSchema):
     key = fields.String(required=True, metadata={
-        "description": "Lowercase letters, digits and underscores; must not be a built-in key"})
-    label = fields.String()
-    unit = fields.String()
+        "description": "Lowercase letters, digits and underscores, starting with a letter; must not be a built-in key",
+        "pattern": r"^[a-z][a-z0-9_]{0,63}$"})
+    label = fields.String(metadata={"maxLength": 200})
+    unit = fields.String(metadata={"maxLength": 32})
     kind = fields.String(required=True, metadata={"enum": ["gauge", "flow"]})
     better = fields.String(metadata={"enum": ["higher", "lower"]})
