@@ -226,3 +226,18 @@ class ProblemResponsesPlugin(BasePlugin):
                     responses[status] = problem_response(resp.get("description")
                                                          or ERROR_DESCRIPTIONS.get(code, "An error"))
 
+
+def links(status: int, **targets) -> dict:
+    """``@blp.doc(**links(201, getCompany=("getCompanyItem", {"company_id": "$response.body#/id"})))``:
+    OpenAPI links from a response to the operations its values feed (schemathesis follows them
+    in its stateful phase)."""
+    out = {}
+    for name, (operation_id, parameters) in targets.items():
+        out[name] = {"operationId": operation_id, "parameters": dict(parameters)}
+    return {"responses": {status: {"links": out}}}
+
+
+def item_links(status: int, item: str, methods=("get", "patch", "delete"), **parameters) -> dict:
+    """Links from a created object to its own operations (``get<Item>Item`` ...), e.g.
+    ``item_links(201, "Goal", company_id="$request.path.company_id", goal_id="$response.body#/id")``."""
+    return links(status, **{f"{method}{item}": (f"{method}{item}Item", parameters) for method in methods})

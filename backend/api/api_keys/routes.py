@@ -1,6 +1,6 @@
 """API keys for third parties."""
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, item_links
 
 from ...services import api_keys as svc
 from ...services.privileges import KEY_MANAGERS_ONLY
@@ -24,6 +24,7 @@ class ApiKeys(MethodView):
     @requires("admin", KEY_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
+    @blp.doc(**item_links(201, "ApiKey", methods=("get", "delete"), key_id="$response.body#/id"))
     def post(self, data):
         """Create an API key; the key is in this response only"""
         key, plaintext = svc.create_key(data)

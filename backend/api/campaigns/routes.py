@@ -1,6 +1,6 @@
 """Campaigns: time-boxed pushes on some channels, with a budget."""
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, item_links
 
 from ...services import campaigns as svc
 from ..access import requires
@@ -30,6 +30,7 @@ class Campaigns(MethodView):
     @requires("write")
     @blp.arguments(CampaignCreateSchema)
     @blp.response(201, CampaignSchema)
+    @blp.doc(**item_links(201, "Campaign", company_id="$request.path.company_id", campaign_id="$response.body#/id"))
     def post(self, data, company_id):
         """Add a campaign"""
         return svc.create_campaign(company_id, data)

@@ -1,6 +1,6 @@
 """Channels: a company's presences on social platforms."""
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, item_links
 
 from ...services import channels as svc
 from ..access import requires
@@ -30,6 +30,7 @@ class Channels(MethodView):
     @blp.arguments(ChannelCreateSchema)
     @blp.response(201, ChannelSchema)
     @blp.alt_response(409, description="The company already has a channel with this key")
+    @blp.doc(**item_links(201, "Channel", company_id="$request.path.company_id", channel_key="$response.body#/key"))
     def post(self, data, company_id):
         """Add a channel to the company"""
         return svc.create_channel(company_id, data)

@@ -1,6 +1,6 @@
 """Companies: the client accounts of the agency."""
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, links
 
 from ...extensions import db
 from ...services import companies as svc
@@ -9,6 +9,18 @@ from ..pagination import paginate
 from .schemas import CompanyCreateSchema, CompanyQuerySchema, CompanySchema, CompanyUpdateSchema
 
 blp = Blueprint("companies", __name__, url_prefix="/companies", description="Client companies of the agency")
+
+_COMPANY = {"company_id": "$response.body#/id"}
+# A new company's id feeds the company's own operations and every nested resource's.
+COMPANY_LINKS = {name: (operation, _COMPANY) for name, operation in {
+    "getCompany": "getCompanyItem", "patchCompany": "patchCompanyItem", "deleteCompany": "deleteCompanyItem",
+    "listChannels": "getChannels", "addChannel": "postChannels",
+    "listCampaigns": "getCampaigns", "addCampaign": "postCampaigns",
+    "listGoals": "getGoals", "addGoal": "postGoals",
+    "getStrategy": "getStrategyItem", "saveStrategy": "putStrategyItem", "listRevisions": "getRevisions",
+    "readMetrics": "getMetrics", "pushMetrics": "postMetrics", "summariseMetrics": "getMetricsSummary",
+    "importMetrics": "postMetricsImport", "exportMetrics": "getMetricsExport",
+}.items()}
 
 
 @blp.route("")
@@ -26,6 +38,7 @@ class Companies(MethodView):
     @requires("admin", "Only agency owners and admins (or admin keys) create companies.")
     @blp.arguments(CompanyCreateSchema)
     @blp.response(201, CompanySchema)
+    @blp.doc(**links(201, **COMPANY_LINKS))
     def post(self, data):
         """Create a company (owner/admin, admin keys)"""
         return svc.create_company(data)

@@ -1,6 +1,6 @@
 """Sub-goals of a company's strategy, each with one KPI and its progress."""
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, item_links
 
 from ...services import goals as svc
 from ...services import progress
@@ -41,6 +41,7 @@ class Goals(MethodView):
     @requires("write")
     @blp.arguments(GoalCreateSchema)
     @blp.response(201, GoalSchema)
+    @blp.doc(**item_links(201, "Goal", company_id="$request.path.company_id", goal_id="$response.body#/id"))
     def post(self, data, company_id):
         """Add a sub-goal with its KPI"""
         return _with_progress(svc.create_goal(company_id, data))

@@ -3,11 +3,11 @@ import re
 
 from flask import request
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, links
 
 from ...services import strategy as svc
 from ...services.errors import ValidationFailed
-from ..access import requires
+from ..access import REVISION_MAX, requires
 from ..pagination import paginate
 from .schemas import RevisionQuerySchema, RevisionSchema, StrategyPutSchema, StrategySchema
 
@@ -42,6 +42,9 @@ class StrategyItem(MethodView):
     @blp.arguments(StrategyPutSchema)
     @blp.response(200, StrategySchema)
     @blp.alt_response(409, description="The strategy was saved by someone else since the revision you edited")
+    @blp.doc(**links(200, getRevision=("getRevisionItem", {"company_id": "$request.path.company_id",
+                                                           "revision": "$response.body#/revision"}),
+                     listRevisions=("getRevisions", {"company_id": "$request.path.company_id"})))
     def put(self, data, company_id):
         """Save the strategy (a new revision if anything changed)
 
@@ -77,7 +80,11 @@ class Revisions(MethodView):
         return paginate(svc.list_revisions(company_id), args)
 
 
-@blp.route("/revisions/<int:revision>")
+# Revision numbers are 32-bit integers in the database: a larger one is no revision (404,
+# backend/api/access.py), never a database error.
+@blp.route("/revisions/<int:revision>", parameters=[{
+    "in": "path", "name": "revision", "description": "0 is the empty draft every company starts with",
+    "schema": {"type": "integer", "minimum": 0, "maximum": REVISION_MAX}}])
 class RevisionItem(MethodView):
     @requires("read")
     @blp.response(200, StrategySchema)

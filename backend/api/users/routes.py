@@ -1,7 +1,7 @@
 """People: agency staff and client viewers."""
 from flask import url_for
 from flask.views import MethodView
-from ..common import Blueprint
+from ..common import Blueprint, item_links
 
 from ...services import accounts as svc
 from ...services.privileges import PEOPLE_MANAGERS_ONLY
@@ -24,6 +24,7 @@ class Users(MethodView):
     @requires("admin", PEOPLE_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
+    @blp.doc(**item_links(201, "User", user_id="$response.body#/id"))
     def post(self, data):
         """Add agency staff (with a role) or a client viewer (with companies)"""
         user, token = svc.create_user(data)
