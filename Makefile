@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench venv db demo clean
+.PHONY: run test test-sqlite test-postgres bench fuzz venv db demo clean
 
 # (Re)build the virtualenv when it is missing or older than requirements.txt.
 $(BIN)/.installed: requirements.txt
@@ -43,6 +43,13 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Schemathesis against the running app on a scratch SQLite database (made and dropped by the
+# test): every operation, FUZZ_EXAMPLES (default 100) cases per operation and phase, a new seed
+# each run (printed; FUZZ_SEED=<n> repeats a run). tests/test_openapi_fuzz.py says more.
+fuzz: venv
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} \
+		$(BIN)/python -m pytest -q -s -p no:randomly tests/test_openapi_fuzz.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
