@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import dash
 from dash import Dash, Input, Output, State, dcc, html
 from flask import Flask, g, redirect, request
 from flask_login import current_user
 
+from backend import read_models as rm
 from backend.errors import problem
-from backend.services.errors import NotFound
 from backend.tenancy import get_principal
 from backend.vendor import BOOTSTRAP_CSS_URL
 
@@ -69,13 +68,12 @@ def serve_layout():
 def route(pathname: str | None, search: str | None):
     """Render the page for a path. The tenant comes from the session, never from the browser."""
     from .pages import chooser, common, company, portfolio, strategy
-    from . import data
 
     path = pathname or BASE
     if path.rstrip("/") == BASE.rstrip("/"):
         if common.is_staff():
             return portfolio.layout(search)
-        companies = data.reachable_companies()
+        companies = rm.reachable_companies()
         if len(companies) == 1:
             return company.layout(companies[0], search)
         return chooser.layout(companies)
@@ -83,8 +81,8 @@ def route(pathname: str | None, search: str | None):
     if not match:
         return common.not_found()
     try:
-        row = data.company(match.group(1))
-    except NotFound:
+        row = rm.company(match.group(1))
+    except rm.NotFound:
         return common.not_found()
     if match.group(2):
         return strategy.layout(row)

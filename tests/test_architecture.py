@@ -117,6 +117,18 @@ def test_the_checker_finds_a_circle():
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+PAGE_MODULES = ("dashboard", "dashboard.pages")  # the router and the pages with their callbacks
+FORBIDDEN_FOR_PAGES = ("backend.services", "backend.extensions", "backend.models")
+
+
+def test_pages_and_callbacks_import_neither_services_nor_the_database():
+    graph = import_graph()
+    offending = {module: sorted(t for t in targets if t.startswith(FORBIDDEN_FOR_PAGES))
+                 for module, targets in graph.items()
+                 if module == PAGE_MODULES[0] or module.startswith(PAGE_MODULES[1])}
+    assert {m: t for m, t in offending.items() if t} == {}
+
+
 def test_no_module_is_over_500_lines():
     long = {str(p.relative_to(ROOT)): n for p in modules().values()
             if (n := len(p.read_text().splitlines())) > MAX_LINES and str(p.relative_to(ROOT)) not in DATA_FILES}

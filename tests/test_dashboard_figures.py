@@ -6,7 +6,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import controls as ctl
+from backend.read_models import controls as ctl
 from dashboard import figures, theme
 
 pytestmark = pytest.mark.no_db

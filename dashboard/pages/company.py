@@ -6,24 +6,24 @@ import datetime as dt
 import json
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, ctx, dcc, html, no_update
 from flask import request
 
-from backend.services.errors import NotFound
-from backend.services.goal_terms import attention_rank
+from backend import read_models as rm
+from backend.read_models import controls as ctl
 
-from .. import controls as ctl
-from .. import data, figures, ids, theme
-from .common import company_url, not_found, page
+from .. import figures, ids, theme
+from .common import company_url, page
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 FOLLOWERS_LABEL = "Followers"
 NOT_FOUND_FIGURE = figures.empty_figure("", "Not found")
-SERIES_METRICS = ["followers", "reach", "impressions", "engagement_rate"]
 
 
 def layout(company, search: str | None):
+    """The page, arriving with its first view drawn (one request instead of the layout and then
+    two callbacks, which answer control changes only, see register)."""
     controls = ctl.parse_query(search)
     header = html.Div([
         html.Div([
@@ -32,22 +32,18 @@ def layout(company, search: str | None):
         ]),
         html.A("Strategy and goals →", href=company_url(company.id, True), className="btn btn-outline-secondary btn-sm"),
     ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
-    rng = data.data_range(company.id)
-    if rng is None:
+    view = rm.company_page(company, controls)
+    if view.view is None:
         return page(company, "company", header, first_data_card(company))
-    channels = data.channels(company.id)
     channel_options = [{"label": "All channels", "value": "all"}] + [
-        {"label": c["name"], "value": c["key"]} for c in channels
+        {"label": c.name, "value": c.key} for c in view.channels
     ]
-    channel_value = controls.channel if any(o["value"] == controls.channel for o in channel_options) else "all"
-    today = data.today_for(company)
+    channel_value = view.view.channel
+    today = view.today
     start, end = (controls.date_from, controls.date_to) if controls.preset == "custom" else ctl.preset_range(controls.preset, today)
-    # The page arrives with its first view drawn: one request instead of the layout and then two
-    # callbacks (which answer control changes only, see register).
     (cards, followers, reach, engagement, messages, period, start, end,
-     preset) = company_view(company, controls.preset, _iso(start), _iso(end), controls.granularity, channel_value,
-                            channels=channels, rng=rng)
-    goals_figure, goal_options, chosen_goal, path_figure = goals_view(company, rng)
+     preset) = lay_out_view(view.view, controls, _iso(start), _iso(end))
+    goals_figure, goal_options, chosen_goal, path_figure = lay_out_goals(view.goals)
     control_row = dbc.Row([
         dbc.Col([dbc.Label("Period", html_for=ids.PRESET, className="small mb-1"),
                  dcc.Dropdown(id=ids.PRESET, options=[{"label": v, "value": k} for k, v in ctl.PRESETS.items()],
@@ -215,109 +211,79 @@ def _range_message(messages) -> list:
     return [dbc.Alert(m, color="warning", className="py-1 px-2 mb-1 small") for m in messages]
 
 
+def controls_of(preset, start_date, end_date, granularity, channel, trigger=None) -> ctl.Controls:
+    """The controls as the user left them; moving the date picker makes the range custom."""
+    if trigger == ids.DATE_RANGE and preset != "custom":
+        preset = "custom"
+    return ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
+                        granularity or ctl.DEFAULT_GRANULARITY, channel or "all")
+
+
 def update_company(company_id, preset, start_date, end_date, granularity, channel):
     """KPI cards and charts when a control changes (the page arrives with its first view drawn)."""
     try:
-        company = data.company(company_id)
-    except NotFound:
+        company = rm.company(company_id)
+    except rm.NotFound:
         empty = NOT_FOUND_FIGURE
         return ([], empty, empty, empty, not_found_message(), "", start_date, end_date, preset)
-    return company_view(company, preset, start_date, end_date, granularity, channel, trigger=ctx.triggered_id)
+    controls = controls_of(preset, start_date, end_date, granularity, channel, ctx.triggered_id)
+    return lay_out_view(rm.company_view(company, controls), controls, start_date, end_date)
 
 
-_NOT_READ = object()
-
-
-def company_view(company, preset, start_date, end_date, granularity, channel, *, trigger=None,
-                 channels: list[dict] | None = None, rng=_NOT_READ) -> tuple:
+def lay_out_view(view: rm.CompanyView, controls: ctl.Controls, start_date, end_date) -> tuple:
     """The KPI cards, the three charts, the range message, the period label, the picker's dates and
-    the preset for one set of controls — each piece of data read once (goals do not depend on the
-    controls). ``channels`` and ``rng`` (the data range) may be passed when the caller has read
-    them already. Used by the page's first view and by the callback for control changes."""
-    if trigger == ids.DATE_RANGE and preset != "custom":
-        preset = "custom"
-    controls = ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
-                            granularity or ctl.DEFAULT_GRANULARITY, channel or "all")
-    today = data.today_for(company)
-    if rng is _NOT_READ:
-        rng = data.data_range(company.id)
-    resolved = ctl.resolve_range(controls, today, rng)
-    date_from, date_to, gran = resolved.date_from, resolved.date_to, resolved.granularity
-    known = {c["key"]: c for c in (channels if channels is not None else data.channels(company.id))}
-    chan = controls.channel if controls.channel in known else "all"
-
-    by_metric, summary_result = data.summary(company.id, date_from, date_to, None if chan == "all" else chan)
-    if chan == "all" and len(known) > 1:
-        # The channels' follower lines and their total from one read.
-        combined = data.series_with_channels(company.id, SERIES_METRICS, date_from, date_to, gran)
-        channel_series = [{"label": known[k]["name"], "platform": known[k]["platform"],
-                           "points": combined.get((k, "followers"), [])} for k in sorted(known)]
-    else:
-        combined = data.series(company.id, SERIES_METRICS, chan, date_from, date_to, gran)
-        only = known.get(chan) or (next(iter(known.values())) if known else {"name": "All channels", "platform": None})
-        channel_series = [{"label": only["name"], "platform": only["platform"],
-                           "points": combined.get((chan, "followers"), [])}]
-    campaigns = data.campaigns(company.id, date_from, date_to)
-    if chan != "all":
-        campaigns = [c for c in campaigns if not c["channels"] or chan in c["channels"]]
-    target = data.launch_target(company.id) if chan == "all" else (
-        {"value": known[chan]["followers_target"], "label": f"{known[chan]['name']} target"}
-        if known[chan].get("followers_target") else None)
-
-    followers = figures.followers_figure(channel_series, combined.get((chan, "followers")), target=target,
-                                         campaigns=campaigns, granularity=gran)
-    reach = figures.reach_figure(combined.get((chan, "reach"), []), combined.get((chan, "impressions"), []),
-                                 granularity=gran, campaigns=campaigns)
-    engagement = figures.engagement_figure(combined.get((chan, "engagement_rate"), []), granularity=gran)
-
+    the preset of a company view."""
+    date_from, date_to, gran = view.date_from, view.date_to, view.granularity
+    followers = figures.followers_figure(view.follower_lines, view.followers, target=view.target,
+                                         campaigns=view.campaigns, granularity=gran)
+    reach = figures.reach_figure(view.reach, view.impressions, granularity=gran, campaigns=view.campaigns)
+    engagement = figures.engagement_figure(view.engagement_rate, granularity=gran)
     period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; "
-              f"compared with {ctl._fmt(date_from - (date_to - date_from) - dt.timedelta(days=1))} – "
-              f"{ctl._fmt(date_from - dt.timedelta(days=1))}.")
-    picker_start = date_from.isoformat() if controls.preset != "custom" or resolved.messages else start_date
-    picker_end = date_to.isoformat() if controls.preset != "custom" or resolved.messages else end_date
-    cards = kpi_cards(by_metric, previous_from=summary_result["previous_from"], data_start=rng[0] if rng else None)
-    return (cards, followers, reach, engagement, _range_message(resolved.messages), period,
-            picker_start, picker_end, controls.preset)
+              f"compared with {ctl._fmt(view.previous_from)} – {ctl._fmt(view.previous_to)}.")
+    corrected = controls.preset != "custom" or view.messages
+    picker_start = date_from.isoformat() if corrected else start_date
+    picker_end = date_to.isoformat() if corrected else end_date
+    cards = kpi_cards(view.kpis, previous_from=view.previous_from, data_start=view.data_start)
+    return (cards, followers, reach, engagement, _range_message(view.messages), period,
+            picker_start, picker_end, view.preset)
 
 
 def update_goals(company_id, goal_id):
     """Goal bars, the goal chooser and the chosen goal's path: per company, not per period (the
-    page arrives with them drawn, see :func:`goals_view`); choosing another goal draws only its
-    path."""
+    page arrives with them drawn); choosing another goal draws only its path."""
     if ctx.triggered_id == ids.GOAL_SELECT:
         return no_update, no_update, no_update, goal_path_figure(company_id, goal_id)
     try:
-        company = data.company(company_id)
-    except NotFound:
+        company = rm.company(company_id)
+    except rm.NotFound:
         return NOT_FOUND_FIGURE, [], None, figures.empty_figure("Goal path", "Not found.")
-    return goals_view(company)
+    return lay_out_goals(rm.goals_view(company))
 
 
-def goals_view(company, rng=_NOT_READ) -> tuple:
-    """The goal bars, the chooser's options and value (the worst status first) and that goal's
-    path, from one set of readers (seeded with the data range ``rng`` when it was read)."""
-    readers: dict = {} if rng is _NOT_READ else data.readers_for(company.id, rng)
-    goals = data.goals_with_progress(company.id, readers)
-    goal_options = [{"label": f"{g['title']} ({theme.status_label(g['status'])})", "value": g["id"]} for g in goals]
-    chosen = min(goals, key=lambda g: attention_rank(g["status"]))["id"] if goals else None
-    path = (goal_path_figure(company.id, chosen, readers) if chosen
+def lay_out_goals(view: rm.GoalsView) -> tuple:
+    """The goal bars, the chooser's options and value (the goal most in need of attention) and its path."""
+    goal_options = [{"label": f"{g['title']} ({g['status_label']})", "value": g["id"]} for g in view.goals]
+    path = (path_figure(view.path) if view.path is not None
             else figures.empty_figure("Goal path", "No sub-goals yet: a goal's path shows here."))
-    return figures.goals_figure(goals), goal_options, chosen, path
+    return figures.goals_figure(view.goals), goal_options, view.chosen, path
 
 
 def not_found_message():
     return [dbc.Alert("Not found.", color="danger")]
 
 
-def goal_path_figure(company_id, goal_id, readers: dict | None = None):
+def goal_path_figure(company_id, goal_id):
     if not goal_id:
         return figures.empty_figure("Goal path", "Choose a goal to see its path.")
     try:
-        path = data.goal_path(company_id, goal_id, readers)
-    except NotFound:
+        path = rm.goal_path(company_id, goal_id)
+    except rm.NotFound:
         return figures.empty_figure("Goal path", "Not found.")
-    return figures.goal_path_figure(path["title"], path["actual"], path["required"], target=path["target"],
-                                    unit=path["unit"])
+    return path_figure(path)
+
+
+def path_figure(path: rm.GoalPath):
+    return figures.goal_path_figure(path.title, path.actual, path.required, target=path.target, unit=path.unit)
 
 
 def register(dash_app) -> None:

@@ -7,15 +7,15 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from backend.services.goal_terms import ATTENTION_ORDER, STATUS_TERMS, STATUSES
+from backend import read_models as rm
 from backend.tenancy import get_principal
 
-from .. import controls as ctl
-from .. import data, ids, theme
+from backend.read_models import controls as ctl
+from .. import ids, theme
 from .common import company_url, not_found, page
 
 PORTFOLIO_PRESETS = {k: v for k, v in ctl.PRESETS.items() if k != "custom"}
-STALE_AFTER_DAYS = 3
+STALE_AFTER_DAYS = rm.STALE_AFTER_DAYS
 
 
 def preset_from(search: str | None) -> str:
@@ -37,10 +37,10 @@ def column_defs() -> list[dict]:
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         # One column per goal status, most in need of attention first: the counts add up.
         {"headerName": "Goals", "children": [
-            {"headerName": STATUS_TERMS[status].label, "field": status, **num, "width": 100,
-             "cellClass": "rb-status-count", "headerTooltip": STATUS_TERMS[status].sentence,
-             "cellStyle": {"color": theme.status_colour(status), "fontWeight": 600}}
-            for status in ATTENTION_ORDER
+            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "width": 100,
+             "cellClass": "rb-status-count", "headerTooltip": rm.STATUS_TERMS[status].sentence,
+             "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
+            for status in rm.ATTENTION_ORDER
         ]},
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "cellRenderer": "RbLatest", "minWidth": 200},  # room for the date filter's mm/dd/yyyy and its icons
@@ -50,37 +50,13 @@ def column_defs() -> list[dict]:
 
 
 def rows(preset: str, today: dt.date | None = None) -> list[dict]:
-    """One grid row per company in reach, from metrics.portfolio plus each company's goals."""
-    from backend.services import metrics
-
-    today = today or dt.date.today()
-    date_from, date_to = ctl.preset_range(preset, today)
-    companies = {c.id: c for c in data.reachable_companies()}
-    statuses = data.goal_statuses(list(companies))
+    """One grid row per company in reach (the portfolio read model, laid out for the grid)."""
     out = []
-    for r in metrics.portfolio(date_from, date_to):
-        company = companies.get(r["company_id"])
-        if company is None:  # archived
-            continue
-        counts = dict.fromkeys(STATUSES, 0)
-        for status in statuses.get(company.id, []):
-            if status in counts:
-                counts[status] += 1
-        last = r.get("last_data_date")
-        stale = last is None or (today - last).days > STALE_AFTER_DAYS
-        out.append({
-            "id": str(company.id),
-            "company": f"[{_md_escape(company.name)}]({company_url(company.id)})",
-            "name": company.name,
-            "followers": r.get("followers"),
-            "followers_change": r.get("followers_change"),
-            "reach": r.get("reach"),
-            "engagement_rate": r.get("engagement_rate"),
-            **counts,
-            "last_data_date": last.isoformat() if last else None,
-            "stale": stale,
-            "spark": [v for _, v in (r.get("followers_spark") or []) if v is not None],
-        })
+    for r in rm.portfolio_page(preset, today).rows:
+        last = r["last_data_date"]
+        out.append({**r, "id": str(r["company_id"]), "company_id": str(r["company_id"]),
+                    "company": f"[{_md_escape(r['name'])}]({company_url(r['company_id'])})",
+                    "last_data_date": last.isoformat() if last else None})
     return out
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from backend.extensions import db
-from backend.services.goal_terms import CATEGORY_TERMS
+from backend import read_models as rm
 
-from .. import data, theme
+from .. import theme
 from .common import company_url, page
-
 
 
 def _text(value, empty="Not written yet."):
@@ -24,27 +22,26 @@ def _date(d) -> str:
 
 
 def layout(company):
-    from backend.services.strategy import get_strategy, launch_target_date, list_revisions
+    strategy = rm.strategy_page(company)
+    channels = strategy.channels
 
-    strategy = get_strategy(company.id)
-    channels = {c["key"]: c for c in data.channels(company.id)}
-    revisions = db.session.scalars(list_revisions(company.id)).all()
-    goals = data.goals_with_progress(company.id)
+    def channel_name(key: str) -> str:
+        return channels[key].name if key in channels else key
 
     audiences = [html.Li([html.Strong(a.get("name", "")),
                           (" — " + a["description"]) if a.get("description") else "",
-                          html.Span(" (" + ", ".join(channels.get(k, {}).get("name", k) for k in a.get("channels", [])) + ")",
+                          html.Span(" (" + ", ".join(channel_name(k) for k in a.get("channels", [])) + ")",
                                     className="text-muted") if a.get("channels") else ""])
-                 for a in strategy.audiences or []]
-    plan = [html.Li([html.Strong(channels.get(p["channel"], {}).get("name", p["channel"])),
-                     html.Span(f" ({channels[p['channel']]['platform']})", className="text-muted")
+                 for a in strategy.audiences]
+    plan = [html.Li([html.Strong(channel_name(p["channel"])),
+                     html.Span(f" ({channels[p['channel']].platform})", className="text-muted")
                      if p["channel"] in channels else "",
                      (" — " + p["purpose"]) if p.get("purpose") else ""])
-            for p in strategy.channel_plan or []]
-    launch = strategy.launch_plan or {}
-    launch_text = (f"Reach the first critical mass of {theme.compact(launch['followers_target'])} followers "
-                   f"({launch['followers_target']:,} across all channels) by {_date(launch_target_date(strategy))}."
-                   if launch.get("followers_target") else None)
+            for p in strategy.channel_plan]
+    target = strategy.launch_followers_target
+    launch_text = (f"Reach the first critical mass of {theme.compact(target)} followers "
+                   f"({target:,} across all channels) by {_date(strategy.launch_target_date)}."
+                   if target else None)
     document = html.Article([
         html.Div([html.Span(f"Revision {strategy.revision}", className="badge text-bg-secondary me-2"),
                   html.Span(strategy.status.capitalize(), className="badge text-bg-light border me-2"),
@@ -59,17 +56,12 @@ def layout(company):
         html.H2("Launch plan", className="h5"), _text(launch_text, "No launch target yet."),
     ], className="rb-panel rb-document", id="rb-strategy-document")
 
-    by_category: dict[str, list] = {}
-    for g in goals:
-        by_category.setdefault(g["category"], []).append(g)
     goal_sections = []
-    for category, term in CATEGORY_TERMS.items():
-        if category not in by_category:
-            continue
-        goal_sections.append(html.H3(term.label, className="h6 mt-3"))
+    for section in strategy.goal_sections:
+        goal_sections.append(html.H3(section.label, className="h6 mt-3"))
         goal_sections.append(html.Ul([html.Li([
-            html.Span(theme.status_label(g["status"]), className="rb-status me-2",
-                      style={"backgroundColor": theme.status_colour(g["status"])}),
+            html.Span(g["status_label"], className="rb-status me-2",
+                      style={"backgroundColor": theme.tone_colour(g["tone"])}),
             html.Span(g["title"], className="fw-semibold"),
             html.Div(f"{g['metric_label']} on {('all channels' if g['channel'] == 'all' else g['channel'])}: "
                      + (f"{_value(g['current'], g['unit'])} of {_value(g['target'], g['unit'])}"
@@ -78,7 +70,7 @@ def layout(company):
                      + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else "")
                      + ("; no numbers yet" if g["current"] is None else ""),
                      className="small text-muted"),
-        ], className="mb-2") for g in by_category[category]], className="list-unstyled"))
+        ], className="mb-2") for g in section.goals], className="list-unstyled"))
     goals_panel = html.Section([html.H2("Sub-goals", className="h5")] +
                                (goal_sections or [html.P("No sub-goals yet.", className="text-muted")]),
                                className="rb-panel mb-3", id="rb-strategy-goals")
@@ -88,7 +80,7 @@ def layout(company):
         html.Td(_breakable_email(r.created_by), className="rb-wrap", title=r.created_by or None),
         html.Td(changed_fields(r.changes), className="rb-wrap",
                 title=", ".join(_field_label(k) for k in sorted(r.changes or {})) or None),
-    ]) for r in revisions]
+    ]) for r in strategy.revisions]
     history = html.Section([
         html.H2("Revision history", className="h5"),
         dbc.Table([html.Colgroup([html.Col(style={"width": "3rem"}), html.Col(style={"width": "6.8rem"}),
@@ -99,7 +91,7 @@ def layout(company):
     ], className="rb-panel", id="rb-strategy-history")
 
     return page(company, "strategy",
-                html.Div([html.H1(f"{company.name}: strategy", className="h3 mb-0"),
+                html.Div([html.H1(f"{strategy.name}: strategy", className="h3 mb-0"),
                           html.A("← Dashboard", href=company_url(company.id), className="btn btn-outline-secondary btn-sm")],
                          className="d-flex justify-content-between align-items-center mb-3"),
                 dbc.Row([dbc.Col(document, lg=7), dbc.Col([goals_panel, history], lg=5)], className="g-3"))

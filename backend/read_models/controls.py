@@ -1,6 +1,7 @@
-"""The company page's controls as plain data: read from and written to the URL's query string,
-turned into a date range the services can answer, with a message when the asked range made no
-sense. Pure functions (no Flask, no database), unit-tested."""
+"""A page's controls as plain data — period, granularity, channel — read from and written to the
+URL's query string, turned into a date range the services can answer, with a message when the
+asked range made no sense. Pure functions (no Flask, no database), unit-tested; the dashboard's
+company page uses them, and a report or share page can."""
 from __future__ import annotations
 
 import datetime as dt
