@@ -17,6 +17,8 @@ import json
 import statistics
 import time
 
+from dashboard.callback_bodies import callback_body
+
 VIEWS = [  # (preset, granularity, channel)
     ("30d", "day", "all"), ("90d", "day", "all"), ("12m", "day", "all"), ("ytd", "day", "all"),
     ("12m", "week", "facebook"),
@@ -27,28 +29,6 @@ HTTPS = "https://bench.local"  # production cookies are Secure
 def _pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def callback_body(specs: list[dict], output_fragment: str, inputs: dict, state: dict | None = None,
-                  changed: str | None = None) -> dict:
-    """The JSON body dash-renderer POSTs to ``_dash-update-component`` for the callback whose
-    output contains ``output_fragment`` (``specs``: ``_dash-dependencies``). ``inputs`` and
-    ``state`` map ``"component.prop"`` to values; ``changed`` is the input that triggered it.
-    Shared with tests/test_dashboard_callbacks.py."""
-    spec = next(d for d in specs if output_fragment in d["output"])
-    multi = spec["output"].startswith("..")
-    outputs = []
-    for part in spec["output"][2:-2].split("...") if multi else [spec["output"]]:
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop.split("@")[0]})
-
-    def values(items, given):
-        return [{"id": i["id"], "property": i["property"], "value": (given or {}).get(f"{i['id']}.{i['property']}")}
-                for i in items]
-
-    return {"output": spec["output"], "outputs": outputs if multi else outputs[0],
-            "inputs": values(spec["inputs"], inputs), "state": values(spec["state"], state),
-            "changedPropIds": [changed] if changed else []}
 
 
 class DashClient:

@@ -27,7 +27,7 @@ def seeded(app, tenants):
 
 def call(client, output_fragment: str, inputs: dict, state: dict | None = None, changed: str | None = None):
     """POST a callback like dash-renderer does; returns {component id: {prop: value}}."""
-    from bench.dashboard_bench import callback_body
+    from dashboard.callback_bodies import callback_body
 
     specs = client.get("/dashboard/_dash-dependencies").json
     resp = client.post("/dashboard/_dash-update-component",
