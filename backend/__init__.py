@@ -47,7 +47,8 @@ def create_app(config=None) -> Flask:
 
     init_input_guard(app)
 
-    # Order matters: bind the principal (and answer 401) before CSRF runs (see STACK_NOTES).
+    # Order matters: bind the principal (and answer 401) before CSRF runs, else an unauthenticated
+    # Dash callback would get Flask-WTF's 400 instead of a 401.
     from .auth import bp as auth_bp
     from .auth import init_principal
 

@@ -99,16 +99,9 @@ class Principal:
         if grant not in self.grants:
             raise Forbidden(message or f"This action needs the '{grant}' permission.")
 
-    def reaches_company(self, company_id: uuid.UUID) -> bool:
-        return self.company_ids is None or company_id in self.company_ids
-
     @property
     def is_staff(self) -> bool:
         return self.kind == "user" and self.role in ROLES_STAFF or self.kind == "system"
-
-    @property
-    def actor_user_id(self) -> uuid.UUID | None:
-        return self.user_id
 
 
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)

@@ -11,10 +11,4 @@ set), starts gunicorn on loopback and measures side by side, on the same databas
 
 It prints a table (value, baseline, ratio, target, pass/fail) and writes
 ``bench/results/latest.json``. ``python -m bench --help`` lists the options.
-
-Dashboard hook: ``bench/dashboard_bench.py`` exposes ``measure(...)`` (or ``run``); the harness
-calls it with the keyword arguments it declares among ``app`` (a Flask app on the bench
-database), ``company_id``, ``agency_id``, ``user_id``, ``user_email`` (the agency owner),
-``iterations``, ``base_url`` (the running gunicorn), ``database_url``, and expects a dict with
-at least ``p50_ms`` and ``p95_ms`` (extra keys are kept in the JSON report).
 """

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import os
 import platform
 import sqlite3
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import dashboard_bench
 from .config import TARGETS, Sizes
 from .database import BenchDatabase, open_databases
 from .dataset import add_goals, build_main, build_others, last_data_day, load_other_points, main_points, measured_period
-from .measure import BenchError, measure_ingest, measure_queries, stats_ms
+from .measure import BenchError, measure_ingest, measure_queries
 from .progress import Progress
 from .report import figures, table
 from .server import ROOT, Gunicorn, HttpClient, app_environment
@@ -57,32 +56,9 @@ def migrate(app) -> None:
         upgrade(directory=str(ROOT / "migrations"))
 
 
-def run_dashboard(app, main, sizes: Sizes, server: Gunicorn, db: BenchDatabase) -> dict:
-    """Call ``bench/dashboard_bench.py`` (see bench/__init__.py for the hook's contract)."""
-    import importlib
-
-    try:
-        dashboard_bench = importlib.import_module(f"{__package__}.dashboard_bench")
-    except ModuleNotFoundError as err:
-        if err.name != f"{__package__}.dashboard_bench":
-            raise
-        return {"error": "bench/dashboard_bench.py is not there yet: no dashboard figure"}
-    fn = getattr(dashboard_bench, "measure", None) or getattr(dashboard_bench, "run", None)
-    if fn is None:
-        return {"error": "bench/dashboard_bench.py has no measure() or run()"}
-    context = {
-        "app": app, "company_id": main.company_id, "agency_id": main.agency_id,
-        "user_id": main.user_id, "user_email": main.user_email,
-        "iterations": sizes.dashboard_iterations, "base_url": server.base_url,
-        "database_url": db.url,
-    }
-    params = inspect.signature(fn).parameters
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    kwargs = context if takes_all else {k: v for k, v in context.items() if k in params}
-    answer = fn(**kwargs)
-    if isinstance(answer, dict) and "samples_s" in answer and "p95_ms" not in answer:
-        answer = {**answer, **stats_ms(answer["samples_s"])}
-    return answer if isinstance(answer, dict) else {"error": f"dashboard bench returned {answer!r}"}
+def run_dashboard(app, main, sizes: Sizes) -> dict:
+    """The dashboard's callbacks on the bench company, as its owner (bench/dashboard_bench.py)."""
+    return dashboard_bench.measure(app, main.company_id, main.user_id, sizes.dashboard_iterations)
 
 
 def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: Path) -> dict:
@@ -141,7 +117,7 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
             add_goals(app, main, sizes, last_day)
         with progress.step("dashboard callbacks"):
             try:
-                result["dashboard"] = run_dashboard(app, main, sizes, server, db)
+                result["dashboard"] = run_dashboard(app, main, sizes)
             except Exception as err:  # noqa: BLE001 - report, keep the other figures
                 result["dashboard"] = {"error": f"{type(err).__name__}: {err}"}
                 result["errors"].append(f"dashboard: {type(err).__name__}: {err}")

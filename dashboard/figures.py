@@ -359,8 +359,3 @@ def _fmt_value(value, unit: str | None = None, exact: bool = False) -> str:
 
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def sparkline_values(points: Sequence[Point]) -> list[float]:
-    """The values of a sparkline (what the portfolio grid's renderer draws)."""
-    return [float(v) for _, v in points if v is not None]

@@ -38,12 +38,16 @@ def test_every_status_has_a_label_and_a_dark_enough_colour():
         lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
-    from backend.services.progress import STATUSES
+    from backend.services.goal_terms import STATUS_TERMS
 
-    for status in STATUSES:
-        assert theme.status_label(status) and "_" not in theme.status_label(status)
+    for status, term in STATUS_TERMS.items():
+        # The vocabulary's own label and its tone's colour, not a fallback made up for any string.
+        assert theme.status_label(status) == term.label != theme.status_label("no-such-status")
+        assert theme.status_colour(status) == theme.TONE_COLOURS[term.tone]
         contrast = 1.05 / (luminance(theme.status_colour(status)) + 0.05)  # white text on the colour
         assert contrast >= 4.5, (status, contrast)
+    for colour in theme.TONE_COLOURS.values():  # categories' tones carry white text too
+        assert 1.05 / (luminance(colour) + 0.05) >= 4.5, colour
 
 
 def test_platforms_get_distinct_colours():

@@ -19,7 +19,7 @@ from ..errors import problem
 from ..extensions import db, login_manager
 from ..models import ApiKey, ClientAccess, User, utcnow
 from ..security import hash_token, same_hash
-from ..tenancy import Principal, bind_principal, cross_tenant, get_principal, unbind
+from ..tenancy import Principal, bind_principal, cross_tenant, unbind
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,3 @@ def init_principal(app: Flask) -> None:
                 unbind(token)
             except ValueError:
                 bind_principal(None)
-
-
-def request_principal() -> Principal | None:
-    return get_principal()

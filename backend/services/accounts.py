@@ -100,10 +100,6 @@ def get_user(user_id) -> User:
     return user
 
 
-def user_company_ids(user: User) -> list[uuid.UUID]:
-    return [a.company_id for a in user.client_access]
-
-
 def create_user(data: dict[str, Any]) -> tuple[User, str | None]:
     """Create staff (role owner/admin/member) or a client viewer (role viewer + companies).
 

@@ -61,10 +61,6 @@ def status_term(key: str | None) -> Term:
     return STATUS_TERMS.get(key or "", UNKNOWN)
 
 
-def category_term(key: str | None) -> Term:
-    return CATEGORY_TERMS.get(key or "", CATEGORY_TERMS["other"])
-
-
 def attention_rank(status: str | None) -> int:
     """0 for the status most in need of attention; unknown statuses come last."""
     return ATTENTION_ORDER.index(status) if status in ATTENTION_ORDER else len(ATTENTION_ORDER)

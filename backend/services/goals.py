@@ -35,11 +35,6 @@ def list_goals(company_id, *, category: str | None = None):
     return stmt
 
 
-def all_goals(company_id, *, category: str | None = None) -> list[Goal]:
-    """The goals :func:`list_goals` selects, soonest deadline first."""
-    return list(db.session.scalars(list_goals(company_id, category=category)))
-
-
 def get_goal(company_id, goal_id) -> Goal:
     """A goal of this company (a goal of another company answers NotFound)."""
     current_principal().require("read")
