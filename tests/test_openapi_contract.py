@@ -279,6 +279,17 @@ def test_a_revision_number_beyond_32_bits_is_404_not_a_database_error(api, tenan
                                                                     "maximum": 2147483647}
 
 
+def test_a_company_listed_twice_for_a_new_person_is_422_not_a_database_error(api, tenant, spec):
+    """Schemathesis (make fuzz, seed 1796034853): POST /users with the same company twice was a
+    500 (UNIQUE client_access). The API refuses it; the spec says uniqueItems."""
+    company = str(tenant.company_a.id)
+    resp = api(tenant.keys["admin"]).post("/api/v1/users", json={
+        "email": "twice@acme.test", "role": "viewer", "company_ids": [company, company]})
+    assert resp.status_code == 422 and resp.mimetype == PROBLEM, resp.status_code
+    assert resp.json["errors"] == [{"field": "company_ids", "message": "A company is listed twice."}]
+    assert spec["components"]["schemas"]["UserCreate"]["properties"]["company_ids"]["uniqueItems"] is True
+
+
 @pytest.mark.xfail(strict=True, reason="known bug, fix belongs in backend/services/metrics (input bound on "
                                        "pushed values): sums of huge values overflow — PostgreSQL answers 500, "
                                        "SQLite sends Infinity, which is not JSON")

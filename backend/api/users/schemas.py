@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from ...tenancy import ROLES
 from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
@@ -27,11 +27,18 @@ class UserSchema(OutSchema):
         return [str(a.company_id) for a in user.client_access]
 
 
+def _each_once(values) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("A company is listed twice.")
+
+
 class UserCreateSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.String(load_default="", validate=validate.Length(max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    company_ids = fields.List(fields.UUID(), load_default=list)
+    # Each once: the service would store a twice-listed company twice (a 500 on the unique index).
+    company_ids = fields.List(fields.UUID(), load_default=list, validate=_each_once,
+                              metadata={"uniqueItems": True, "description": "Client viewers: their companies"})
 
 
 class UserUpdateSchema(StrictSchema):
