@@ -22,6 +22,9 @@ JSON_MAX_INT_DIGITS = 30
 
 PAGE_MAX = 100_000
 
+# A pushed or imported day's value: sums over channels and ten years stay far from overflow.
+METRIC_VALUE_MAX = 1e15
+
 # Metric reads and exports.
 READ_MAX_POINTS = 100_000
 READ_MAX_YEARS = 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .services.errors import ServiceError
@@ -104,6 +105,18 @@ def register_error_handlers(app: Flask) -> None:
             return problem(status, title, detail, errors, headers=headers)
         resp = _html_error(status, title, detail)
         return resp[0], resp[1], headers
+
+    @app.errorhandler(StaleDataError)
+    def _vanished(err: StaleDataError):
+        # The row being changed was deleted by another request meanwhile (a company deleted with its
+        # keys while one of them is revoked): as missing as if it had never been there.
+        from .extensions import db
+
+        db.session.rollback()
+        detail = "This object was deleted meanwhile."
+        if wants_problem_json():
+            return problem(404, "Not found", detail)
+        return _html_error(404, "Not found", detail)
 
     @app.errorhandler(NoPrincipal)
     def _no_principal(err: NoPrincipal):

@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from ...bounds import DATE_MIN
+from ...bounds import METRIC_VALUE_MAX as VALUE_MAX
 from ...extensions import db
 from ...models import Channel
 from .. import catalog
@@ -110,7 +111,7 @@ class PointValidator:
                     tv = type(v)
                     if tv is int:
                         v, tv = float(v), float
-                    if (tv is float and v - v == 0 and positive_only is not None and day is not None
+                    if (tv is float and -VALUE_MAX <= v <= VALUE_MAX and positive_only is not None and day is not None
                             and ch in channels and type(ch) is str and type(m) is str
                             and (v >= 0 or not positive_only)):
                         key = (ch, m, day)
@@ -180,6 +181,9 @@ class PointValidator:
                     value = math.inf
                 if not math.isfinite(value):
                     error(i, "value", "Must be a finite number.")
+                    ok = False
+                elif abs(value) > VALUE_MAX:
+                    error(i, "value", f"Must be between -{VALUE_MAX:.0e} and {VALUE_MAX:.0e} (a day's value).")
                     ok = False
                 elif value < 0 and mdef is not None and mdef.builtin:
                     error(i, "value", f"Must be 0 or more for the built-in metric '{metric}'.")
