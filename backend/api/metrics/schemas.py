@@ -1,5 +1,6 @@
 from marshmallow import ValidationError, fields, validate
 
+from ...bounds import METRIC_VALUE_MAX
 from ..common import Day, OutSchema, StrictSchema
 
 GRANULARITY = validate.OneOf(("day", "week", "month"))
@@ -12,7 +13,9 @@ class PointSchema(StrictSchema):
     channel = fields.String(required=True, metadata={"description": "Channel key in this company", "example": "facebook"})
     metric = fields.String(required=True, metadata={"description": "A gauge or flow of the catalog", "example": "followers"})
     date = fields.Date(required=True, metadata={"description": "2000-01-01 to tomorrow", "example": "2024-05-31"})
-    value = fields.Float(required=True, metadata={"description": "Finite; >= 0 for built-in metrics", "example": 1234})
+    value = fields.Float(required=True, metadata={
+        "description": f"Finite, at most {METRIC_VALUE_MAX:.0e} in size; >= 0 for built-in metrics", "example": 1234,
+        "minimum": -METRIC_VALUE_MAX, "maximum": METRIC_VALUE_MAX})
 
 
 class PointList(fields.List):
