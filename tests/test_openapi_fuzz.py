@@ -44,10 +44,10 @@ CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = os.environ.get("FUZZ_SEED", "20261130")
 TIMEOUT = int(os.environ.get("FUZZ_TIMEOUT", "3600"))
-# One request at a time: with two, a DELETE /companies/{id} can race a request on something of
-# that company (a known race: tests/test_openapi_contract.py,
-# test_revoking_a_key_whose_company_is_deleted_meanwhile), which
-# makes the result depend on timing. FUZZ_WORKERS=2 looks for such races on purpose.
+# One request at a time, so that a run repeats: with two, a DELETE /companies/{id} races requests
+# on that company's objects, and the result depends on timing (one such race, a key revoked while
+# its company is deleted, answered 500: tests/test_openapi_contract.py). FUZZ_WORKERS=2 looks for
+# races on purpose.
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 METRICS = ("followers", "reach", "impressions", "engagements", "spend", "revenue",
            "mentions", "mentions_positive", "mentions_negative")
