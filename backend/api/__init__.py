@@ -5,7 +5,6 @@ import http
 import importlib
 
 from flask import Flask
-
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
