@@ -112,7 +112,7 @@ def create_user(data: dict[str, Any]) -> tuple[User, str | None]:
         raise ValidationFailed.field("password", "People choose their own password through the set-password link.")
     role = data.get("role", "member")
     _check_role_assignable(role)
-    company_ids = [get_company(cid).id for cid in data.get("company_ids", [])]
+    company_ids = list(dict.fromkeys(get_company(cid).id for cid in data.get("company_ids", [])))
     if role == "viewer" and not company_ids:
         raise ValidationFailed.field("company_ids", "A client viewer needs at least one company.")
     if role != "viewer" and company_ids:

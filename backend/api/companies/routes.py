@@ -2,7 +2,6 @@
 from flask.views import MethodView
 from ..common import Blueprint, links
 
-from ...extensions import db
 from ...services import companies as svc
 from ..access import requires
 from ..pagination import paginate
@@ -30,10 +29,7 @@ class Companies(MethodView):
     @blp.response(200, CompanySchema(many=True))
     def get(self, args):
         """List the companies you can see"""
-        stmt = svc.list_companies(search=args.get("q"))
-        if "archived" in args:
-            stmt = stmt.where(svc.Company.archived.is_(args["archived"]))
-        return paginate(stmt, args)
+        return paginate(svc.list_companies(search=args.get("q"), archived=args.get("archived")), args)
 
     @requires("admin", "Only agency owners and admins (or admin keys) create companies.")
     @blp.arguments(CompanyCreateSchema)
