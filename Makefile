@@ -46,10 +46,10 @@ bench: venv
 
 # Schemathesis against the running app on a scratch SQLite database (made and dropped by the
 # test): every operation, FUZZ_EXAMPLES (default 100) cases per operation and phase, a new seed
-# each run (printed; FUZZ_SEED=<n> repeats a run). tests/test_openapi_fuzz.py says more.
+# each run (printed; FUZZ_SEED=<n> repeats a run). tests/api/test_openapi_fuzz.py says more.
 fuzz: venv
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} \
-		$(BIN)/python -m pytest -q -s -p no:randomly tests/test_openapi_fuzz.py
+		$(BIN)/python -m pytest -q -s -p no:randomly tests/api/test_openapi_fuzz.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -10,41 +10,15 @@ Every state-changing form of the admin UI is listed in ``ACTIONS`` and checked:
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import io
 import re
 
 import pytest
-from sqlalchemy import select
-
+from admin_world import TODAY, audit_actions, csv_file, fingerprint, goal_form, seed
 from conftest import PASSWORD, make_app
-
-TODAY = dt.date.today()
-
 
 # --------------------------------------------------------------------------------------------
 # Data: each tenant's company A gets a channel, a goal and a campaign; a spare member to edit.
 # --------------------------------------------------------------------------------------------
-def seed(app, tenant) -> dict:
-    from backend.services import campaigns, channels, goals
-    from backend.services.accounts import create_user
-    from backend.tenancy import Principal, acting_as
-
-    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
-        cid = tenant.company_a.id
-        channels.create_channel(cid, {"key": "facebook", "platform": "facebook", "name": "Facebook page"})
-        channels.create_channel(cid, {"key": "spare", "platform": "blog"})
-        goal = goals.create_goal(cid, {"title": "Reach 2,000 followers", "category": "customer_relations",
-                                       "kpi": {"metric": "followers", "channel": "facebook", "aggregation": "latest",
-                                               "target": 2000, "start_date": TODAY - dt.timedelta(days=30),
-                                               "deadline": TODAY + dt.timedelta(days=300)}})
-        campaign = campaigns.create_campaign(cid, {"name": "Spring", "start_date": TODAY, "end_date": TODAY,
-                                                   "channels": ["facebook"]})
-        spare, _ = create_user({"email": f"spare@{tenant.name.split()[0].lower()}.test", "password": PASSWORD,
-                                "role": "member"})
-        return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
-                "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"]}
 
 
 @pytest.fixture
@@ -53,16 +27,8 @@ def world(app, tenants):
     return acme, globex, seed(app, acme), seed(app, globex)
 
 
-def _csv_file():
-    return (io.BytesIO(f"date,channel,metric,value\n{TODAY.isoformat()},facebook,followers,1500\n".encode()), "m.csv")
 
 
-def _goal_form(**over):
-    form = {"title": "More reach", "category": "search_visibility", "kpi.metric": "reach", "kpi.channel": "all",
-            "kpi.aggregation": "total", "kpi.target": "50000", "kpi.start_date": TODAY.isoformat(),
-            "kpi.deadline": (TODAY + dt.timedelta(days=90)).isoformat()}
-    form.update(over)
-    return form
 
 
 # name, URL template, form data (a function: some hold files), grant, audit action
@@ -81,14 +47,14 @@ ACTIONS = [
      "api_key.create"),
     ("revoke key", "/manage/companies/{company_id}/data/keys/{key_id}/revoke", lambda ids: {}, "admin",
      "api_key.revoke"),
-    ("upload csv", "/manage/companies/{company_id}/data/csv", lambda ids: {"file": _csv_file()}, "metrics:write",
+    ("upload csv", "/manage/companies/{company_id}/data/csv", lambda ids: {"file": csv_file()}, "metrics:write",
      "metrics.import"),
     ("save strategy", "/manage/companies/{company_id}/strategy",
      lambda ids: {"objective": "Be the tea shop people ask", "review_cadence": "monthly", "action": "draft"},
      "write", "strategy.update"),
-    ("add goal", "/manage/companies/{company_id}/goals", lambda ids: _goal_form(), "write", "goal.create"),
+    ("add goal", "/manage/companies/{company_id}/goals", lambda ids: goal_form(), "write", "goal.create"),
     ("edit goal", "/manage/companies/{company_id}/goals/{goal_id}",
-     lambda ids: _goal_form(**{"kpi.metric": "followers", "kpi.aggregation": "latest", "kpi.target": "2500"}),
+     lambda ids: goal_form(**{"kpi.metric": "followers", "kpi.aggregation": "latest", "kpi.target": "2500"}),
      "write", "goal.update"),
     ("delete goal", "/manage/companies/{company_id}/goals/{goal_id}/delete", lambda ids: {}, "write", "goal.delete"),
     ("add channel", "/manage/companies/{company_id}/channels", lambda ids: {"key": "linkedin", "platform": "linkedin"},
@@ -108,28 +74,8 @@ ACTIONS = [
 ]
 
 
-def fingerprint(app) -> dict[str, str]:
-    """A digest of every row of every table (read with Core: below the tenant scoping)."""
-    from backend.extensions import db
-
-    out = {}
-    with app.app_context():
-        db.session.remove()
-        with db.engine.connect() as conn:
-            for table in db.metadata.sorted_tables:
-                rows = sorted(repr(tuple(r)) for r in conn.execute(table.select()))
-                out[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return out
 
 
-def audit_actions(app, agency_id) -> list[str]:
-    from backend.extensions import db
-    from backend.models import AuditEntry
-    from backend.tenancy import cross_tenant
-
-    with app.app_context(), cross_tenant("test reads the audit trail"):
-        return list(db.session.scalars(
-            select(AuditEntry.action).where(AuditEntry.agency_id == agency_id).order_by(AuditEntry.created_at)))
 
 
 def _url(template: str, ids: dict) -> str:
@@ -277,8 +223,8 @@ def test_goal_preview_is_a_read_and_changes_nothing(app, world, login_as):
     acme, _, ids, _ = world
     owner = login_as(acme, "owner")
     before = fingerprint(app)
-    resp = owner.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=_goal_form())
+    resp = owner.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=goal_form())
     assert resp.status_code == 200 and resp.json["ok"] is True
     assert fingerprint(app) == before
     viewer = login_as(acme, "viewer")
-    assert viewer.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=_goal_form()).status_code == 403
+    assert viewer.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=goal_form()).status_code == 403

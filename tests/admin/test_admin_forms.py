@@ -9,10 +9,9 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
-
+from admin_world import TODAY, audit_actions, fingerprint, goal_form, seed
 from conftest import login
-from test_admin_access import TODAY, _goal_form, audit_actions, fingerprint, seed
+from sqlalchemy import func, select
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def test_goal_errors_match_the_api_and_nothing_is_saved(app, world, login_as, ap
 
     tenant, ids = world
     owner = login_as(tenant, "owner")
-    bad = _goal_form(**{"kpi.target": "lots", "kpi.deadline": (TODAY - dt.timedelta(days=400)).isoformat(),
+    bad = goal_form(**{"kpi.target": "lots", "kpi.deadline": (TODAY - dt.timedelta(days=400)).isoformat(),
                         "kpi.channel": "myspace"})
     resp = owner.post(f"/manage/companies/{ids['company_id']}/goals", data=bad)
     html = resp.get_data(as_text=True)
@@ -172,7 +171,7 @@ def test_stale_goal_form_is_refused(app, world, login_as):
     owner = login_as(tenant, "owner")
     with acting(app, tenant):
         goals.update_goal(ids["company_id"], ids["goal_id"], {"title": "Colleague's title"})
-    form = _goal_form(**{"kpi.metric": "followers", "kpi.aggregation": "latest", "kpi.target": "9000",
+    form = goal_form(**{"kpi.metric": "followers", "kpi.aggregation": "latest", "kpi.target": "9000",
                          "title": "My title", "version": "1"})
     resp = owner.post(f"/manage/companies/{ids['company_id']}/goals/{ids['goal_id']}", data=form)
     assert resp.status_code == 409
@@ -306,7 +305,7 @@ def test_goal_preview_shows_current_value_status_and_forecast(app, world, login_
              "value": 1000 - 10 * i} for i in range(40)])
     owner = login_as(tenant, "owner")
     url = f"/manage/companies/{ids['company_id']}/goals/preview"
-    form = _goal_form(**{"kpi.metric": "followers", "kpi.channel": "facebook", "kpi.aggregation": "latest",
+    form = goal_form(**{"kpi.metric": "followers", "kpi.channel": "facebook", "kpi.aggregation": "latest",
                          "kpi.start_date": (TODAY - dt.timedelta(days=30)).isoformat(),
                          "kpi.deadline": (TODAY + dt.timedelta(days=60)).isoformat()})
     near = owner.get(url, query_string={**form, "kpi.target": "1200"}).json  # 10/day: 20 days away

@@ -21,7 +21,7 @@ from typing import Callable
 import pytest
 
 from conftest import PASSWORD, ROOT, build_tenant, login
-from test_admin_access import fingerprint
+from admin_world import fingerprint
 
 SESSION_COLUMNS = ("owner", "admin", "member", "client viewer")
 KEY_COLUMNS = ("admin key", "write key", "read key", "metrics:write key", "company key")

@@ -2,7 +2,7 @@
 imports count too), no module over 500 lines (data files aside), and the dashboard's pages and
 callbacks lay out what a read model returns — they import neither the services nor the database.
 
-The same check from the command line: ``.venv/bin/python tests/test_architecture.py``.
+The same check from the command line: ``.venv/bin/python tests/platform/test_architecture.py``.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("backend", "dashboard")
 MAX_LINES = 500
 DATA_FILES = {"backend/demo/content.py"}  # the demo companies, in words and numbers

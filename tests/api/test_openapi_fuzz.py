@@ -46,7 +46,7 @@ SEED = os.environ.get("FUZZ_SEED", "20261130")
 TIMEOUT = int(os.environ.get("FUZZ_TIMEOUT", "3600"))
 # One request at a time, so that a run repeats: with two, a DELETE /companies/{id} races requests
 # on that company's objects, and the result depends on timing (one such race, a key revoked while
-# its company is deleted, answered 500: tests/test_openapi_contract.py). FUZZ_WORKERS=2 looks for
+# its company is deleted, answered 500: tests/api/test_openapi_contract.py). FUZZ_WORKERS=2 looks for
 # races on purpose.
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 METRICS = ("followers", "reach", "impressions", "engagements", "spend", "revenue",

@@ -3,7 +3,7 @@
 deploy/nginx/reachboard.conf.template, each on a free loopback port, plus small raw-socket HTTP
 helpers (no client library between the test and the wire).
 
-Used by tests/test_slow_clients.py and tests/test_login_limits_cluster.py.
+Used by tests/platform/test_slow_clients.py, tests/platform/test_login_limits_cluster.py and tests/api/test_idempotency_crash.py.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""Dashboard test data, written through the services (used by tests/test_dashboard_*.py and
+"""Dashboard test data, written through the services (used by tests/dashboard/test_dashboard_*.py and
 tests/browser/test_dashboard_browser.py). Call inside an app context acting as the agency."""
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from metrics_util import add_channels, count_points, metrics_url, stored
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DURATION_S = 20
 CLIENTS = 8
 BATCH = 60

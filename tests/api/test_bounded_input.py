@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import tracemalloc
 
 import pytest
@@ -315,7 +314,7 @@ def test_admin_csv_upload_over_50_mb_is_refused_next_to_the_field(world, login_a
 @pytest.mark.parametrize(("start", "end"), [("0001-01-01", "9999-12-01"), ("2020-01-01", "2020-02-01"),
                                             ("2099-01-01", "2099-02-01")])
 def test_dashboard_custom_range_on_a_company_without_data(world, login_as, start, end):
-    from test_dashboard_callbacks import call, company_inputs
+    from dash_calls import call, company_inputs
 
     owner = login_as(world, "owner")
     for granularity in ("day", "week", "month"):
