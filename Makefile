@@ -5,16 +5,23 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench fuzz venv db demo clean
+.PHONY: run test bench fuzz lint venv dev db demo clean
 
-# (Re)build the virtualenv when it is missing or older than requirements.txt.
+# (Re)build the virtualenv when it is missing or older than the requirements: the runtime set for
+# `make run`, the development set (tests, benchmarks, lint, types) for everything else.
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
 venv: $(BIN)/.installed
+
+dev: $(BIN)/.installed-dev
 
 db: venv
 	$(BIN)/flask db upgrade
@@ -34,20 +41,26 @@ demo: venv
 	$(BIN)/flask seed-demo
 
 # SQLite always; PostgreSQL again (database tests) when TEST_POSTGRES_URL is set.
-test: venv
+test: dev
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== database tests again on PostgreSQL =="; \
 		REACHBOARD_TEST_DB=postgres $(BIN)/python -m pytest -q; \
 	fi
 
-bench: venv
+bench: dev
 	$(BIN)/python -m bench
+
+# ruff (lint and import order) and mypy (types; strict on the services and the tenant layer),
+# as configured in pyproject.toml. CI runs it before the tests.
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Schemathesis against the running app on a scratch SQLite database (made and dropped by the
 # test): every operation, FUZZ_EXAMPLES (default 100) cases per operation and phase, a new seed
 # each run (printed; FUZZ_SEED=<n> repeats a run). tests/api/test_openapi_fuzz.py says more.
-fuzz: venv
+fuzz: dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} \
 		$(BIN)/python -m pytest -q -s -p no:randomly tests/api/test_openapi_fuzz.py
 

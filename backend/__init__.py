@@ -49,10 +49,9 @@ def create_app(config=None) -> Flask:
 
     # Order matters: bind the principal (and answer 401) before CSRF runs, else an unauthenticated
     # Dash callback would get Flask-WTF's 400 instead of a 401.
+    from .api.access import init_access
     from .auth import bp as auth_bp
     from .auth import init_principal
-
-    from .api.access import init_access
 
     init_principal(app)
     # Rate limits count per principal, so they run once it is bound (before the URL lookups).
@@ -62,9 +61,8 @@ def create_app(config=None) -> Flask:
 
     from .api import init_api
     from .api.docs_assets import bp as docs_assets_bp
-    from .health import bp as health_bp
-
     from .api.pagination import init_pagination_header
+    from .health import bp as health_bp
 
     api = init_api(app)
     init_pagination_header(app)

@@ -45,7 +45,7 @@ class CompanyOwned(TenantOwned):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def new_id() -> uuid.UUID:
@@ -78,10 +78,10 @@ class User(TenantOwned, db.Model):
     # change and "sign out everywhere" raise it, and every older session stops working.
     auth_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    membership: Mapped["AgencyMembership | None"] = relationship(
+    membership: Mapped[AgencyMembership | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"
     )
-    client_access: Mapped[list["ClientAccess"]] = relationship(
+    client_access: Mapped[list[ClientAccess]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 

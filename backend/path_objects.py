@@ -5,7 +5,7 @@ body is checked, so another agency's ids answer 404 whatever else is wrong."""
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from flask import g
 from sqlalchemy import select

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextvars
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 ROLES_STAFF = ("owner", "admin", "member")
 ROLE_VIEWER = "viewer"
@@ -59,7 +59,7 @@ class Principal:
     company_ids: frozenset[uuid.UUID] | None = field(default=None)
 
     @classmethod
-    def for_user(cls, user, role: str, company_ids=None) -> "Principal":
+    def for_user(cls, user, role: str, company_ids=None) -> Principal:
         return cls(
             kind="user",
             agency_id=user.agency_id,
@@ -71,7 +71,7 @@ class Principal:
         )
 
     @classmethod
-    def for_api_key(cls, key) -> "Principal":
+    def for_api_key(cls, key) -> Principal:
         grants: set[str] = set()
         for scope in key.scopes:
             grants |= SCOPE_GRANTS.get(scope, set())
@@ -86,7 +86,7 @@ class Principal:
         )
 
     @classmethod
-    def system(cls, agency_id: uuid.UUID, label: str = "system") -> "Principal":
+    def system(cls, agency_id: uuid.UUID, label: str = "system") -> Principal:
         """A principal for CLI commands acting inside one agency with full rights."""
         return cls(kind="system", agency_id=agency_id, label=label,
                    grants=frozenset(SCOPE_GRANTS["admin"]), role="owner")

@@ -48,11 +48,11 @@ class Sizes:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def full(cls) -> "Sizes":
+    def full(cls) -> Sizes:
         return cls()
 
     @classmethod
-    def smoke(cls) -> "Sizes":
+    def smoke(cls) -> Sizes:
         return cls(channels=2, metrics=("followers", "reach", "engagements", "spend"), days=2 * 364 + 14,
                    batch=500, others=4, other_agencies=2, other_days=30, warmup=1, iterations=3, min_iterations=3,
                    dashboard_iterations=2)

@@ -195,7 +195,7 @@ def raw_rows(db, agency_id, company_id, channel_ids: dict[str, uuid.UUID], point
     """The same points as metric_point rows in the driver's parameter forms."""
     a, c = db.id(agency_id), db.id(company_id)
     ch = {k: db.id(v) for k, v in channel_ids.items()}
-    now = db.timestamp(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    now = db.timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None))
     days: dict[dt.date, object] = {}
     rows = []
     for _, key, metric, day, value in points:
@@ -210,5 +210,5 @@ def load_other_points(db, conn, sizes: Sizes, main: MainTenant, last_day: dt.dat
     """The other companies' points (``sizes.other_days`` days up to ``last_day``), bulk-loaded."""
     channels = [(a, c, ch) for a, c, ids in main.other_companies for ch in sorted(ids, key=lambda u: u.hex)]
     first = last_day - dt.timedelta(days=sizes.other_days - 1)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return db.load_others(conn, channels, list(sizes.other_metrics), first, sizes.other_days, now)

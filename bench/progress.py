@@ -17,7 +17,7 @@ class Progress:
         self.started = time.perf_counter()
         self.steps: dict[str, float] = {}
 
-    def child(self, prefix: str) -> "Progress":
+    def child(self, prefix: str) -> Progress:
         p = Progress(prefix, self.stream, self.quiet)
         p.started = self.started
         p.steps = self.steps
@@ -39,7 +39,7 @@ class Progress:
         self.steps[f"{self.prefix}: {label}" if self.prefix else label] = round(took, 2)
         self.say(f"{label}: done in {took:.1f} s")
 
-    def counter(self, label: str, total: int) -> "Counter":
+    def counter(self, label: str, total: int) -> Counter:
         return Counter(self, label, total)
 
 

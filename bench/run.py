@@ -152,7 +152,7 @@ def run(sizes: Sizes, kinds: list[str], postgres_url: str | None, progress: Prog
         log_dir: Path = RESULTS_DIR) -> dict:
     started = time.perf_counter()
     report = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(), "sizes": sizes.as_dict(), "targets": TARGETS, "databases": {},
     }
     for db in open_databases(kinds, postgres_url):

@@ -12,7 +12,7 @@ also checks that every property is valid). The layout carries Plotly's default t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import plotly.io as pio
 

@@ -11,7 +11,7 @@ rather than a validation error.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 
@@ -19,7 +19,6 @@ from ..auth.principal import is_public_endpoint
 from ..path_objects import PATH_RESOLVERS, REVISION_MAX, resolve_path_objects
 from ..services import privileges
 from ..tenancy import current_principal, get_principal
-
 
 __all__ = ["REVISION_MAX", "init_access", "requires"]
 

@@ -11,8 +11,8 @@ import logging
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..errors import problem

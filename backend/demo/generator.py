@@ -7,8 +7,8 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..services.progress import compute_progress
 from .content import HISTORY_DAYS, RHYTHMS, CampaignSpec, ChannelSpec, CompanySpec, GoalSpec

@@ -12,7 +12,7 @@ status the progress engine knows; a later run moves the goals nobody has edited 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 

@@ -34,7 +34,7 @@ class ValidationFailed(ServiceError):
     title = "Validation failed"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationFailed":
+    def field(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import goal_terms
 
@@ -170,7 +171,7 @@ def company_today(company) -> dt.date:
     try:
         zone = ZoneInfo(company.timezone or "UTC")
     except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC
-        zone = dt.timezone.utc
+        zone = dt.UTC
     return dt.datetime.now(zone).date()
 
 

@@ -8,9 +8,9 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from backend import read_models as rm
+from backend.read_models import controls as ctl
 from backend.tenancy import get_principal
 
-from backend.read_models import controls as ctl
 from .. import ids, theme
 from .common import company_url, not_found, page
 

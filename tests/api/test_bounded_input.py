@@ -10,9 +10,8 @@ import io
 import tracemalloc
 
 import pytest
-from metrics_util import add_channels, metrics_url, push
-
 from conftest import PASSWORD, make_app
+from metrics_util import add_channels, metrics_url, push
 
 TODAY = dt.date.today()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from conftest import make_app
 
 

@@ -18,9 +18,8 @@ import threading
 import time
 
 import pytest
-from metrics_util import add_channels, count_points, metrics_url
-
 from live_server import Gunicorn, child_pids
+from metrics_util import add_channels, count_points, metrics_url
 
 
 def _points(n: int, channel: str = "fb") -> list[dict]:

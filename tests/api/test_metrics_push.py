@@ -73,8 +73,8 @@ def test_errors_are_capped_with_the_total(app, client, setup):
     assert "300 invalid points" in r.json["detail"]
 
 
-TOMORROW = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)).isoformat()
-IN_TWO_DAYS = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=2)).isoformat()
+TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+IN_TWO_DAYS = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
 
 
 @pytest.mark.parametrize("point, field, message", [

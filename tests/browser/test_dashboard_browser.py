@@ -67,7 +67,7 @@ def test_strategy_page_renders(page, login, agencies, screenshot):
 
 def test_owner_portfolio_company_kpis_and_charts(page, login, live_server, agencies, screenshot):
     from dashboard import theme
-    from dashboard.pages.company import format_kpi, KPI_SPECS
+    from dashboard.pages.company import KPI_SPECS, format_kpi
 
     mine, other = agencies
     login(page, mine.emails["owner"])
@@ -90,7 +90,7 @@ def test_owner_portfolio_company_kpis_and_charts(page, login, live_server, agenc
         raise
     wait_for_charts(page)
     # The default period (90 days ending today in the company's time zone, UTC here).
-    end = dt.datetime.now(dt.timezone.utc).date()
+    end = dt.datetime.now(dt.UTC).date()
     start = end - dt.timedelta(days=89)
     summary = api_summary(live_server, mine.keys["read"], mine.company_a.id, start, end)
     for key, _title, unit in KPI_SPECS:

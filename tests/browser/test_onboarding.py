@@ -23,9 +23,9 @@ VIEWER_PASSWORD = "tea-is-a-feeling-42"
 @pytest.fixture(scope="module")
 def new_agency(live_server):
     """A brand-new agency with only its owner, as the CLI makes it; plus a neighbour agency."""
-    from backend.services.accounts import create_agency
-
     from rb_root_conftest import PASSWORD
+
+    from backend.services.accounts import create_agency
 
     with live_server.app.app_context():
         agency, _ = create_agency("Nordlys Agency", OWNER_EMAIL, PASSWORD)

@@ -40,7 +40,7 @@ def test_kpi_cards_show_the_api_summary_numbers(login_as, api, seeded):
     mine, _ = seeded
     client = login_as(mine, "owner")
     out = call(client, "rb-kpi-cards.children", company_inputs(mine.company_a.id, "30d"))
-    end = dt.datetime.now(dt.timezone.utc).date()
+    end = dt.datetime.now(dt.UTC).date()
     start = end - dt.timedelta(days=29)
     summary = api(mine.keys["read"]).get(
         f"/api/v1/companies/{mine.company_a.id}/metrics/summary?from={start}&to={end}").json
@@ -66,7 +66,7 @@ def test_charts_have_traces_per_channel_combined_target_and_campaign(login_as, a
     assert [t["type"] for t in out[ids.REACH_GRAPH]["figure"]["data"]] == ["bar", "scatter"]
     assert out[ids.ENGAGEMENT_GRAPH]["figure"]["data"][0]["y"]
     # The follower lines per channel are the API's per-channel values; the total, its "all" series.
-    end = dt.datetime.now(dt.timezone.utc).date()
+    end = dt.datetime.now(dt.UTC).date()
     start = end - dt.timedelta(days=89)
     client = api(mine.keys["read"])
     for channel, trace in (("facebook", 0), ("instagram", 1), ("all", 2)):

@@ -14,9 +14,8 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import select
-
 from conftest import make_app
+from sqlalchemy import select
 
 # ---------------------------------------------------------------------------------------------
 # The url_map of a fresh app, read at collection time: routes added later by anyone are walked.

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
-
 from conftest import PASSWORD, login
+from sqlalchemy import func, select
 
 
 def _last_line(result) -> str:

@@ -8,7 +8,6 @@ import runpy
 import uuid
 
 import pytest
-
 from conftest import PASSWORD, ROOT, login, make_app
 
 

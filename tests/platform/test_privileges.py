@@ -15,13 +15,12 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
-
-from conftest import PASSWORD, ROOT, build_tenant, login
 from admin_world import fingerprint
+from conftest import PASSWORD, ROOT, build_tenant, login
 
 SESSION_COLUMNS = ("owner", "admin", "member", "client viewer")
 KEY_COLUMNS = ("admin key", "write key", "read key", "metrics:write key", "company key")
@@ -330,7 +329,7 @@ def w_person(app, tenant, role):
 
 def test_a_key_is_created_with_at_most_its_creators_scopes(app):
     from backend.services import privileges
-    from backend.tenancy import Forbidden, Principal, SCOPE_GRANTS
+    from backend.tenancy import SCOPE_GRANTS, Forbidden, Principal
 
     tenant = build_tenant(app, "Acme Agency")
     writer = Principal(kind="api_key", agency_id=tenant.agency_id, label="k",

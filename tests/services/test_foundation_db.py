@@ -4,13 +4,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
 from conftest import ROOT, make_app
+from sqlalchemy import text
 
 
 @pytest.mark.no_db
@@ -128,8 +127,8 @@ def test_postgresql_plans_each_statement_for_its_values(app, tenant):
     plan cache to configure."""
     from backend.extensions import db
     from backend.services import metrics
-    from backend.services.metrics import write
     from backend.services.channels import create_channel
+    from backend.services.metrics import write
     from backend.tenancy import Principal, acting_as
 
     with app.app_context(), db.engine.connect() as conn:

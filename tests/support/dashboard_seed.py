@@ -15,7 +15,7 @@ def seed_company(company_id, *, days: int = 150, end: dt.date | None = None) -> 
     launch plan; two goals. Returns what a test may check against."""
     from backend.services import campaigns, channels, goals, metrics, strategy
 
-    end = end or (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1))
+    end = end or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
     start = end - dt.timedelta(days=days - 1)
     for key, platform, name, _, _ in CHANNELS:
         channels.create_channel(company_id, {"key": key, "platform": platform, "name": name})

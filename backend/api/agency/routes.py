@@ -1,10 +1,10 @@
 """The agency's settings: the tenant itself."""
 from flask.views import MethodView
-from ..common import Blueprint
 
 from ...services import agency as svc
 from ...services.privileges import SETTINGS_MANAGERS_ONLY
 from ..access import requires
+from ..common import Blueprint
 from .schemas import AgencySchema, AgencyUpdateSchema
 
 blp = Blueprint("agency", __name__, url_prefix="/agency", description="The agency's settings")

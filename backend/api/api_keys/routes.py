@@ -1,10 +1,10 @@
 """API keys for third parties."""
 from flask.views import MethodView
-from ..common import Blueprint, item_links
 
 from ...services import api_keys as svc
 from ...services.privileges import KEY_MANAGERS_ONLY
 from ..access import requires
+from ..common import Blueprint, item_links
 from ..pagination import paginate
 from .schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyQuerySchema, ApiKeySchema
 

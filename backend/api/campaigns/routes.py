@@ -1,9 +1,9 @@
 """Campaigns: time-boxed pushes on some channels, with a budget."""
 from flask.views import MethodView
-from ..common import Blueprint, item_links
 
 from ...services import campaigns as svc
 from ..access import requires
+from ..common import Blueprint, item_links
 from ..pagination import paginate
 from .schemas import (
     CampaignCreateSchema,

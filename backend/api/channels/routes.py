@@ -1,9 +1,9 @@
 """Channels: a company's presences on social platforms."""
 from flask.views import MethodView
-from ..common import Blueprint, item_links
 
 from ...services import channels as svc
 from ..access import requires
+from ..common import Blueprint, item_links
 from ..pagination import paginate
 from .schemas import (
     ChannelCreateSchema,

@@ -1,9 +1,9 @@
 """Companies: the client accounts of the agency."""
 from flask.views import MethodView
-from ..common import Blueprint, links
 
 from ...services import companies as svc
 from ..access import requires
+from ..common import Blueprint, links
 from ..pagination import paginate
 from .schemas import CompanyCreateSchema, CompanyQuerySchema, CompanySchema, CompanyUpdateSchema
 

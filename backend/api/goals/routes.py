@@ -1,10 +1,10 @@
 """Sub-goals of a company's strategy, each with one KPI and its progress."""
 from flask.views import MethodView
-from ..common import Blueprint, item_links
 
 from ...services import goals as svc
 from ...services import progress
 from ..access import requires
+from ..common import Blueprint, item_links
 from ..pagination import paginate
 from .schemas import (
     AsOfQuerySchema,

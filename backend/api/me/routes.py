@@ -1,13 +1,12 @@
 """Who am I: the principal of this request."""
 from flask.views import MethodView
-from ..common import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Agency, Company
 from ...tenancy import current_principal
-from ..common import OutSchema
+from ..common import Blueprint, OutSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The authenticated principal")
 

@@ -1,9 +1,9 @@
 """The metric catalog: built-in metrics and the agency's custom gauges and flows."""
 from flask.views import MethodView
-from ..common import Blueprint
 
 from ...services import catalog
 from ..access import requires
+from ..common import Blueprint
 from .schemas import MetricDefinitionCreateSchema, MetricDefinitionSchema
 
 blp = Blueprint("metric_definitions", __name__, url_prefix="/metric-definitions",

@@ -6,11 +6,11 @@ import io
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
-from ..common import Blueprint
 
 from ...services import metrics as svc
 from ...services.errors import TooLarge, ValidationFailed
 from ..access import requires
+from ..common import Blueprint
 from ..idempotency import idempotent
 from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
 from .schemas import (
@@ -45,7 +45,7 @@ def _period(company_id, args: dict, days: int) -> tuple[dt.date, dt.date]:
             date_to = date_from + span
         else:
             known = svc.data_range(company_id)
-            date_to = known[1] if known else dt.datetime.now(dt.timezone.utc).date()
+            date_to = known[1] if known else dt.datetime.now(dt.UTC).date()
     if date_from is None:
         date_from = date_to - span
     return date_from, date_to

@@ -3,11 +3,11 @@ import re
 
 from flask import request
 from flask.views import MethodView
-from ..common import Blueprint, links
 
 from ...services import strategy as svc
 from ...services.errors import ValidationFailed
 from ..access import REVISION_MAX, requires
+from ..common import Blueprint, links
 from ..pagination import paginate
 from .schemas import RevisionQuerySchema, RevisionSchema, StrategyPutSchema, StrategySchema
 

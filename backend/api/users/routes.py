@@ -1,11 +1,11 @@
 """People: agency staff and client viewers."""
 from flask import url_for
 from flask.views import MethodView
-from ..common import Blueprint, item_links
 
 from ...services import accounts as svc
 from ...services.privileges import PEOPLE_MANAGERS_ONLY
 from ..access import requires
+from ..common import Blueprint, item_links
 from ..pagination import paginate
 from .schemas import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
 

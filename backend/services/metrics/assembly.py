@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from .. import catalog
 from .statements import Scope, flow_sums, flow_sums_by_period, gauge_edges_by_period, gauge_lasts

@@ -5,7 +5,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ...bounds import CSV_MAX_ERRORS, CSV_MAX_ROWS
 from ...tenancy import acting_as, current_principal

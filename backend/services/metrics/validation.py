@@ -52,7 +52,7 @@ class PointValidator:
                 select(Channel.id, Channel.key).where(Channel.company_id == company_id))
         }
         self.defs = catalog.definitions()
-        today = today or dt.datetime.now(dt.timezone.utc).date()
+        today = today or dt.datetime.now(dt.UTC).date()
         self.max_date = today + dt.timedelta(days=1)
         self._dates: dict[str, dt.date | str] = {}
         self._valid_dates: dict[str, dt.date] = {}
