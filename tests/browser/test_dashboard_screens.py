@@ -65,3 +65,25 @@ def test_demo_screens(page, login, demo, screenshot):
             "(() => { const s = document.querySelector('#rb-strategy-history');"
             " return s.scrollWidth - s.clientWidth; })()")
         assert overflow <= 0, "the revision history runs outside its card"
+
+
+def test_missed_goals_are_visible_as_missed(page, login, demo, screenshot):
+    """A missed goal has its own colour on the company page's bars and its own portfolio column."""
+    login(page, demo["email"], demo["password"])
+    page.wait_for_selector(".ag-row .ag-cell a")
+    headers = page.locator(".ag-header-cell-text").all_inner_texts()
+    assert "Missed" in headers and "Not started" in headers
+    missed_counts = page.locator(".ag-row .ag-cell[col-id=missed]").all_inner_texts()
+    assert any(int(c or 0) > 0 for c in missed_counts), missed_counts
+    screenshot(page, "demo-portfolio-missed", full_page=False)
+
+    page.goto(f"/dashboard/company/{demo['companies']['Northwind Coffee']}?range=90d")
+    wait_for_charts(page)
+    bars = page.locator("#rb-goals-graph .barlayer .point path")
+    texts = page.locator("#rb-goals-graph .barlayer .point text").evaluate_all("els => els.map(e => e.textContent)")
+    assert any(t.startswith("Missed") for t in texts), texts
+    fills = {_hex(c) for c in bars.evaluate_all("els => els.map(e => e.style.fill)")}
+    assert theme.status_colour("missed").lower() in fills
+    assert theme.status_colour("missed") != theme.status_colour("not_started")
+    page.locator("#rb-goals-graph").scroll_into_view_if_needed()
+    screenshot(page, "demo-northwind-goals-missed", full_page=False)
