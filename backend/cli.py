@@ -98,7 +98,7 @@ def register_cli(app: Flask) -> None:
 
         logins = seed_demo(progress=click.echo, metrics=not no_metrics)
         click.echo("")
-        click.echo("Demo logins (password for all: %s)" % logins["password"])
+        click.echo(f"Demo logins (password for all: {logins['password']})")
         for role, email in logins["users"]:
             click.echo(f"  {role:<8} {email}")
 

@@ -61,7 +61,8 @@ class DashClient:
         # its parsing of the answer.
         self.seconds = time.perf_counter() - started
         if resp.status_code != 200:
-            raise RuntimeError(f"callback {output_fragment} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+            raise RuntimeError(f"callback {output_fragment} answered {resp.status_code}: "
+                               f"{resp.get_data(as_text=True)[:300]}")
         return resp.json["response"]
 
 

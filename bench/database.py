@@ -62,8 +62,8 @@ class BenchDatabase:
         cur = conn.cursor()
         ph = self.placeholder
         self._begin(cur)
-        cur.execute(f"CREATE TEMP TABLE bench_channel (agency_id {self.uuid_type}, company_id {self.uuid_type}, channel_id {self.uuid_type}, n integer)"
-                    )
+        cur.execute(f"CREATE TEMP TABLE bench_channel (agency_id {self.uuid_type}, company_id {self.uuid_type}, "
+                    f"channel_id {self.uuid_type}, n integer)")
         cur.executemany(f"INSERT INTO bench_channel VALUES ({ph}, {ph}, {ph}, {ph})",
                         [(self.id(a), self.id(c), self.id(ch), n) for n, (a, c, ch) in enumerate(channels)])
         cur.execute("CREATE TEMP TABLE bench_metric (metric varchar(64), base integer, mult integer, modulus integer)")

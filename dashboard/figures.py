@@ -144,7 +144,7 @@ def _campaign_labels(campaigns: Sequence[dict], rows: Sequence[int]) -> list[dic
         "yanchor": "top", "text": _short(c["name"], CAMPAIGN_LABEL_CHARS), "showarrow": False,
         "font": {"size": 10, "color": "#6b5200"}, "bgcolor": "rgba(255,255,255,0.85)",
         "hovertext": f"Campaign: {c['name']}<br>{c['start']} – {c['end']}",
-    } for c, row in zip(campaigns, rows)]
+    } for c, row in zip(campaigns, rows, strict=True)]
 
 
 def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] | None = None, *,
@@ -164,7 +164,7 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
     traces = fig["data"]
     colours = theme.series_colours([s.get("platform") for s in channel_series])
     all_points = [p for s in channel_series for p in s["points"]] + list(combined or [])
-    for s, colour in zip(channel_series, colours):
+    for s, colour in zip(channel_series, colours, strict=True):
         xs, ys = _xy(s["points"])
         traces.append({
             "type": "scatter", "x": xs, "y": ys, "name": s["label"], "mode": "lines",

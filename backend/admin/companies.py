@@ -14,7 +14,8 @@ ADMIN_ONLY = "Only agency owners and admins create, rename or archive companies.
 
 def _render_list(errors=None, form=None, status=200):
     show = request.args.get("show", "active")
-    rows = svc.all_companies(include_archived=show in ("all", "archived"), archived=True if show == "archived" else None)
+    rows = svc.all_companies(include_archived=show in ("all", "archived"),
+                             archived=True if show == "archived" else None)
     return render_template("admin/companies.html", companies=rows, show=show, errors=errors or FormErrors(),
                            form=form or {}, section="companies"), status
 

@@ -12,7 +12,8 @@ from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or
 
 # The brief's questions (seeds/001), in the order the editor walks through them.
 STEPS = [
-    ("objective", "Objective", "What should the company achieve on social media, and how does that serve the overall business?"),
+    ("objective", "Objective",
+     "What should the company achieve on social media, and how does that serve the overall business?"),
     ("audiences", "Audiences", "Whom should the company reach? Name each target group and where it is found."),
     ("engagement", "Engagement", "How does the company bring those target groups along?"),
     ("personality", "Personality", "Which personality does the company show online?"),

@@ -140,7 +140,7 @@ def _ensure_strategy(spec: CompanySpec, company_id, anchor: dt.date, staff: dict
     # The history shows when each version was written, not when the demo was seeded.
     revisions = db.session.scalars(select(StrategyRevision).where(StrategyRevision.company_id == company_id)
                                    .order_by(StrategyRevision.revision)).all()
-    for revision, when in zip(revisions, dates):
+    for revision, when in zip(revisions, dates, strict=True):
         revision.created_at = when
     strategy = get_strategy(company_id)
     strategy.updated_at = dates[-1]

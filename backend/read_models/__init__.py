@@ -30,7 +30,8 @@ def reachable_companies() -> list:
 
 
 __all__ = [
-    "ATTENTION_ORDER", "STATUS_TERMS", "STALE_AFTER_DAYS", "CompanyPage", "CompanyView", "GoalPath", "GoalsView", "NotFound", "PortfolioPage",
+    "ATTENTION_ORDER", "STATUS_TERMS", "STALE_AFTER_DAYS", "CompanyPage", "CompanyView", "GoalPath", "GoalsView",
+    "NotFound", "PortfolioPage",
     "StrategyPage", "company", "company_page", "company_view", "controls", "goal_path", "goals_view",
     "portfolio_page", "reachable_companies", "strategy_page",
 ]

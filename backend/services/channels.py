@@ -60,8 +60,8 @@ def _clean(data: dict[str, Any], problems: Problems, *, creating: bool) -> dict[
         else:
             key = key.strip()
             if len(key) > KEY_MAX or not SLUG_RE.match(key):
-                problems.add("key", "Use lowercase letters and digits, joined by single hyphens or underscores (like 'x-support'), "
-                                    f"at most {KEY_MAX} characters.")
+                problems.add("key", "Use lowercase letters and digits, joined by single hyphens or underscores "
+                                    f"(like 'x-support'), at most {KEY_MAX} characters.")
             elif key in RESERVED_KEYS:
                 problems.add("key", f"'{key}' is reserved (it means every channel combined).")
             else:

@@ -110,7 +110,8 @@ def validate_goal(company_id, data: dict[str, Any]) -> dict[str, Any]:
         allowed = catalog.aggregations(definition)
         if aggregation not in allowed:
             if aggregation == "total":
-                why = f"'{metric}' is a level ({definition.kind}); adding its daily values up means nothing. Use 'latest'."
+                why = (f"'{metric}' is a level ({definition.kind}); adding its daily values up means nothing. "
+                       "Use 'latest'.")
             else:
                 why = f"'{metric}' is an amount per day; use 'total' to add it up over the goal's period."
             problems.add("kpi.aggregation", why)

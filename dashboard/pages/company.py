@@ -30,7 +30,8 @@ def layout(company, search: str | None):
             html.H1(company.name, className="h3 mb-0", id="rb-company-name"),
             html.Div(company.industry or "", className="text-muted small"),
         ]),
-        html.A("Strategy and goals →", href=company_url(company.id, True), className="btn btn-outline-secondary btn-sm"),
+        html.A("Strategy and goals →", href=company_url(company.id, True),
+               className="btn btn-outline-secondary btn-sm"),
     ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
     view = rm.company_page(company, controls)
     if view.view is None:
@@ -40,7 +41,8 @@ def layout(company, search: str | None):
     ]
     channel_value = view.view.channel
     today = view.today
-    start, end = (controls.date_from, controls.date_to) if controls.preset == "custom" else ctl.preset_range(controls.preset, today)
+    start, end = ((controls.date_from, controls.date_to) if controls.preset == "custom"
+                  else ctl.preset_range(controls.preset, today))
     (cards, followers, reach, engagement, messages, period, start, end,
      preset) = lay_out_view(view.view, controls, _iso(start), _iso(end))
     goals_figure, goal_options, chosen_goal, path_figure = lay_out_goals(view.goals)
@@ -53,10 +55,12 @@ def layout(company, search: str | None):
                                      first_day_of_week=1, minimum_nights=0, className="d-block",
                                      max_date_allowed=today)], md=5, lg=4),
         dbc.Col([dbc.Label("Granularity", className="small mb-1"),
-                 dbc.RadioItems(id=ids.GRANULARITY, options=[{"label": v, "value": k} for k, v in ctl.GRANULARITIES.items()],
+                 dbc.RadioItems(id=ids.GRANULARITY,
+                                options=[{"label": v, "value": k} for k, v in ctl.GRANULARITIES.items()],
                                 value=controls.granularity, inline=True, className="pt-1")], md=4, lg=3),
         dbc.Col([dbc.Label("Channel", html_for=ids.CHANNEL, className="small mb-1"),
-                 dcc.Dropdown(id=ids.CHANNEL, options=channel_options, value=channel_value, clearable=False)], md=4, lg=3),
+                 dcc.Dropdown(id=ids.CHANNEL, options=channel_options, value=channel_value, clearable=False)],
+                md=4, lg=3),
     ], className="g-2 align-items-end")
     return page(
         company, "company",
@@ -68,7 +72,8 @@ def layout(company, search: str | None):
                      className="rb-panel mb-3", id="rb-controls"),
         html.Div(cards, id=ids.KPI_CARDS, className="row g-2 mb-3"),
         dbc.Row([dbc.Col(_graph(ids.FOLLOWERS_GRAPH, followers), lg=12)], className="g-3 mb-3"),
-        dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH, reach), lg=6), dbc.Col(_graph(ids.ENGAGEMENT_GRAPH, engagement), lg=6)],
+        dbc.Row([dbc.Col(_graph(ids.REACH_GRAPH, reach), lg=6),
+                 dbc.Col(_graph(ids.ENGAGEMENT_GRAPH, engagement), lg=6)],
                 className="g-3 mb-3"),
         dbc.Row([
             dbc.Col(_graph(ids.GOALS_GRAPH, goals_figure), lg=6),

@@ -28,7 +28,8 @@ def column_defs() -> list[dict]:
     return [
         {"headerName": "Company", "field": "company", "cellRenderer": "markdown", "pinned": "left",
          "filter": "agTextColumnFilter", "minWidth": 180, "flex": 2, "sort": "asc"},
-        {"headerName": "Followers", "field": "followers", **num, "minWidth": 110, "valueFormatter": {"function": "rbCompact(params.value)"}},
+        {"headerName": "Followers", "field": "followers", **num, "minWidth": 110,
+         "valueFormatter": {"function": "rbCompact(params.value)"}},
         {"headerName": "Change", "field": "followers_change", **num,
          "valueFormatter": {"function": "rbSigned(params.value)"},
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},

@@ -92,7 +92,8 @@ def layout(company):
 
     return page(company, "strategy",
                 html.Div([html.H1(f"{strategy.name}: strategy", className="h3 mb-0"),
-                          html.A("← Dashboard", href=company_url(company.id), className="btn btn-outline-secondary btn-sm")],
+                          html.A("← Dashboard", href=company_url(company.id),
+                                 className="btn btn-outline-secondary btn-sm")],
                          className="d-flex justify-content-between align-items-center mb-3"),
                 dbc.Row([dbc.Col(document, lg=7), dbc.Col([goals_panel, history], lg=5)], className="g-3"))
 

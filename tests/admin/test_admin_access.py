@@ -36,7 +36,8 @@ ACTIONS = [
     ("create company", "/manage/companies", lambda ids: {"name": "Brand New Co"}, "admin", "company.create"),
     ("rename company", "/manage/companies/{company_id}", lambda ids: {"name": "Renamed Co", "timezone": "UTC"},
      "admin", "company.update"),
-    ("archive company", "/manage/companies/{company_id}", lambda ids: {"action": "archive"}, "admin", "company.archive"),
+    ("archive company", "/manage/companies/{company_id}", lambda ids: {"action": "archive"}, "admin",
+     "company.archive"),
     ("add person", "/manage/people", lambda ids: {"email": "new.person@example.test", "role": "member"},
      "admin", "user.create"),
     ("change person", "/manage/people/{user_id}", lambda ids: {"name": "Sam", "role": "admin", "active": "on"},
@@ -227,4 +228,5 @@ def test_goal_preview_is_a_read_and_changes_nothing(app, world, login_as):
     assert resp.status_code == 200 and resp.json["ok"] is True
     assert fingerprint(app) == before
     viewer = login_as(acme, "viewer")
-    assert viewer.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=goal_form()).status_code == 403
+    preview = viewer.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=goal_form())
+    assert preview.status_code == 403

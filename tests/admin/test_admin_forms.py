@@ -21,13 +21,13 @@ def world(app, tenant):
 
 def field_error(html: str, field: str) -> str | None:
     """The message shown right under the input named ``field`` (None when there is none)."""
-    m = re.search(r'<div class="invalid-feedback d-block" data-field="%s">([^<]*)</div>' % re.escape(field), html)
+    m = re.search(rf'<div class="invalid-feedback d-block" data-field="{re.escape(field)}">([^<]*)</div>', html)
     return html_lib.unescape(m.group(1).strip()) if m else None
 
 
 def marks_invalid(html: str, field: str) -> bool:
-    return bool(re.search(r'class="[^"]*is-invalid[^"]*"[^>]*name="%s"' % re.escape(field), html)
-                or re.search(r'name="%s"[^>]*class="[^"]*is-invalid' % re.escape(field), html))
+    return bool(re.search(rf'class="[^"]*is-invalid[^"]*"[^>]*name="{re.escape(field)}"', html)
+                or re.search(rf'name="{re.escape(field)}"[^>]*class="[^"]*is-invalid', html))
 
 
 def count(app, model, **where) -> int:
@@ -215,7 +215,7 @@ def test_role_change_and_removal(app, world, login_as):
                                                       "active": "on", "version": "1"})
     assert resp.status_code == 302
     page = owner.get("/manage/people").get_data(as_text=True)
-    assert re.search(r"spare@acme\.test.*?client viewer.*?%s" % re.escape(tenant.company_a.name), page, re.S)
+    assert re.search(rf"spare@acme\.test.*?client viewer.*?{re.escape(tenant.company_a.name)}", page, re.S)
     resp = owner.post(f"/manage/people/{tenant.users['owner'].id}/remove")
     assert resp.status_code == 422 and "You cannot remove yourself." in resp.get_data(as_text=True)
     assert owner.post(f"/manage/people/{uid}/remove").status_code == 302
@@ -236,7 +236,8 @@ def test_key_is_shown_once_with_a_curl_example_that_works(app, world, login_as, 
     assert f"/api/v1/companies/{ids['company_id']}/metrics" in html and f"Bearer {key}" in html
     # The default scope is metrics:write, bound to this company: it pushes here, reads nothing.
     r = api(key).post(f"/api/v1/companies/{ids['company_id']}/metrics",
-                      json={"points": [{"channel": "facebook", "metric": "followers", "date": TODAY.isoformat(), "value": 5}]})
+                      json={"points": [{"channel": "facebook", "metric": "followers", "date": TODAY.isoformat(),
+                                        "value": 5}]})
     assert r.status_code == 200, r.json
     assert api(key).get(f"/api/v1/companies/{ids['company_id']}/goals").status_code == 403
     assert api(key).post(f"/api/v1/companies/{tenant.company_b.id}/metrics", json={"points": []}).status_code == 404
@@ -393,9 +394,11 @@ def test_activity_lists_the_trail_filtered_by_company_and_person(app, tenants, l
     html = owner.get("/manage/activity").get_data(as_text=True)
     assert "Created company Owner&#39;s company" in html and "Admin renamed B" in html
     assert "Globex secret" not in html
-    by_admin = owner.get("/manage/activity", query_string={"user_id": str(acme.users["admin"].id)}).get_data(as_text=True)
+    by_admin = owner.get("/manage/activity",
+                         query_string={"user_id": str(acme.users["admin"].id)}).get_data(as_text=True)
     assert "Admin renamed B" in by_admin and "Created company Owner&#39;s company" not in by_admin
-    by_company = owner.get("/manage/activity", query_string={"company_id": str(acme.company_b.id)}).get_data(as_text=True)
+    by_company = owner.get("/manage/activity",
+                           query_string={"company_id": str(acme.company_b.id)}).get_data(as_text=True)
     assert "Admin renamed B" in by_company and "Created company Owner&#39;s company" not in by_company
     other = owner.get("/manage/activity", query_string={"company_id": str(globex.company_a.id)})
     assert other.status_code == 404

@@ -151,8 +151,8 @@ def test_killing_a_worker_mid_push_does_not_block_the_retry(app, tenant, databas
             key = f"crash-{attempt}"
             (worker,) = child_pids(server.proc.pid)
             result = {}
-            sender = threading.Thread(target=lambda: result.update(r=_send(server.port, body, {**base,
-                                                                                    "Idempotency-Key": key})))
+            sender = threading.Thread(target=lambda result=result, key=key: result.update(
+                r=_send(server.port, body, {**base, "Idempotency-Key": key})))
             sender.start()
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and _marker_state(app, key) is None:

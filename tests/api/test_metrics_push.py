@@ -114,7 +114,7 @@ def test_each_validation_rule(app, client, setup, point, field, message):
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "1e999"])
 def test_value_must_be_finite(app, client, setup, literal):
     t = setup
-    body = '{"points": [{"channel": "fb", "metric": "reach", "date": "2024-01-01", "value": %s}]}' % literal
+    body = '{"points": [{"channel": "fb", "metric": "reach", "date": "2024-01-01", "value": ' + literal + "}]}"
     r = client.post(metrics_url(t.company_a), data=body, headers={"Content-Type": "application/json", **auth(t)})
     assert r.status_code == 422
     assert r.json["errors"] == [{"index": 0, "field": "value", "message": "Must be a finite number."}]

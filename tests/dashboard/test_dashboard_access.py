@@ -17,7 +17,8 @@ def test_logged_out_pages_redirect_to_login(client, path):
     assert resp.headers["Location"].startswith("/login?next=" + path[:10])
 
 
-@pytest.mark.parametrize("path", DASH_JSON + ["/dashboard/_dash-component-suites/dash/dash-renderer/build/dash_renderer.min.js"])
+@pytest.mark.parametrize(
+    "path", DASH_JSON + ["/dashboard/_dash-component-suites/dash/dash-renderer/build/dash_renderer.min.js"])
 def test_logged_out_dash_routes_answer_401(client, path):
     resp = client.get(path)
     assert resp.status_code == 401

@@ -217,7 +217,8 @@ def test_portfolio_lists_exactly_the_agencys_companies(login_as, seeded):
     mine, other = seeded
     client = login_as(mine, "admin")
     assert ids.PORTFOLIO_GRID in texts(route(client, "/dashboard/"))
-    rows = call(client, "rb-portfolio-grid.rowData", {f"{ids.PORTFOLIO_PRESET}.value": "30d"})[ids.PORTFOLIO_GRID]["rowData"]
+    rows = call(client, "rb-portfolio-grid.rowData",
+                {f"{ids.PORTFOLIO_PRESET}.value": "30d"})[ids.PORTFOLIO_GRID]["rowData"]
     assert sorted(r["name"] for r in rows) == sorted([mine.company_a.name, mine.company_b.name])
     a = next(r for r in rows if r["name"] == mine.company_a.name)
     assert a["followers"] == 1200 + 40 * 149 + 800 + 25 * 149

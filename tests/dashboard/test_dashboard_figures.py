@@ -77,7 +77,7 @@ def test_figures_are_plain_json_with_plotlys_default_look():
 
 def test_followers_figure_has_a_line_per_channel_the_total_the_target_and_campaigns():
     fb, ig = days(30, base=1000), days(30, base=500)
-    total = [(d, a + b) for (d, a), (_, b) in zip(fb, ig)]
+    total = [(d, a + b) for (d, a), (_, b) in zip(fb, ig, strict=True)]
     fig = built(figures.followers_figure(
         [{"label": "Facebook", "platform": "facebook", "points": fb},
          {"label": "Instagram", "platform": "instagram", "points": ig}],
@@ -156,8 +156,8 @@ def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
                   "end": start + dt.timedelta(days=40)},
                  {"name": "Route planning webinar series", "start": start + dt.timedelta(days=45),
                   "end": start + dt.timedelta(days=80)},
-                 {"name": "Spring blend tasting panel with a very long name indeed", "start": start + dt.timedelta(days=50),
-                  "end": start + dt.timedelta(days=52)}]
+                 {"name": "Spring blend tasting panel with a very long name indeed",
+                  "start": start + dt.timedelta(days=50), "end": start + dt.timedelta(days=52)}]
     fig = built(figures.followers_figure([{"label": "Facebook", "platform": "facebook", "points": days(365, step=200)}],
                                    None, target={"value": 80_000, "label": "Critical mass", "date": "1 Jun 2026"},
                                    campaigns=campaigns))
@@ -168,7 +168,8 @@ def test_campaign_and_target_labels_do_not_overlap_when_campaigns_are_close():
             apart = r_a <= l_b or r_b <= l_a or hi_a <= lo_b + 1e-9 or hi_b <= lo_a + 1e-9
             assert apart, (name_a, name_b)
     # The labels sit in a band above the highest line and the target.
-    top_of_data = (max(365 * 200 + 1000, 80_000) - fig.layout.yaxis.range[0]) / (fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0])
+    y_from, y_to = fig.layout.yaxis.range[0], fig.layout.yaxis.range[1]
+    top_of_data = (max(365 * 200 + 1000, 80_000) - y_from) / (y_to - y_from)
     assert min(lo for *_, lo, hi in boxes) >= top_of_data
     assert max(hi for *_, lo, hi in boxes) <= 1
     long = [a for a in fig.layout.annotations if "Spring blend" in (a.hovertext or "")][0]
@@ -187,7 +188,8 @@ def test_reach_and_engagement_figures():
     assert [t.type for t in fig.data] == ["bar", "scatter"]
     assert fig.layout.xaxis.title.text == "Week starting"
     assert "per week" in fig.layout.yaxis.title.text
-    eng = built(figures.engagement_figure([(D0, 0.031), (D0 + dt.timedelta(days=1), None), (D0 + dt.timedelta(days=2), 0.04)]))
+    eng = built(figures.engagement_figure(
+        [(D0, 0.031), (D0 + dt.timedelta(days=1), None), (D0 + dt.timedelta(days=2), 0.04)]))
     assert eng.layout.yaxis.tickformat == ".1%" and list(eng.data[0].y) == [0.031, None, 0.04]
     assert "No reach" in built(figures.reach_figure([], [])).layout.annotations[0].text
     assert "No engagement" in built(figures.engagement_figure([(D0, None)])).layout.annotations[0].text
@@ -225,7 +227,7 @@ def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
          "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "followers"},
     ]
     bar = built(figures.goals_figure(goals)).data[0]
-    by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition)}
+    by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition, strict=True)}
     x, text, pos = by_title["Answer faster"]
     assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
     assert pos == "outside"  # beside the empty bar, in the status colour, not white on nothing

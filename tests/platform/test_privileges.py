@@ -37,7 +37,7 @@ def read_table() -> tuple[list[str], dict[str, dict[str, str]]]:
     table = {}
     for row in body:
         assert len(row) == len(header), row
-        table[row[0].strip("`")] = dict(zip(columns, row[1:]))
+        table[row[0].strip("`")] = dict(zip(columns, row[1:], strict=True))
     return columns, table
 
 
@@ -156,11 +156,14 @@ ACTIONS: dict[str, Action] = {
     "give the admin or owner role (to a new or existing person)": Action(
         prepare=lambda w: {"m": w.person("member")},
         api=lambda w, c, ctx: [
-            outcome("new admin", c.post("/api/v1/users", json={"email": w.unique("a") + "@acme.test", "role": "admin"})),
-            outcome("new owner", c.post("/api/v1/users", json={"email": w.unique("o") + "@acme.test", "role": "owner"})),
+            outcome("new admin", c.post("/api/v1/users",
+                                        json={"email": w.unique("a") + "@acme.test", "role": "admin"})),
+            outcome("new owner", c.post("/api/v1/users",
+                                        json={"email": w.unique("o") + "@acme.test", "role": "owner"})),
             outcome("make owner", c.patch(f"/api/v1/users/{ctx['m']}", json={"role": "owner"}))],
         manage=lambda w, c, ctx: [
-            outcome("new admin", c.post("/manage/people", data={"email": w.unique("a") + "@acme.test", "role": "admin"})),
+            outcome("new admin", c.post("/manage/people",
+                                        data={"email": w.unique("a") + "@acme.test", "role": "admin"})),
             outcome("make owner", c.post(f"/manage/people/{ctx['m']}", data=_form_person("Boss", "owner")))]),
     "change another admin": Action(
         prepare=lambda w: {"a": w.person("admin")},
@@ -205,7 +208,7 @@ ACTIONS: dict[str, Action] = {
         manage=lambda w, c, ctx: [outcome("account", c.post("/account/password", data={
             "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}))]),
     "list and read API keys": Action(
-        prepare=lambda w: dict(zip(("k", "plaintext"), w.key())) | {"prefix": ""},
+        prepare=lambda w: dict(zip(("k", "plaintext"), w.key(), strict=True)) | {"prefix": ""},
         api=lambda w, c, ctx: [outcome("list", c.get("/api/v1/api-keys")),
                                outcome("read", c.get(f"/api/v1/api-keys/{ctx['k']}"))],
         manage=lambda w, c, ctx: _keys_page(w, c, {"prefix": ctx["plaintext"][:11]})),
@@ -244,7 +247,8 @@ def test_the_table_and_the_actions_name_the_same_things():
 
 
 # (column, how the principal is made): the company column is tried with a key of every scope.
-PRINCIPALS = [(c, c) for c in SESSION_COLUMNS + KEY_COLUMNS[:-1]] + [("company key", f"company {s} key") for s in SCOPES]
+PRINCIPALS = ([(c, c) for c in SESSION_COLUMNS + KEY_COLUMNS[:-1]]
+              + [("company key", f"company {s} key") for s in SCOPES])
 
 
 @pytest.mark.parametrize(("column", "principal"), PRINCIPALS, ids=[p for _, p in PRINCIPALS])

@@ -175,7 +175,8 @@ def test_using_a_link_revokes_the_others_and_signs_out_old_sessions(app, tenant,
         db.session.add(PasswordToken(agency_id=tenant.agency_id, user_id=uid, token_hash=digest,
                                      expires_at=utcnow() + dt.timedelta(days=7)))
         db.session.commit()
-    resp = app.test_client().post(f"/set-password/{used}", data={"password": "chosen-by-me-1", "confirm": "chosen-by-me-1"})
+    resp = app.test_client().post(f"/set-password/{used}",
+                                  data={"password": "chosen-by-me-1", "confirm": "chosen-by-me-1"})
     assert resp.status_code == 302
     assert app.test_client().get(f"/set-password/{other}").status_code == 404
     assert app.test_client().get(f"/set-password/{used}").status_code == 404

@@ -65,7 +65,7 @@ def test_followers_grow_logistically_and_level_off(generated):
     for company in COMPANIES:
         for channel in company.channels:
             followers = [v for _, v in generated[company.name][(channel.key, "followers")]]
-            assert all(b >= a for a, b in zip(followers, followers[1:])), (company.name, channel.key)
+            assert all(b >= a for a, b in zip(followers, followers[1:], strict=False)), (company.name, channel.key)
             assert followers[-1] > followers[0]
     # A mature page has levelled off: the last quarter adds under 2 %; a young one still grows fast.
     facebook = [v for _, v in generated["Northwind Coffee"][("facebook", "followers")]]
@@ -266,7 +266,7 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
             revisions = db.session.scalars(select(StrategyRevision).where(
                 StrategyRevision.company_id == company.id).order_by(StrategyRevision.revision)).all()
             assert revisions[0].created_at.date() < earlier - dt.timedelta(days=365)  # a history, not one day
-            for goal, progress in company_goals_progress(company.id, as_of=earlier):
+            for _goal, progress in company_goals_progress(company.id, as_of=earlier):
                 statuses[progress["status"]] += 1
         assert set(statuses) == set(STATUSES), statuses
 
@@ -319,7 +319,7 @@ def test_seed_demo_command_prints_the_logins(runner, app):
     result = runner.invoke(args=["seed-demo", "--no-metrics"])
     assert result.exit_code == 0, result.output
     assert "Demo logins (password for all: reachboard-demo)" in result.output
-    for role, email in DEMO_USERS:
+    for _role, email in DEMO_USERS:
         assert email in result.output
     counts = _counts(app)
     assert counts["MetricPoint"] == 0 and counts["Goal"] == sum(len(c.goals) for c in COMPANIES)

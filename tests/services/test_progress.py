@@ -6,6 +6,7 @@ import pytest
 from backend.services.progress import compute_progress
 
 D = dt.date
+JAN_1, MAR_31 = D(2024, 1, 1), D(2024, 3, 31)
 pytestmark = pytest.mark.no_db
 
 
@@ -14,7 +15,7 @@ def days(start: dt.date, values):
     return [(start + dt.timedelta(days=i), v) for i, v in enumerate(values) if v is not None]
 
 
-def kpi(aggregation="latest", target=200.0, baseline=None, start=D(2024, 1, 1), deadline=D(2024, 3, 31), **kw):
+def kpi(aggregation="latest", target=200.0, baseline=None, start=JAN_1, deadline=MAR_31, **kw):
     return {"aggregation": aggregation, "target": target, "baseline": baseline, "start_date": start,
             "deadline": deadline, **kw}
 

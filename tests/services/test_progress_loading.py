@@ -16,13 +16,15 @@ D = dt.date.fromisoformat
 # Irregular on purpose: gaps of weeks, a channel that starts late and stops early, a day where the
 # ratio's denominator is 0 (engagement_rate undefined), amounts on days without levels.
 POINTS = [
-    *(pt("fb", "followers", (D("2023-10-01") + dt.timedelta(days=i)).isoformat(), 100 + 3 * i) for i in range(0, 40, 3)),
+    *(pt("fb", "followers", (D("2023-10-01") + dt.timedelta(days=i)).isoformat(), 100 + 3 * i)
+      for i in range(0, 40, 3)),
     *(pt("fb", "followers", (D("2024-01-10") + dt.timedelta(days=i)).isoformat(), 300 + 5 * i) for i in range(20)),
     *(pt("ig", "followers", (D("2023-12-20") + dt.timedelta(days=i)).isoformat(), 50 + i) for i in range(0, 30, 2)),
     *(pt("fb", "reach", (D("2023-11-01") + dt.timedelta(days=i)).isoformat(), 10 + i % 7) for i in range(0, 90, 4)),
     *(pt("ig", "reach", (D("2024-01-05") + dt.timedelta(days=i)).isoformat(), 20 + i % 5) for i in range(25)),
     pt("fb", "reach", "2024-01-31", 0),
-    *(pt("fb", "engagements", (D("2023-11-01") + dt.timedelta(days=i)).isoformat(), 1 + i % 3) for i in range(0, 90, 4)),
+    *(pt("fb", "engagements", (D("2023-11-01") + dt.timedelta(days=i)).isoformat(), 1 + i % 3)
+      for i in range(0, 90, 4)),
     pt("fb", "engagements", "2024-01-31", 2),
 ]
 

@@ -3,7 +3,8 @@
 deploy/nginx/reachboard.conf.template, each on a free loopback port, plus small raw-socket HTTP
 helpers (no client library between the test and the wire).
 
-Used by tests/platform/test_slow_clients.py, tests/platform/test_login_limits_cluster.py and tests/api/test_idempotency_crash.py.
+Used by tests/platform/test_slow_clients.py, tests/platform/test_login_limits_cluster.py and
+tests/api/test_idempotency_crash.py.
 """
 from __future__ import annotations
 

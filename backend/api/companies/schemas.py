@@ -38,7 +38,8 @@ class CompanyUpdateSchema(StrictSchema):
     industry = fields.String(validate=validate.Length(max=200))
     timezone = fields.String(validate=_tz)
     archived = fields.Boolean()
-    version = fields.Integer(metadata={"description": "If given, the update is refused (409) when the company changed meanwhile."})
+    version = fields.Integer(
+        metadata={"description": "If given, the update is refused (409) when the company changed meanwhile."})
 
 
 class CompanyQuerySchema(PaginationQuerySchema):

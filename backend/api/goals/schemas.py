@@ -59,7 +59,8 @@ class ProgressSchema(OutSchema):
     current = fields.Float(allow_none=True, metadata={"description": "null when there is no data yet"})
     baseline = fields.Float(allow_none=True)
     target = fields.Float()
-    percent = fields.Float(allow_none=True, metadata={"description": "(current − baseline) / (target − baseline) × 100"})
+    percent = fields.Float(allow_none=True,
+                           metadata={"description": "(current − baseline) / (target − baseline) × 100"})
     status = fields.String(metadata={"enum": list(STATUSES)})
     forecast_date = fields.Date(allow_none=True, metadata={
         "description": "When the target is reached if the recent trend holds; null when it does not move towards it"})

@@ -10,8 +10,10 @@ class PointSchema(StrictSchema):
     """One daily value (documentation of a push's points; they are checked by the service's
     fast path with the same rules)."""
 
-    channel = fields.String(required=True, metadata={"description": "Channel key in this company", "example": "facebook"})
-    metric = fields.String(required=True, metadata={"description": "A gauge or flow of the catalog", "example": "followers"})
+    channel = fields.String(required=True,
+                            metadata={"description": "Channel key in this company", "example": "facebook"})
+    metric = fields.String(required=True,
+                           metadata={"description": "A gauge or flow of the catalog", "example": "followers"})
     date = fields.Date(required=True, metadata={"description": "2000-01-01 to tomorrow", "example": "2024-05-31"})
     value = fields.Float(required=True, metadata={
         "description": f"Finite, at most {METRIC_VALUE_MAX:.0e} in size; >= 0 for built-in metrics", "example": 1234,

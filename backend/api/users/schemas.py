@@ -19,7 +19,9 @@ class UserSchema(OutSchema):
     created_at = UtcDateTime(dump_only=True)
     last_login_at = UtcDateTime(dump_only=True, allow_none=True)
     set_password_token = fields.String(dump_only=True, allow_none=True,
-                                       metadata={"description": "Only in the create response: a one-time token for /set-password/<token>, valid 7 days, with which the person chooses their password."})
+                                       metadata={"description": "Only in the create response: a one-time token for "
+                                                                 "/set-password/<token>, valid 7 days, with which the "
+                                                                 "person chooses their password."})
     set_password_url = fields.String(dump_only=True, allow_none=True,
                                      metadata={"description": "Only in the create response: the link to send"})
 

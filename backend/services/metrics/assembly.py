@@ -101,7 +101,7 @@ def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict
     the day after the one before ends): the flows summed per period, but each channel's first and
     last gauge value in every period from one statement and the gauges' seed from one more, before
     the first period (a later period's seed is the last value of the one before)."""
-    for (_, end), (start, _) in zip(periods, periods[1:]):
+    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
         if start != end + dt.timedelta(days=1):
             raise ValueError("periods must be adjacent, oldest first")
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))

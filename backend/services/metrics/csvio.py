@@ -163,8 +163,9 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
                 "are listed.",
                 errors=validator.errors, error_count=validator.error_count, rows_not_checked=not_checked)
         validator.raise_if_invalid("value")
-    done = write_points(company, validator.channels, validator.rows, "metrics.import", f"Imported {len(validator.rows)} points from CSV",
-                  progress=(lambda n: progress("write", n)) if progress else None)
+    done = write_points(company, validator.channels, validator.rows, "metrics.import",
+                        f"Imported {len(validator.rows)} points from CSV",
+                        progress=(lambda n: progress("write", n)) if progress else None)
     done["rows"] = n_rows
     return done
 
