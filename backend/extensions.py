@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and wired in the app factory."""
+from typing import TYPE_CHECKING
+
 from flask import current_app, has_app_context, has_request_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,7 +19,27 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+class Base(DeclarativeBase):
+    """The declarative base Flask-SQLAlchemy builds ``db.Model`` from (its documented 3.1 way),
+    with the constraint naming convention the migrations use."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+# The base class of the models. ``db.Model`` is made at run time, so a type checker cannot use it
+# as a base class; for it, ``Model`` is what ``db.Model`` is: Flask-SQLAlchemy's model mixin
+# (``query``, ``__fsa__``) on :class:`Base`.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FSAModel
+
+    class Model(_FSAModel, Base):
+        """``db.Model``, as Flask-SQLAlchemy builds it from :class:`Base`."""
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

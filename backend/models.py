@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .extensions import Model
 
 
 class TenantOwned:
@@ -52,7 +52,7 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class Agency(db.Model):
+class Agency(Model):
     """The tenant: one customer of the SaaS."""
 
     __tablename__ = "agency"
@@ -61,7 +61,7 @@ class Agency(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class User(TenantOwned, db.Model):
+class User(TenantOwned, Model):
     """A person who logs in: agency staff (via membership) or a client viewer (via access)."""
 
     __tablename__ = "user"
@@ -107,7 +107,7 @@ class User(TenantOwned, db.Model):
         return self.membership.role if self.membership else "viewer"
 
 
-class AgencyMembership(TenantOwned, db.Model):
+class AgencyMembership(TenantOwned, Model):
     """Agency staff: owner, admin or member."""
 
     __tablename__ = "agency_membership"
@@ -123,7 +123,7 @@ class AgencyMembership(TenantOwned, db.Model):
     user: Mapped[User] = relationship(back_populates="membership")
 
 
-class Company(TenantOwned, db.Model):
+class Company(TenantOwned, Model):
     """A client account of one agency."""
 
     __tablename__ = "company"
@@ -141,7 +141,7 @@ class Company(TenantOwned, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class ClientAccess(CompanyOwned, db.Model):
+class ClientAccess(CompanyOwned, Model):
     """A client viewer's access to one company."""
 
     __tablename__ = "client_access"
@@ -158,7 +158,7 @@ class ClientAccess(CompanyOwned, db.Model):
     user: Mapped[User] = relationship(back_populates="client_access")
 
 
-class ApiKey(TenantOwned, db.Model):
+class ApiKey(TenantOwned, Model):
     """A credential for third parties. Only a hash of the key is stored."""
 
     __tablename__ = "api_key"
@@ -179,7 +179,7 @@ class ApiKey(TenantOwned, db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class Channel(CompanyOwned, db.Model):
+class Channel(CompanyOwned, Model):
     """One presence of a company on one platform, keyed inside the company (``facebook``)."""
 
     __tablename__ = "channel"
@@ -201,7 +201,7 @@ class Channel(CompanyOwned, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class MetricDefinition(TenantOwned, db.Model):
+class MetricDefinition(TenantOwned, Model):
     """An agency's custom gauge or flow. Built-in metrics live in code (services/catalog)."""
 
     __tablename__ = "metric_definition"
@@ -219,7 +219,7 @@ class MetricDefinition(TenantOwned, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Strategy(CompanyOwned, db.Model):
+class Strategy(CompanyOwned, Model):
     """A company's social-media strategy: the current version. History in StrategyRevision."""
 
     __tablename__ = "strategy"
@@ -239,7 +239,7 @@ class Strategy(CompanyOwned, db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
-class StrategyRevision(CompanyOwned, db.Model):
+class StrategyRevision(CompanyOwned, Model):
     """One saved version of a strategy, with the fields that changed (old and new values)."""
 
     __tablename__ = "strategy_revision"
@@ -252,7 +252,7 @@ class StrategyRevision(CompanyOwned, db.Model):
     created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
-class Goal(CompanyOwned, db.Model):
+class Goal(CompanyOwned, Model):
     """A sub-goal of a strategy with one measurable KPI."""
 
     __tablename__ = "goal"
@@ -274,7 +274,7 @@ class Goal(CompanyOwned, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class Campaign(CompanyOwned, db.Model):
+class Campaign(CompanyOwned, Model):
     """A time-boxed push on some channels, drawn on the dashboard; budget feeds ROI."""
 
     __tablename__ = "campaign"
@@ -291,7 +291,7 @@ class Campaign(CompanyOwned, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class MetricPoint(CompanyOwned, db.Model):
+class MetricPoint(CompanyOwned, Model):
     """One daily value of one metric on one channel. Natural key: (company, channel, metric, date)."""
 
     __tablename__ = "metric_point"
@@ -312,7 +312,7 @@ class MetricPoint(CompanyOwned, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class IdempotencyRecord(TenantOwned, db.Model):
+class IdempotencyRecord(TenantOwned, Model):
     """The first response to a request sent with an ``Idempotency-Key`` header (kept 24 h)."""
 
     __tablename__ = "idempotency_record"
@@ -330,7 +330,7 @@ class IdempotencyRecord(TenantOwned, db.Model):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class AuditEntry(TenantOwned, db.Model):
+class AuditEntry(TenantOwned, Model):
     """Who did what to which object, when: one row per state-changing action."""
 
     __tablename__ = "audit_entry"
@@ -349,7 +349,7 @@ class AuditEntry(TenantOwned, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class PasswordToken(TenantOwned, db.Model):
+class PasswordToken(TenantOwned, Model):
     """A one-time link to set a password (no mail server is assumed). Only a hash is stored."""
 
     __tablename__ = "password_token"
@@ -362,4 +362,4 @@ class PasswordToken(TenantOwned, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-TENANT_MODELS = [m.class_ for m in db.Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]
+TENANT_MODELS = [m.class_ for m in Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]
