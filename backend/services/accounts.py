@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from ..extensions import db
 from ..models import Agency, AgencyMembership, ClientAccess, PasswordToken, User, utcnow
@@ -59,7 +59,8 @@ def _check_password(password: str | None) -> None:
         raise ValidationFailed.field("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
 
 
-def _new_user(email: str, password: str | None, role: str, company_ids: Iterable, name: str = "") -> User:
+def _new_user(email: str, password: str | None, role: str, company_ids: Iterable[uuid.UUID], name: str = ""
+              ) -> User:
     email = normalise_email(email)
     _check_password(password)
     user = User(email=email, name=name or "", password_hash=hash_password(password) if password else None)
@@ -79,7 +80,7 @@ def _check_role_assignable(role: str) -> None:
     privileges.require_may_give_role(current_principal(), role)
 
 
-def list_users():
+def list_users() -> Select[User]:
     privileges.require_people_manager(current_principal())
     return select(User).order_by(User.email)
 
@@ -89,7 +90,7 @@ def all_users() -> list[User]:
     return list(db.session.scalars(list_users()))
 
 
-def get_user(user_id) -> User:
+def get_user(user_id: uuid.UUID | str) -> User:
     privileges.require_people_manager(current_principal())
     try:
         uid = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
@@ -141,7 +142,7 @@ def _revoke_password_tokens(user_id: uuid.UUID) -> None:
                        .values(used_at=utcnow()))
 
 
-def issue_password_link(user_id) -> str:
+def issue_password_link(user_id: uuid.UUID | str) -> str:
     p = current_principal()
     user = get_user(user_id)
     if user.id == p.user_id:
@@ -158,7 +159,7 @@ def _signs_out(user: User) -> None:
     user.auth_epoch = (user.auth_epoch or 1) + 1
 
 
-def update_user(user_id, data: dict[str, Any], *, expected_version: int | None = None) -> User:
+def update_user(user_id: uuid.UUID | str, data: dict[str, Any], *, expected_version: int | None = None) -> User:
     p = current_principal()
     user = get_user(user_id)
     if expected_version is not None and expected_version != user.version:
@@ -229,10 +230,10 @@ def update_user(user_id, data: dict[str, Any], *, expected_version: int | None =
 def _other_active_owners(user_id: uuid.UUID) -> int:
     return db.session.scalar(
         select(func.count()).select_from(AgencyMembership).join(User, User.id == AgencyMembership.user_id)
-        .where(AgencyMembership.role == "owner", User.active.is_(True), User.id != user_id))
+        .where(AgencyMembership.role == "owner", User.active.is_(True), User.id != user_id)) or 0
 
 
-def delete_user(user_id) -> None:
+def delete_user(user_id: uuid.UUID | str) -> None:
     p = current_principal()
     user = get_user(user_id)
     if user.id == p.user_id:
@@ -282,7 +283,7 @@ def set_password_with_token(token: str, password: str) -> User:
         row = db.session.scalars(select(PasswordToken).where(PasswordToken.token_hash == digest)).first()
         if row is None or row.used_at is not None or row.expires_at < utcnow():
             raise NotFound("This link is unknown, used or expired. Ask your agency for a new one.")
-        user = db.session.get(User, row.user_id)
+        user = db.session.get_one(User, row.user_id)  # the token's person (the token goes with them)
         user.password_hash = hash_password(password)
         row.used_at = utcnow()
         _revoke_password_tokens(user.id)  # using one link revokes the others

@@ -1,13 +1,22 @@
 """The agency's own settings (the tenant itself: its name)."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ..extensions import db
 from ..models import Agency
 from ..tenancy import current_principal
 from . import audit, privileges
-from .errors import ValidationFailed
+from .errors import NotFound, ValidationFailed
+
+
+def _own_agency(agency_id: uuid.UUID) -> Agency:
+    """The principal's agency row (deleted meanwhile by another request: 404, like any other row)."""
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No agency with this id.")
+    return agency
 
 
 def get_agency() -> Agency:
@@ -15,13 +24,13 @@ def get_agency() -> Agency:
     p = current_principal()
     privileges.require_agency_wide(p)
     p.require("read", "Reading the agency's settings needs the read permission.")
-    return db.session.get(Agency, p.agency_id)
+    return _own_agency(p.agency_id)
 
 
 def update_agency(data: dict[str, Any]) -> Agency:
     p = current_principal()
     privileges.require_settings_manager(p)
-    agency = db.session.get(Agency, p.agency_id)
+    agency = _own_agency(p.agency_id)
     if "name" in data:
         name = (data["name"] or "").strip()
         if not name:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from ..models import ApiKey, utcnow
@@ -15,7 +15,7 @@ from .companies import get_company
 from .errors import NotFound, ValidationFailed
 
 
-def list_keys(*, company_id=None, include_revoked: bool = True):
+def list_keys(*, company_id: uuid.UUID | str | None = None, include_revoked: bool = True) -> Select[ApiKey]:
     privileges.require_key_manager(current_principal())
     stmt = select(ApiKey).order_by(ApiKey.created_at.desc())
     if company_id is not None:
@@ -25,12 +25,12 @@ def list_keys(*, company_id=None, include_revoked: bool = True):
     return stmt
 
 
-def all_keys(*, company_id=None, include_revoked: bool = True) -> list[ApiKey]:
+def all_keys(*, company_id: uuid.UUID | str | None = None, include_revoked: bool = True) -> list[ApiKey]:
     """The keys :func:`list_keys` selects, newest first."""
     return list(db.session.scalars(list_keys(company_id=company_id, include_revoked=include_revoked)))
 
 
-def get_key(key_id) -> ApiKey:
+def get_key(key_id: uuid.UUID | str) -> ApiKey:
     """A key by id: for key managers, or a key reading itself."""
     p = current_principal()
     try:
@@ -72,7 +72,7 @@ def create_key(data: dict[str, Any]) -> tuple[ApiKey, str]:
     return key, plaintext
 
 
-def revoke_key(key_id) -> ApiKey:
+def revoke_key(key_id: uuid.UUID | str) -> ApiKey:
     """Revoke a key (key managers), or a key revoking itself."""
     key = get_key(key_id)
     if key.revoked_at is None:

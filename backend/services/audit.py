@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from ..tenancy import current_principal
 from .errors import NotFound
 
 
-def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
+def record(action: str, obj: Any = None, *, object_type: str | None = None, object_id: object = None,
            company_id: uuid.UUID | None = None, summary: str = "") -> AuditEntry:
     """Add an audit entry to the current transaction (committed with the change it describes)."""
     p = current_principal()
@@ -37,7 +38,8 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     return entry
 
 
-def audit_entries(*, company_id=None, actor_user_id=None, before: dt.datetime | None = None,
+def audit_entries(*, company_id: uuid.UUID | None = None, actor_user_id: uuid.UUID | None = None,
+                  before: dt.datetime | None = None,
                   limit: int = 100) -> list[AuditEntry]:
     """The audit trail, newest first: owners and admins only; the scoping layer keeps it to the
     principal's agency (and a company filter to a company in reach)."""

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from ..models import Campaign
@@ -19,7 +19,8 @@ from .validation import Problems, check_version
 FIELDS = ("name", "start_date", "end_date", "channels", "budget", "notes")
 
 
-def list_campaigns(company_id, *, date_from: dt.date | None = None, date_to: dt.date | None = None):
+def list_campaigns(company_id: uuid.UUID | str, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+                   ) -> Select[Campaign]:
     """A select of the company's campaigns, latest start first; with dates, those overlapping them."""
     current_principal().require("read")
     company = get_company(company_id)
@@ -32,13 +33,13 @@ def list_campaigns(company_id, *, date_from: dt.date | None = None, date_to: dt.
     return stmt
 
 
-def all_campaigns(company_id, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+def all_campaigns(company_id: uuid.UUID | str, *, date_from: dt.date | None = None, date_to: dt.date | None = None
                   ) -> list[Campaign]:
     """The campaigns :func:`list_campaigns` selects."""
     return list(db.session.scalars(list_campaigns(company_id, date_from=date_from, date_to=date_to)))
 
 
-def get_campaign(company_id, campaign_id) -> Campaign:
+def get_campaign(company_id: uuid.UUID | str, campaign_id: uuid.UUID | str) -> Campaign:
     current_principal().require("read")
     company = get_company(company_id)
     try:
@@ -56,7 +57,7 @@ def campaign_fields(campaign: Campaign) -> dict[str, Any]:
     return {name: getattr(campaign, name) for name in FIELDS}
 
 
-def _validate(company_id, data: dict[str, Any]) -> dict[str, Any]:
+def _validate(company_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     problems = Problems()
     for name in sorted(set(data) - set(FIELDS)):
         problems.add(name, "Unknown field.")
@@ -81,7 +82,7 @@ def _validate(company_id, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def create_campaign(company_id, data: dict[str, Any]) -> Campaign:
+def create_campaign(company_id: uuid.UUID | str, data: dict[str, Any]) -> Campaign:
     current_principal().require("write")
     company = get_company(company_id)
     clean = _validate(company.id, data)
@@ -93,7 +94,7 @@ def create_campaign(company_id, data: dict[str, Any]) -> Campaign:
     return campaign
 
 
-def update_campaign(company_id, campaign_id, data: dict[str, Any], *,
+def update_campaign(company_id: uuid.UUID | str, campaign_id: uuid.UUID | str, data: dict[str, Any], *,
                     expected_version: int | None = None) -> Campaign:
     """Change some fields; the result is checked as a whole (end date after start date ...)."""
     current_principal().require("write")
@@ -110,7 +111,8 @@ def update_campaign(company_id, campaign_id, data: dict[str, Any], *,
     return campaign
 
 
-def delete_campaign(company_id, campaign_id, *, expected_version: int | None = None) -> None:
+def delete_campaign(company_id: uuid.UUID | str, campaign_id: uuid.UUID | str, *,
+                    expected_version: int | None = None) -> None:
     current_principal().require("write")
     campaign = get_campaign(company_id, campaign_id)
     check_version(campaign, expected_version, "campaign")

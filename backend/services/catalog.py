@@ -78,19 +78,21 @@ def derive(key: str, inputs: dict[str, float | None]) -> float | None:
     ``follower_growth`` is not a ratio: it is the change of the followers gauge and is computed
     by the metrics service from consecutive values.
     """
-    def g(k):
-        return inputs.get(k)
-
+    g = inputs.get
     if key == "engagement_rate":
-        return g("engagements") / g("reach") if g("reach") and g("engagements") is not None else None
+        engagements, reach = g("engagements"), g("reach")
+        return engagements / reach if reach and engagements is not None else None
     if key == "cost_per_1k_reach":
-        return g("spend") / g("reach") * 1000 if g("reach") and g("spend") is not None else None
+        spend, reach = g("spend"), g("reach")
+        return spend / reach * 1000 if reach and spend is not None else None
     if key == "roi":
-        return (g("revenue") - g("spend")) / g("spend") if g("spend") and g("revenue") is not None else None
+        revenue, spend = g("revenue"), g("spend")
+        return (revenue - spend) / spend if spend and revenue is not None else None
     if key == "sentiment_score":
-        if not g("mentions"):
+        mentions = g("mentions")
+        if not mentions:
             return None
-        return ((g("mentions_positive") or 0) - (g("mentions_negative") or 0)) / g("mentions")
+        return ((g("mentions_positive") or 0) - (g("mentions_negative") or 0)) / mentions
     raise KeyError(key)
 
 
@@ -160,6 +162,7 @@ def create_definition(data: dict[str, Any]) -> MetricDef:
     label = problems.text("label", data.get("label"), limit=200)
     unit = problems.text("unit", data.get("unit"), limit=32)
     problems.raise_if_any()
+    assert isinstance(key, str)  # a missing or malformed key was a problem, raised above
     duplicate = Conflict(f"The metric '{key}' already exists.",
                          errors=[{"field": "key", "message": "This key is already in the catalog."}])
     if get(key) is not None:

@@ -1,9 +1,10 @@
 """Channels: a company's presences on social platforms, keyed inside the company (``facebook``)."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 
 from ..extensions import db
 from ..models import Campaign, Channel, Goal, MetricPoint, Strategy
@@ -19,7 +20,7 @@ FIELDS = ("key", "platform", "name", "handle", "url", "purpose", "followers_targ
 KEY_MAX = 64
 
 
-def list_channels(company_id, *, active: bool | None = None):
+def list_channels(company_id: uuid.UUID | str, *, active: bool | None = None) -> Select[Channel]:
     """A select of the company's channels, by key. Metrics-push keys may list them too."""
     current_principal().require("channels:list")
     company = get_company(company_id)
@@ -29,18 +30,18 @@ def list_channels(company_id, *, active: bool | None = None):
     return stmt
 
 
-def all_channels(company_id, *, active: bool | None = None) -> list[Channel]:
+def all_channels(company_id: uuid.UUID | str, *, active: bool | None = None) -> list[Channel]:
     """The channels :func:`list_channels` selects, by key."""
     return list(db.session.scalars(list_channels(company_id, active=active)))
 
 
-def channel_keys(company_id) -> set[str]:
+def channel_keys(company_id: uuid.UUID | str) -> set[str]:
     """The keys of the company's channels (no rights check: used inside other services)."""
     company = get_company(company_id)
     return set(db.session.scalars(select(Channel.key).where(Channel.company_id == company.id)))
 
 
-def get_channel(company_id, key: str) -> Channel:
+def get_channel(company_id: uuid.UUID | str, key: str) -> Channel:
     current_principal().require("read")
     company = get_company(company_id)
     channel = db.session.scalars(
@@ -79,19 +80,19 @@ def _clean(data: dict[str, Any], problems: Problems, *, creating: bool) -> dict[
             if value is not None:
                 out[name] = value
     if "followers_target" in data:
-        value = problems.number("followers_target", data["followers_target"], required=False, minimum=0)
+        target = problems.number("followers_target", data["followers_target"], required=False, minimum=0)
         if not problems.has("followers_target"):
-            out["followers_target"] = value
+            out["followers_target"] = target
     if "active" in data:
-        value = problems.boolean("active", data["active"])
-        if value is not None:
-            out["active"] = value
+        active = problems.boolean("active", data["active"])
+        if active is not None:
+            out["active"] = active
     if creating and "name" not in out and "key" in out:
         out["name"] = out["key"]
     return out
 
 
-def _key_taken(company_id, key: str) -> bool:
+def _key_taken(company_id: uuid.UUID, key: str) -> bool:
     return bool(db.session.scalar(
         select(func.count()).select_from(Channel).where(Channel.company_id == company_id, Channel.key == key)
     ))
@@ -102,7 +103,7 @@ def _duplicate(key: str) -> Conflict:
                     errors=[{"field": "key", "message": "This key is already used by another channel of the company."}])
 
 
-def create_channel(company_id, data: dict[str, Any]) -> Channel:
+def create_channel(company_id: uuid.UUID | str, data: dict[str, Any]) -> Channel:
     """Add a channel. 422 naming the field on bad input, 409 when the key is taken."""
     current_principal().require("write")
     company = get_company(company_id)
@@ -119,7 +120,8 @@ def create_channel(company_id, data: dict[str, Any]) -> Channel:
     return channel
 
 
-def update_channel(company_id, key: str, data: dict[str, Any], *, expected_version: int | None = None) -> Channel:
+def update_channel(company_id: uuid.UUID | str, key: str, data: dict[str, Any], *,
+                   expected_version: int | None = None) -> Channel:
     """Change a channel's fields. The key is fixed once created (pushers and goals use it)."""
     current_principal().require("write")
     channel = get_channel(company_id, key)
@@ -141,7 +143,7 @@ def update_channel(company_id, key: str, data: dict[str, Any], *, expected_versi
     return channel
 
 
-def channel_references(company_id, key: str) -> list[dict[str, str]]:
+def channel_references(company_id: uuid.UUID, key: str) -> list[dict[str, str]]:
     """Where a channel key is used by goals, the strategy or campaigns (blocks deletion)."""
     refs: list[dict[str, str]] = []
     for goal in db.session.scalars(select(Goal).where(Goal.company_id == company_id, Goal.kpi_channel == key)):
@@ -164,7 +166,8 @@ def metric_point_count(channel: Channel) -> int:
     ) or 0
 
 
-def delete_channel(company_id, key: str, *, force: bool = False, expected_version: int | None = None) -> int:
+def delete_channel(company_id: uuid.UUID | str, key: str, *, force: bool = False,
+                   expected_version: int | None = None) -> int:
     """Delete a channel; returns how many metric points went with it.
 
     A channel with metrics is only deleted with ``force=True`` (channel and data in one

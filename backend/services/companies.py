@@ -4,12 +4,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Company, Strategy
-from ..tenancy import current_principal
+from ..tenancy import Principal, current_principal
 from . import audit
 from .errors import Conflict, NotFound, StaleObject
 from .memo import request_memo
@@ -17,7 +17,8 @@ from .memo import request_memo
 EDITABLE = ("name", "industry", "timezone", "archived")
 
 
-def list_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None):
+def list_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None
+                   ) -> Select[Company]:
     """A select of the companies in the principal's reach (scoped below), for API pagination;
     ``archived`` keeps only archived (True) or active (False) ones."""
     current_principal().require("read")
@@ -61,7 +62,7 @@ def get_company(company_id: uuid.UUID | str) -> Company:
     return company
 
 
-def _request_memo() -> dict | None:
+def _request_memo() -> dict[tuple[Principal, uuid.UUID], Company] | None:
     """The per-request memo of :func:`get_company` (None outside a request)."""
     return request_memo("companies")
 
@@ -88,7 +89,8 @@ def create_company(data: dict[str, Any]) -> Company:
     return company
 
 
-def update_company(company_id, data: dict[str, Any], *, expected_version: int | None = None) -> Company:
+def update_company(company_id: uuid.UUID | str, data: dict[str, Any], *,
+                   expected_version: int | None = None) -> Company:
     p = current_principal()
     company = get_company(company_id)
     p.require("admin", "Only agency owners and admins (or admin keys) edit companies.")
@@ -113,7 +115,7 @@ def update_company(company_id, data: dict[str, Any], *, expected_version: int | 
     return company
 
 
-def delete_company(company_id) -> None:
+def delete_company(company_id: uuid.UUID | str) -> None:
     p = current_principal()
     company = get_company(company_id)
     p.require("admin", "Only agency owners and admins (or admin keys) delete companies.")

@@ -1,6 +1,8 @@
 """Domain errors raised by services; backend/errors.py maps them to HTTP."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..tenancy import Forbidden  # noqa: F401  (re-exported: 403)
 
 
@@ -8,7 +10,7 @@ class ServiceError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: list[dict] | None = None, **extra):
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from ..models import Goal
@@ -25,7 +25,7 @@ AGGREGATIONS = ("latest", "total")
 KPI_FIELDS = ("metric", "channel", "aggregation", "baseline", "target", "start_date", "deadline")
 
 
-def list_goals(company_id, *, category: str | None = None):
+def list_goals(company_id: uuid.UUID | str, *, category: str | None = None) -> Select[Goal]:
     """A select of the company's goals, soonest deadline first."""
     current_principal().require("read")
     company = get_company(company_id)
@@ -35,7 +35,7 @@ def list_goals(company_id, *, category: str | None = None):
     return stmt
 
 
-def get_goal(company_id, goal_id) -> Goal:
+def get_goal(company_id: uuid.UUID | str, goal_id: uuid.UUID | str) -> Goal:
     """A goal of this company (a goal of another company answers NotFound)."""
     current_principal().require("read")
     company = get_company(company_id)
@@ -67,7 +67,7 @@ def goal_fields(goal: Goal) -> dict[str, Any]:
             "owner": goal.owner, "kpi": kpi_dict(goal)}
 
 
-def validate_goal(company_id, data: dict[str, Any]) -> dict[str, Any]:
+def validate_goal(company_id: uuid.UUID | str, data: dict[str, Any]) -> dict[str, Any]:
     """Check a complete goal (fields + nested kpi) without writing; returns the flat column values.
 
     Public so the admin UI's live preview applies exactly the API's rules."""
@@ -82,6 +82,7 @@ def validate_goal(company_id, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(kpi, dict):
         problems.add("kpi", "Missing data for required field." if kpi is None else "Must be an object.")
         problems.raise_if_any()
+    assert isinstance(kpi, dict)  # otherwise raised just above
     unknown = sorted(set(kpi) - set(KPI_FIELDS))
     for name in unknown:
         problems.add(f"kpi.{name}", "Unknown field.")
@@ -132,7 +133,7 @@ def validate_goal(company_id, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def create_goal(company_id, data: dict[str, Any]) -> Goal:
+def create_goal(company_id: uuid.UUID | str, data: dict[str, Any]) -> Goal:
     """Add a sub-goal with its KPI. 422 naming the field on bad input; nothing written then."""
     current_principal().require("write")
     company = get_company(company_id)
@@ -145,7 +146,8 @@ def create_goal(company_id, data: dict[str, Any]) -> Goal:
     return goal
 
 
-def update_goal(company_id, goal_id, data: dict[str, Any], *, expected_version: int | None = None) -> Goal:
+def update_goal(company_id: uuid.UUID | str, goal_id: uuid.UUID | str, data: dict[str, Any], *,
+                expected_version: int | None = None) -> Goal:
     """Change some fields of a goal; ``kpi`` is merged field by field into the current KPI."""
     current_principal().require("write")
     goal = get_goal(company_id, goal_id)
@@ -174,7 +176,7 @@ def update_goal(company_id, goal_id, data: dict[str, Any], *, expected_version: 
     return goal
 
 
-def delete_goal(company_id, goal_id, *, expected_version: int | None = None) -> None:
+def delete_goal(company_id: uuid.UUID | str, goal_id: uuid.UUID | str, *, expected_version: int | None = None) -> None:
     current_principal().require("write")
     goal = get_goal(company_id, goal_id)
     check_version(goal, expected_version, "goal")

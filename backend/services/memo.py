@@ -7,14 +7,16 @@ it never answers for anyone else. Services that change what is remembered forget
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, has_request_context
 
 
-def request_memo(name: str) -> dict | None:
+def request_memo(name: str) -> dict[Any, Any] | None:
     """The request's memo called ``name`` (created empty), or None outside a request."""
     if not has_request_context():
         return None
-    memos = getattr(g, "_reachboard_memos", None)
+    memos: dict[str, dict[Any, Any]] | None = getattr(g, "_reachboard_memos", None)
     if memos is None:
         memos = g._reachboard_memos = {}
     return memos.setdefault(name, {})

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
-from typing import Any
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import goal_terms
+
+if TYPE_CHECKING:  # imported where used: compute_progress stays free of the database
+    from ..models import Company, Goal
+    from .metrics import CompanyReader
+
+Daily = list[tuple[dt.date, float]]  # (date, value), one per day at most
+Readers = dict[uuid.UUID, "CompanyReader"]  # company id -> its reader, shared between calls
 
 FORECAST_WINDOW_DAYS = 28
 AT_RISK_SLACK = 0.10  # a forecast up to 10% of the goal's duration after the deadline is "at risk"
@@ -155,7 +163,7 @@ def compute_progress(kpi: dict[str, Any], daily: Iterable[tuple[dt.date, float]]
 
 # --- loading the data -------------------------------------------------------------------------
 
-def kpi_of(goal) -> dict[str, Any]:
+def kpi_of(goal: Goal) -> dict[str, Any]:
     """The KPI of a Goal row as the dict :func:`compute_progress` takes."""
     from . import catalog
     from .goals import kpi_dict
@@ -164,10 +172,11 @@ def kpi_of(goal) -> dict[str, Any]:
     return {**kpi_dict(goal), "better": definition.better if definition else "higher"}
 
 
-def company_today(company) -> dt.date:
+def company_today(company: Company) -> dt.date:
     """Today's date in the company's time zone."""
     from zoneinfo import ZoneInfo
 
+    zone: dt.tzinfo
     try:
         zone = ZoneInfo(company.timezone or "UTC")
     except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC
@@ -193,8 +202,8 @@ def _read_plan(kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.date, dt.date]
     return max(date_from, rng[0]), min(judged_on, rng[1])
 
 
-def _complete_latest(reader, kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.date, dt.date],
-                     daily: list[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
+def _complete_latest(reader: CompanyReader, kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.date, dt.date],
+                     daily: Daily) -> Daily:
     """Add to a ``latest`` goal's read what ``compute_progress`` takes from outside it, so that the
     result equals a read of the whole history: the last value on or before the start (or, when
     there is none, every value after the start) and the last value on or before the day judged on."""
@@ -221,8 +230,8 @@ def _complete_latest(reader, kpi: dict[str, Any], as_of: dt.date, rng: tuple[dt.
     return sorted(out)
 
 
-def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
-                 readers: dict | None = None) -> list[tuple[Any, dt.date, list]]:
+def _goals_daily(goals: Sequence[Goal], as_of: dt.date | None, whole_period: bool = False,
+                 readers: Readers | None = None) -> list[tuple[Goal, dt.date, Daily]]:
     """(goal, as_of, daily values) for each goal: per company one reader; goals judged on the same
     stretch of the same channel share one read of all their metrics. Pass the same ``readers``
     dict to several calls (e.g. the goal bars, then one goal's path) to share the company's
@@ -230,22 +239,22 @@ def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
     from . import metrics
 
     readers = {} if readers is None else readers
-    by_company: dict = {}
+    by_company: dict[uuid.UUID, list[Goal]] = {}
     for goal in goals:
         by_company.setdefault(goal.company_id, []).append(goal)
-    loaded: dict = {}
+    loaded: dict[int, tuple[dt.date, Daily]] = {}
     for cid, company_goals in by_company.items():
         reader = readers.get(cid)
         if reader is None:
             reader = readers[cid] = metrics.CompanyReader(cid)
         day = as_of or company_today(reader.company)
         rng = reader.data_range()
-        plans = []
+        plans: list[tuple[Goal, dict[str, Any], tuple[dt.date, dt.date] | None]] = []
         # Levels (per-channel rows, carried forward) are read per stretch; amounts come summed per
         # day, so one read per channel spans every stretch they need. Each goal then takes its
         # stretch from what its reader holds.
-        levels: dict = {}
-        amounts: dict = {}
+        levels: dict[tuple[str, tuple[dt.date, dt.date]], set[str]] = {}
+        amounts: dict[str, tuple[set[str], dt.date, dt.date]] = {}
         for goal in company_goals:
             kpi = kpi_of(goal)
             stretch = _read_plan(kpi, day, rng, whole_period) if rng is not None else None
@@ -262,8 +271,9 @@ def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
         for channel, (metric_keys, date_from, date_to) in amounts.items():
             reader.daily(sorted(metric_keys), channel, date_from, date_to)
         for goal, kpi, stretch in plans:
-            daily: list = []
+            daily: Daily = []
             if stretch is not None:
+                assert rng is not None  # a stretch is planned inside the data range only
                 daily = reader.daily([kpi["metric"]], kpi["channel"], *stretch)[kpi["metric"]]
                 if kpi["aggregation"] == "latest":
                     daily = _complete_latest(reader, kpi, day, rng, daily)
@@ -277,15 +287,15 @@ def _goals_daily(goals: list, as_of: dt.date | None, whole_period: bool = False,
     return [(goal, *loaded[id(goal)]) for goal in goals]
 
 
-def goals_progress(goals: list, as_of: dt.date | None = None, readers: dict | None = None
-                   ) -> list[tuple[Any, dict[str, Any]]]:
+def goals_progress(goals: Sequence[Goal], as_of: dt.date | None = None, readers: Readers | None = None
+                   ) -> list[tuple[Goal, dict[str, Any]]]:
     """Progress for several goals (of one or more companies), reading only what each needs."""
     return [(goal, compute_progress(kpi_of(goal), daily, day))
             for goal, day, daily in _goals_daily(goals, as_of, readers=readers)]
 
 
-def goal_progress_and_daily(goal, as_of: dt.date | None = None, readers: dict | None = None
-                            ) -> tuple[dict[str, Any], list[tuple[dt.date, float]]]:
+def goal_progress_and_daily(goal: Goal, as_of: dt.date | None = None, readers: Readers | None = None
+                            ) -> tuple[dict[str, Any], Daily]:
     """A goal's progress and its daily values from its start (or the forecast window, when that
     begins earlier) up to the day judged on — one read for a goal's path chart; the progress is the
     same as :func:`goal_progress`'s."""
@@ -293,13 +303,13 @@ def goal_progress_and_daily(goal, as_of: dt.date | None = None, readers: dict | 
     return compute_progress(kpi_of(goal), daily, day), daily
 
 
-def goal_progress(goal, as_of: dt.date | None = None) -> dict[str, Any]:
+def goal_progress(goal: Goal, as_of: dt.date | None = None) -> dict[str, Any]:
     """Progress of one goal as of a date (default: today in the company's time zone)."""
     return goals_progress([goal], as_of)[0][1]
 
 
-def company_goals_progress(company_id, as_of: dt.date | None = None, readers: dict | None = None
-                           ) -> list[tuple[Any, dict[str, Any]]]:
+def company_goals_progress(company_id: uuid.UUID | str, as_of: dt.date | None = None,
+                           readers: Readers | None = None) -> list[tuple[Goal, dict[str, Any]]]:
     """Every goal of a company with its progress, in the order of :func:`goals.list_goals`."""
     from ..extensions import db
     from .goals import list_goals

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -34,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get_strategy(company_id) -> Strategy:
+def get_strategy(company_id: uuid.UUID | str) -> Strategy:
     """The company's current strategy (a new company has the empty draft, revision 0)."""
     current_principal().require("read")
     company = get_company(company_id)
@@ -52,7 +53,7 @@ def snapshot(strategy: Strategy) -> dict[str, Any]:
             else copy.deepcopy(DEFAULTS[name]) for name in FIELDS}
 
 
-def _clean_audiences(value, problems: Problems, known: set[str]) -> list | None:
+def _clean_audiences(value: object, problems: Problems, known: set[str]) -> list[dict[str, Any]] | None:
     if not isinstance(value, list):
         problems.add("audiences", "Must be a list.")
         return None
@@ -82,7 +83,7 @@ def _clean_audiences(value, problems: Problems, known: set[str]) -> list | None:
     return out
 
 
-def _clean_channel_plan(value, problems: Problems, known: set[str]) -> list | None:
+def _clean_channel_plan(value: object, problems: Problems, known: set[str]) -> list[dict[str, Any]] | None:
     if not isinstance(value, list):
         problems.add("channel_plan", "Must be a list.")
         return None
@@ -110,7 +111,7 @@ def _clean_channel_plan(value, problems: Problems, known: set[str]) -> list | No
     return out
 
 
-def _clean_launch_plan(value, problems: Problems) -> dict | None:
+def _clean_launch_plan(value: object, problems: Problems) -> dict[str, Any] | None:
     if value is None or value == {}:
         return {}
     if not isinstance(value, dict):
@@ -146,7 +147,7 @@ def _clean(data: dict[str, Any], problems: Problems, known: set[str]) -> dict[st
     return out
 
 
-def update_strategy(company_id, data: dict[str, Any], *, expected_revision: int | None = None,
+def update_strategy(company_id: uuid.UUID | str, data: dict[str, Any], *, expected_revision: int | None = None,
                     replace: bool = False) -> Strategy:
     """Save the strategy; a new revision only when something changed.
 
@@ -195,7 +196,7 @@ def update_strategy(company_id, data: dict[str, Any], *, expected_revision: int 
     return strategy
 
 
-def list_revisions(company_id):
+def list_revisions(company_id: uuid.UUID | str) -> Select[StrategyRevision]:
     """A select of the saved revisions, newest first (revision 0, the empty draft, has no row)."""
     current_principal().require("read")
     company = get_company(company_id)
@@ -203,12 +204,12 @@ def list_revisions(company_id):
             .order_by(StrategyRevision.revision.desc()))
 
 
-def all_revisions(company_id) -> list[StrategyRevision]:
+def all_revisions(company_id: uuid.UUID | str) -> list[StrategyRevision]:
     """The saved revisions, newest first."""
     return list(db.session.scalars(list_revisions(company_id)))
 
 
-def get_revision(company_id, revision: int) -> dict[str, Any]:
+def get_revision(company_id: uuid.UUID | str, revision: int) -> dict[str, Any]:
     """The whole strategy as it was at a revision: its fields plus revision, updated_at, updated_by."""
     current_principal().require("read")
     company = get_company(company_id)

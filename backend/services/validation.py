@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
+from typing import Any, Protocol, cast
 
 from ..bounds import DATE_MESSAGE, NUL_MESSAGE, date_in_bounds, has_nul
 from .errors import ValidationFailed
@@ -42,23 +42,23 @@ class Problems:
         if not isinstance(value, str):
             self.add(field, "Must be text.")
             return None
-        value = value.strip()
-        if has_nul(value):
+        text = value.strip()
+        if has_nul(text):
             self.add(field, NUL_MESSAGE)
             return None
-        if required and not value:
+        if required and not text:
             self.add(field, "Must not be empty.")
             return None
-        if len(value) > limit:
-            self.add(field, f"At most {limit:,} characters (this has {len(value):,}).")
+        if len(text) > limit:
+            self.add(field, f"At most {limit:,} characters (this has {len(text):,}).")
             return None
-        return value
+        return text
 
     def choice(self, field: str, value: Any, options: tuple[str, ...] | list[str]) -> str | None:
         if value not in options:
             self.add(field, f"Must be one of: {', '.join(options)}.")
             return None
-        return value
+        return cast(str, value)  # equal to one of the options
 
     def number(self, field: str, value: Any, *, required: bool = True, minimum: float | None = None,
                exclusive_minimum: float | None = None) -> float | None:
@@ -115,7 +115,14 @@ class Problems:
         return None
 
 
-def check_version(obj, expected_version: int | None, what: str) -> None:
+class Versioned(Protocol):
+    """A row edited under optimistic concurrency (its ``version`` goes up on every change)."""
+
+    @property
+    def version(self) -> int: ...
+
+
+def check_version(obj: Versioned, expected_version: int | None, what: str) -> None:
     """Optimistic concurrency: refuse when the caller edited an older version."""
     from .errors import StaleObject
 

@@ -191,3 +191,21 @@ def test_user_update_delete_and_last_owner(tenant, login_as):
     resp = owner.delete(f"/api/v1/users/{uid}")
     assert resp.status_code == 204
     assert owner.get(f"/api/v1/users/{uid}").status_code == 404
+
+
+def test_agency_deleted_meanwhile_is_not_found(app):
+    """A principal whose agency row is gone (deleted by another request meanwhile) reads and
+    renames nothing: 404, like any other row deleted meanwhile."""
+    import uuid
+
+    import pytest
+
+    from backend.services.agency import get_agency, update_agency
+    from backend.services.errors import NotFound
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(uuid.uuid4(), "test")):
+        with pytest.raises(NotFound):
+            get_agency()
+        with pytest.raises(NotFound):
+            update_agency({"name": "Renamed"})

@@ -8,7 +8,22 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .. import catalog
-from .statements import Scope, flow_sums, flow_sums_by_period, gauge_edges_by_period, gauge_lasts
+from .statements import (
+    Edge,
+    FlowSums,
+    GaugeLasts,
+    Scope,
+    Seeds,
+    Series,
+    flow_sums,
+    flow_sums_by_period,
+    gauge_edges_by_period,
+    gauge_lasts,
+)
+
+Defs = dict[str, catalog.MetricDef]
+# {(channel key or "all", metric): {bucket: value}}: what compute() answers.
+Computed = dict[tuple[str, str], Series]
 
 RATIO_METRICS = ("engagement_rate", "cost_per_1k_reach", "roi", "sentiment_score")
 
@@ -16,19 +31,20 @@ RATIO_METRICS = ("engagement_rate", "cost_per_1k_reach", "roi", "sentiment_score
 GROWTH = "follower_growth"
 
 
-def growth(rows: list[tuple], seed: float | None) -> dict[dt.date, float]:
+def growth(rows: list[Edge], seed: float | None) -> Series:
     """follower_growth per bucket for one channel from its (bucket, last, first) rows."""
-    out, prev = {}, seed
+    out: Series = {}
+    prev = seed
     for bucket, last, first in rows:
         out[bucket] = last - (prev if prev is not None else first)
         prev = last
     return out
 
 
-def carried_sum(per_channel: list[tuple[list[tuple], float | None]]) -> dict[dt.date, float]:
+def carried_sum(per_channel: list[tuple[list[Edge], float | None]]) -> Series:
     """Sum over channels of each one's last known value at every bucket where any has a point."""
     buckets = sorted({r[0] for rows, _ in per_channel for r in rows})
-    out = {}
+    out: Series = {}
     states = [(dict((r[0], r[1]) for r in rows), seed) for rows, seed in per_channel]
     current = [seed for _, seed in states]
     for bucket in buckets:
@@ -37,17 +53,19 @@ def carried_sum(per_channel: list[tuple[list[tuple], float | None]]) -> dict[dt.
             v = values.get(bucket)
             if v is not None:
                 current[i] = v
-            if current[i] is not None:
-                total += current[i]
+            last = current[i]
+            if last is not None:
+                total += last
                 any_value = True
         if any_value:
             out[bucket] = total
     return out
 
 
-def plan(metrics: list[str], defs: dict) -> tuple[set[str], set[str]]:
+def plan(metrics: list[str], defs: Defs) -> tuple[set[str], set[str]]:
     """The stored flows and gauges needed for ``metrics`` (derived ones via their inputs)."""
-    flows, gauges = set(), set()
+    flows: set[str] = set()
+    gauges: set[str] = set()
     for key in metrics:
         d = defs[key]
         if d.kind == catalog.FLOW:
@@ -61,16 +79,16 @@ def plan(metrics: list[str], defs: dict) -> tuple[set[str], set[str]]:
     return flows, gauges
 
 
-def reads_levels(metric: str, defs: dict) -> bool:
+def reads_levels(metric: str, defs: Defs) -> bool:
     """Whether a daily read of ``metric`` reads levels (gauges, per channel) rather than amounts
     summed per day in SQL (flows and the ratios derived from them)."""
     return bool(plan([metric], defs)[1])
 
 
-def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date, float]:
+def _derive_series(key: str, flow_series: Callable[[str], Series]) -> Series:
     inputs = {k: flow_series(k) for k in catalog.BUILTIN[key].inputs}
     buckets = sorted({b for s in inputs.values() for b in s})
-    out = {}
+    out: Series = {}
     for bucket in buckets:
         v = catalog.derive(key, {k: s.get(bucket) for k, s in inputs.items()})
         if v is not None:
@@ -79,8 +97,8 @@ def _derive_series(key: str, flow_series: Callable[[str], dict]) -> dict[dt.date
 
 
 def compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
-             date_from: dt.date, date_to: dt.date, granularity: str, defs: dict,
-             split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+             date_from: dt.date, date_to: dt.date, granularity: str, defs: Defs,
+             split: dict[uuid.UUID, str] | None = None) -> Computed:
     """{(channel key or "all", metric): {bucket: value}}; ``channel_ids`` None = combined. With
     ``split`` (combined only: every channel's id -> key) the stored gauges among ``metrics`` also
     come per channel, from the same read as the combined values."""
@@ -91,12 +109,12 @@ def compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UU
     return _assemble(metrics, defs, channel_ids, sums, lasts, seeds, split)
 
 
-def _only_channel(channel_ids: dict | None) -> uuid.UUID | None:
+def _only_channel(channel_ids: dict[uuid.UUID, str] | None) -> uuid.UUID | None:
     return next(iter(channel_ids)) if channel_ids is not None and len(channel_ids) == 1 else None
 
 
 def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UUID, str] | None,
-                     periods: list[tuple[dt.date, dt.date]], defs: dict) -> list[dict[tuple, dict]]:
+                     periods: list[tuple[dt.date, dt.date]], defs: Defs) -> list[Computed]:
     """:func:`compute` by whole period for several adjacent periods (oldest first, each starting
     the day after the one before ends): the flows summed per period, but each channel's first and
     last gauge value in every period from one statement and the gauges' seed from one more, before
@@ -111,15 +129,16 @@ def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict
     return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]
 
 
-def _assemble(metrics: list[str], defs: dict, channel_ids: dict[uuid.UUID, str] | None, sums: dict, lasts: dict,
-              seeds: dict, split: dict[uuid.UUID, str] | None = None) -> dict[tuple, dict]:
+def _assemble(metrics: list[str], defs: Defs, channel_ids: dict[uuid.UUID, str] | None, sums: FlowSums,
+              lasts: GaugeLasts, seeds: Seeds, split: dict[uuid.UUID, str] | None = None) -> Computed:
     """The values of :func:`compute` from what was read: flow sums, gauge (bucket, last, first)
     rows and seeds."""
     by_channel = channel_ids is not None
-    out: dict[tuple, dict] = {}
-    targets = [(cid, key) for cid, key in channel_ids.items()] if by_channel else [(None, "all")]
+    out: Computed = {}
+    targets: list[tuple[uuid.UUID | None, str]] = (
+        [(cid, key) for cid, key in channel_ids.items()] if channel_ids is not None else [(None, "all")])
     for cid, label in targets:
-        def flow(m, cid=cid):
+        def flow(m: str, cid: uuid.UUID | None = cid) -> Series:
             return sums.get((None, cid, m), {})
 
         for m in metrics:
@@ -131,7 +150,7 @@ def _assemble(metrics: list[str], defs: dict, channel_ids: dict[uuid.UUID, str] 
                 chans = [cid] if by_channel else sorted({k[1] for k in list(lasts) + list(seeds)
                                                          if k[2] == src}, key=str)
                 if m == GROWTH:
-                    total: dict = defaultdict(float)
+                    total: Series = defaultdict(float)
                     for c in chans:
                         for bucket, v in growth(lasts.get((None, c, src), []), seeds.get((None, c, src))).items():
                             total[bucket] += v

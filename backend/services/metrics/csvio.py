@@ -5,7 +5,9 @@ import csv
 import datetime as dt
 import io
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ...bounds import CSV_MAX_ERRORS, CSV_MAX_ROWS
 from ...tenancy import acting_as, current_principal
@@ -26,7 +28,7 @@ LONG_COLUMNS = ("date", "channel", "metric", "value")
 CSV_CHUNK_ROWS = 10_000
 
 
-def _parse_number(text: str):
+def _parse_number(text: str) -> float | str:
     text = text.strip()
     try:
         return float(text)
@@ -34,8 +36,8 @@ def _parse_number(text: str):
         return text  # the validator answers "Must be a number."
 
 
-def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int], None] | None = None,
-               log_every: int = 50_000) -> dict:
+def import_csv(company_id: uuid.UUID | str, lines: Iterable[str], *,
+               progress: Callable[[str, int], None] | None = None, log_every: int = 50_000) -> dict[str, int]:
     """Import a CSV file (long form ``date,channel,metric,value`` or wide form
     ``date,channel,<metric>,...``), all or nothing: every row is checked before anything is
     written, then all points are upserted in one transaction.
@@ -54,7 +56,7 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
     reader = csv.reader(lines)
     row_of: list[int] = []  # point index -> CSV row
     ordinal_of: list[int] = []  # point index -> data row ordinal (1 = first row after the header)
-    header_errors: list[dict] = []
+    header_errors: list[dict[str, Any]] = []
     n_rows = 0
     not_checked = 0
     try:
@@ -93,7 +95,7 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
                 raise ValidationFailed("The CSV header has errors.", errors=header_errors)
             i_metric, i_value = columns.index("metric"), columns.index("value")
         width = len(columns)
-        chunk: list[dict] = []
+        chunk: list[dict[str, Any]] = []
         try:
             for cells in reader:
                 n_rows += 1
@@ -149,7 +151,7 @@ def import_csv(company_id, lines: Iterable[str], *, progress: Callable[[str, int
     if progress:
         progress("read", n_rows)
     if validator.error_count:
-        unique = {}
+        unique: dict[tuple[int, str, str], dict[str, Any]] = {}
         for e in validator.errors:  # a wide row repeats its channel/date error per metric
             row = e["row"] if "row" in e else row_of[e["index"]]
             unique.setdefault((row, e["field"], e["message"]), {"row": row, "field": e["field"],
@@ -195,8 +197,8 @@ def export_windows(date_from: dt.date, date_to: dt.date, granularity: str, n_ser
         start = end + dt.timedelta(days=1)
 
 
-def export_csv(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
-               granularity: str = "day") -> Iterator[str]:
+def export_csv(company_id: uuid.UUID | str, metrics: list[str], channel: str | None, date_from: dt.date,
+               date_to: dt.date, granularity: str = "day") -> Iterator[str]:
     """The read's series as CSV lines in the long form ``date,channel,metric,value``, ordered by
     date, then channel, then metric. Checked (range, size) before the first line; then streamed
     one window of about EXPORT_WINDOW_POINTS points at a time, so memory stays flat however

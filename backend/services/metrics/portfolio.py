@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,7 +16,7 @@ from .assembly import carried_sum, growth
 from .statements import Scope, flow_sums, gauge_lasts, last_dates
 
 
-def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
+def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
     """One row per company in reach for the portfolio table, from a few grouped queries:
     ``company_id, name, followers`` (all channels, latest known by ``date_to``),
     ``followers_change`` (follower_growth over the period), ``reach``, ``engagement_rate``,
@@ -26,7 +28,7 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict]:
     sums = flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False, by_company=True)
     last_seen = last_dates(scope)
     lasts, seeds = gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
-    channels_of: dict = defaultdict(set)
+    channels_of: dict[uuid.UUID | None, set[uuid.UUID | None]] = defaultdict(set)
     for grp, ch, _ in list(lasts) + list(seeds):
         channels_of[grp].add(ch)
     out = []

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import Literal
 
 from ...extensions import db
 from .. import catalog
@@ -11,23 +13,28 @@ from .reads import range_of, resolve
 from .statements import Scope, as_date, date_bounds, last_levels_statement, stored_bounds
 from .validation import MIN_DATE
 
+Point = tuple[dt.date, float]
+
 
 class CompanyReader:
     """Daily reads of one company with its channels and catalog resolved once — for the progress
     engine, which reads several goals' series in a row. Same rules as :func:`read_series` by day."""
 
-    def __init__(self, company_id, data_range: tuple[dt.date, dt.date] | None | bool = False):
+    def __init__(self, company_id: uuid.UUID | str,
+                 data_range: tuple[dt.date, dt.date] | None | Literal[False] = False) -> None:
         """``data_range``: the company's, when the caller has read it already (:func:`data_range`)."""
-        self.company, self.defs, _, self.channels = resolve(company_id, [], None)
-        self._range: tuple | None | bool = data_range  # False: not read yet
+        self.company, self.defs, _, channels = resolve(company_id, [], None)
+        assert channels is not None  # resolve() gives every channel when no channel is named
+        self.channels = channels
+        self._range = data_range  # False: not read yet
         # (metric, channel) -> [(from, to, points)]: what this reader has read. A day's value does
         # not depend on where the read began (flows are per day, and a combined gauge carries each
         # channel's last value, which a read finds before its start too), so any stretch inside
         # one already read is a slice of it.
-        self._read: dict[tuple, list] = {}
-        self._last: dict[tuple, tuple | None] = {}  # (metric, channel, day) -> last_on_or_before
+        self._read: dict[tuple[str, str], list[tuple[dt.date, dt.date, list[Point]]]] = {}
+        self._last: dict[tuple[str, str, dt.date], Point | None] = {}  # (metric, channel, day) -> last_on_or_before
 
-    def _channel_ids(self, channel: str | None):
+    def _channel_ids(self, channel: str | None) -> dict[uuid.UUID, str] | None:
         if channel in (None, "all"):
             return None
         match = {cid: key for cid, key in self.channels.items() if key == channel}
@@ -42,7 +49,7 @@ class CompanyReader:
         return self._range
 
     def daily(self, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date
-              ) -> dict[str, list[tuple[dt.date, float]]]:
+              ) -> dict[str, list[Point]]:
         """{metric: [(date, value)]} for several metrics of one channel (or "all") in one read.
         A stretch this reader has already read is not read again (the goal bars and the chosen
         goal's path share one reader)."""
@@ -52,7 +59,7 @@ class CompanyReader:
         if date_from > date_to:
             return {m: [] for m in metrics}
         channel_ids = self._channel_ids(channel)
-        out = {}
+        out: dict[str, list[Point]] = {}
         for m in dict.fromkeys(metrics):
             held = self._held(m, channel, date_from, date_to)
             if held is not None:
@@ -66,14 +73,14 @@ class CompanyReader:
                 self._read.setdefault((m, channel or "all"), []).append((date_from, date_to, out[m]))
         return {m: list(out[m]) for m in metrics}
 
-    def _held(self, metric: str, channel: str | None, date_from: dt.date, date_to: dt.date) -> list | None:
+    def _held(self, metric: str, channel: str | None, date_from: dt.date, date_to: dt.date) -> list[Point] | None:
         """The points of [date_from, date_to] sliced from a stretch already read, or None."""
         for start, end, points in self._read.get((metric, channel or "all"), ()):
             if start <= date_from and date_to <= end:
                 return [p for p in points if date_from <= p[0] <= date_to]
         return None
 
-    def last_on_or_before(self, metric: str, channel: str | None, day: dt.date) -> tuple[dt.date, float] | None:
+    def last_on_or_before(self, metric: str, channel: str | None, day: dt.date) -> Point | None:
         """The last (date, value) of the daily series on or before ``day``, or None: the last stored
         date of the metric's inputs is one indexed lookup, then that day is read (a derived metric
         undefined on that day steps further back)."""
@@ -84,7 +91,7 @@ class CompanyReader:
             self._last[key] = self._find_last(metric, channel, day)
         return self._last[key]
 
-    def _find_last(self, metric: str, channel: str | None, day: dt.date) -> tuple[dt.date, float] | None:
+    def _find_last(self, metric: str, channel: str | None, day: dt.date) -> Point | None:
         channel_ids = self._channel_ids(channel)
         only = next(iter(channel_ids)) if channel_ids else None
         flows, gauges = plan([metric], self.defs)
@@ -98,10 +105,10 @@ class CompanyReader:
                 return None
             return max(as_date(d) for d, _ in lasts), sum(float(v) for _, v in lasts)
         for _ in range(8):
-            _, lasts = date_bounds(scope, sorted(flows | gauges), before=day)
-            if not lasts:
+            _, ends = date_bounds(scope, sorted(flows | gauges), before=day)
+            if not ends:
                 return None
-            found = max(lasts)
+            found = max(ends)
             points = self.daily([metric], channel, found, found)[metric]
             if points:
                 return points[-1]

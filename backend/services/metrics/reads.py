@@ -2,23 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import Any
 
 from sqlalchemy import select
 
 from ...bounds import READ_MAX_DAYS, READ_MAX_POINTS, READ_MAX_YEARS
 from ...extensions import db
-from ...models import Channel
+from ...models import Channel, Company
 from ...tenancy import current_principal
 from .. import catalog
 from ..companies import get_company
 from ..errors import ValidationFailed
-from .assembly import compute, compute_periods
+from .assembly import Defs, compute, compute_periods
 from .statements import Scope, stored_bounds
 
 GRANULARITIES = ("day", "week", "month")
 
 
-def resolve(company_id, metrics: list[str] | None, channel: str | None):
+def resolve(company_id: uuid.UUID | str, metrics: list[str] | None, channel: str | None
+            ) -> tuple[Company, Defs, list[str], dict[uuid.UUID, str] | None]:
+    """The company, the catalog, the metrics asked for (each once) and the channels read: every
+    channel (``channel`` None), that channel, or None for all of them combined (``"all"``)."""
     p = current_principal()
     company = get_company(company_id)
     p.require("read")
@@ -30,6 +35,7 @@ def resolve(company_id, metrics: list[str] | None, channel: str | None):
                                errors=[{"field": "metric", "message": f"Unknown metric '{m}'."} for m in unknown])
     chans = {cid: key for cid, key in db.session.execute(
         select(Channel.id, Channel.key).where(Channel.company_id == company.id).order_by(Channel.key))}
+    channel_ids: dict[uuid.UUID, str] | None
     if channel is None:
         channel_ids = chans
     elif channel == "all":
@@ -83,8 +89,9 @@ def check_size(date_from: dt.date, date_to: dt.date, granularity: str, n_series:
         errors=[{"field": "granularity" if fits else "from", "message": hint}], limit=READ_MAX_POINTS)
 
 
-def series_points(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
-                  granularity: str = "day", *, with_channels: bool = False) -> dict[tuple[str, str], list]:
+def series_points(company_id: uuid.UUID | str, metrics: list[str], channel: str | None, date_from: dt.date,
+                  date_to: dt.date, granularity: str = "day", *, with_channels: bool = False
+                  ) -> dict[tuple[str, str], list[tuple[dt.date, float]]]:
     """``{(channel label, metric): [(bucket, value)]}``, bucket-ordered: the values of
     :func:`read_series` as plain tuples for callers that draw them (the dashboard). With
     ``with_channels`` (``channel`` then ignored): the channels combined ("all") plus each stored
@@ -99,8 +106,8 @@ def series_points(company_id, metrics: list[str], channel: str | None, date_from
     return {key: sorted(values.items()) for key, values in data.items()}
 
 
-def read_series(company_id, metrics: list[str], channel: str | None, date_from: dt.date, date_to: dt.date,
-                granularity: str = "day") -> dict:
+def read_series(company_id: uuid.UUID | str, metrics: list[str], channel: str | None, date_from: dt.date,
+                date_to: dt.date, granularity: str = "day") -> dict[str, Any]:
     """Bucketed series: ``{"granularity", "from", "to", "series": [{"channel", "metric", "points":
     [{"date", "value"}]}]}``. ``channel`` None = one series per channel (ordered by key),
     ``"all"`` = one combined series named "all", else that channel's key."""
@@ -109,7 +116,7 @@ def read_series(company_id, metrics: list[str], channel: str | None, date_from: 
     check_size(date_from, date_to, granularity, len(metrics) * (len(channel_ids) if channel_ids is not None else 1))
     data = compute(company.id, metrics, channel_ids, date_from, date_to, granularity, defs)
     labels = list(channel_ids.values()) if channel_ids is not None else ["all"]
-    series = []
+    series: list[dict[str, Any]] = []
     for label in labels:
         for m in metrics:
             values = data.get((label, m), {})
@@ -118,7 +125,7 @@ def read_series(company_id, metrics: list[str], channel: str | None, date_from: 
     return {"granularity": granularity, "from": date_from, "to": date_to, "series": series}
 
 
-def data_range(company_id) -> tuple[dt.date, dt.date] | None:
+def data_range(company_id: uuid.UUID | str) -> tuple[dt.date, dt.date] | None:
     """The first and last date with any point for the company, or None.
 
     A few index seeks per stored metric (see :func:`stored_bounds`): a min or max over the whole
@@ -140,21 +147,20 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
     return prev_to - (date_to - date_from), prev_to
 
 
-def summary(company_id, date_from: dt.date, date_to: dt.date, channel: str | None = None,
-            metrics: list[str] | None = None) -> dict:
+def summary(company_id: uuid.UUID | str, date_from: dt.date, date_to: dt.date, channel: str | None = None,
+            metrics: list[str] | None = None) -> dict[str, Any]:
     """Each metric over the period and over the previous period of the same length (KPI cards).
 
     A flow is summed, a gauge is its value at the end of the period (channels combined with
     carry-forward), a ratio comes from the period's sums, follower_growth is the change."""
     check_range(date_from, date_to, "day")
-    combined = channel in (None, "all")
+    label = "all" if channel is None or channel == "all" else channel
+    combined = label == "all"
     company, defs, metrics, channel_ids = resolve(company_id, metrics, None if combined else channel)
     if not metrics:
         metrics = list(defs)
     if combined:
-        channel_ids, label = None, "all"
-    else:
-        label = channel
+        channel_ids = None
     prev_from, prev_to = previous_period(date_from, date_to)
     before, now = compute_periods(company.id, metrics, channel_ids, [(prev_from, prev_to), (date_from, date_to)], defs)
     rows = []

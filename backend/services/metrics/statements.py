@@ -9,11 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
     Date,
     DateTime,
+    FromClause,
     Integer,
+    Label,
+    Row,
+    ScalarSelect,
+    Select,
+    SQLColumnExpression,
     String,
     and_,
     cast,
@@ -24,19 +34,30 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from ...extensions import db
 from ...models import Channel, Company, MetricPoint
 from ...tenancy import current_principal
 from .. import catalog
 
+# What the reads hand to the assembly (backend/services/metrics/assembly.py).
+ReadKey = tuple[uuid.UUID | None, uuid.UUID | None, str]  # (company id | None, channel id | None, metric)
+Series = dict[dt.date, float]  # {bucket: value}
+FlowSums = dict[ReadKey, Series]
+Edge = tuple[dt.date, float, float]  # (bucket, last value, first value)
+GaugeLasts = dict[ReadKey, list[Edge]]
+Seeds = dict[ReadKey, float]  # the last value before the range
+DateColumn = ColumnElement[dt.date] | QueryableAttribute[dt.date]
+Criteria = list[ColumnElement[bool]]
+_T = TypeVar("_T")
+
 
 def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
-def bucket_start(column, granularity: str, dialect: str):
+def bucket_start(column: DateColumn, granularity: str, dialect: str) -> DateColumn:
     """SQL for the first day of the bucket holding ``column`` (a DATE): day, ISO week, month."""
     if granularity == "day":
         return column
@@ -47,7 +68,7 @@ def bucket_start(column, granularity: str, dialect: str):
     return func.date(column, *[literal_column(m) for m in modifiers], type_=Date)
 
 
-def as_date(value) -> dt.date:
+def as_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -64,12 +85,13 @@ class Scope:
         p = current_principal()
         self.agency_id = p.agency_id
         self.company_id = company_id
-        self.company_ids = None
+        self.company_ids: list[uuid.UUID] | None = None
         if company_id is None and p.company_ids is not None:
             self.company_ids = list(p.company_ids) or [uuid.UUID(int=0)]
         self.channel_id = channel_id
 
-    def _criteria(self, agency_col, company_col, channel_col) -> list:
+    def _criteria(self, agency_col: QueryableAttribute[uuid.UUID], company_col: QueryableAttribute[uuid.UUID],
+                  channel_col: QueryableAttribute[uuid.UUID]) -> Criteria:
         crit = [agency_col == self.agency_id]
         if self.company_id is not None:
             crit.append(company_col == self.company_id)
@@ -79,10 +101,10 @@ class Scope:
             crit.append(channel_col == self.channel_id)
         return crit
 
-    def points(self, mp=MetricPoint) -> list:
+    def points(self, mp: type[MetricPoint] = MetricPoint) -> Criteria:
         return self._criteria(mp.agency_id, mp.company_id, mp.channel_id)
 
-    def channels(self) -> list:
+    def channels(self) -> Criteria:
         return self._criteria(Channel.agency_id, Channel.company_id, Channel.id)
 
 
@@ -103,13 +125,15 @@ _MP_FIRST = aliased(MetricPoint, name="mp_first")
 _MP_LAST = aliased(MetricPoint, name="mp_last")
 
 
-def flow_sums(scope: Scope, metrics, date_from, date_to, granularity, by_channel, by_company=False):
+def flow_sums(scope: Scope, metrics: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
+              by_channel: bool, by_company: bool = False) -> FlowSums:
     """{(company_id|None, channel_id|None, metric): {bucket: sum}}"""
     if not metrics:
         return {}
     dialect = dialect_name()
     b = bucket_start(MetricPoint.date, granularity, dialect) if granularity != "period" else None
-    cols, groups = [], []
+    cols: list[SQLColumnExpression[Any]] = []
+    groups: list[SQLColumnExpression[Any]] = []
     if by_company:
         cols.append(MetricPoint.company_id)
         groups.append(MetricPoint.company_id)
@@ -125,7 +149,7 @@ def flow_sums(scope: Scope, metrics, date_from, date_to, granularity, by_channel
             .where(*scope.points(), MetricPoint.metric.in_(sorted(metrics)),
                    MetricPoint.date >= date_from, MetricPoint.date <= date_to)
             .group_by(*groups))
-    out: dict = defaultdict(dict)
+    out: FlowSums = defaultdict(dict)
     n_keys = int(by_company) + int(by_channel)
     for row in db.session.execute(stmt):
         grp = row[0] if by_company else None
@@ -136,8 +160,8 @@ def flow_sums(scope: Scope, metrics, date_from, date_to, granularity, by_channel
     return out
 
 
-def flow_sums_by_period(scope: Scope, metrics, periods: list[tuple[dt.date, dt.date]], by_channel: bool
-                         ) -> list[dict]:
+def flow_sums_by_period(scope: Scope, metrics: Collection[str], periods: list[tuple[dt.date, dt.date]],
+                       by_channel: bool) -> list[FlowSums]:
     """:func:`flow_sums` by ``"period"`` for each period: one statement per period, on purpose —
     summing two periods in one statement (a CASE on the date, grouped by period) measured slower
     on SQLite (a temporary B-tree for the grouping; 39 ms against 7 + 6 ms for a year and the one
@@ -145,22 +169,22 @@ def flow_sums_by_period(scope: Scope, metrics, periods: list[tuple[dt.date, dt.d
     return [flow_sums(scope, metrics, start, end, "period", by_channel) for start, end in periods]
 
 
-def gauge_edges_by_period(scope: Scope, metrics, periods: list[tuple[dt.date, dt.date]], need_first: bool
-                           ) -> tuple[list[dict], list[dict]]:
+def gauge_edges_by_period(scope: Scope, metrics: Collection[str], periods: list[tuple[dt.date, dt.date]],
+                          need_first: bool) -> tuple[list[GaugeLasts], list[Seeds]]:
     """:func:`gauge_lasts` by ``"period"`` for adjacent periods from two statements: per period
     the lasts ``{(None, channel, metric): [(start, last, first)]}`` and the seeds (the last value
     before the period: the seed statement for the first, the period before for the others)."""
-    lasts: list[dict] = [defaultdict(list) for _ in periods]
-    seeds: list[dict] = [{} for _ in periods]
+    lasts: list[GaugeLasts] = [defaultdict(list) for _ in periods]
+    seeds: list[Seeds] = [{} for _ in periods]
     if not metrics:
         return lasts, seeds
-    metrics = sorted(metrics)
+    keys = sorted(metrics)
     parts = [part for i, (start, end) in enumerate(periods)
-             for part in _period_selects(scope, metrics, start, end, need_first, period=i)]
+             for part in _period_selects(scope, keys, start, end, need_first, period=i)]
     for _company, ch, metric, last, first, period in db.session.execute(union_all(*parts)):
         if last is not None:
             lasts[period][(None, ch, metric)].append((periods[period][0], float(last), float(first)))
-    for _company, ch, metric, value in db.session.execute(seed_statement(scope, metrics, periods[0][0])):
+    for _company, ch, metric, value in db.session.execute(seed_statement(scope, keys, periods[0][0])):
         if value is not None:
             seeds[0][(None, ch, metric)] = float(value)
     for i in range(1, len(periods)):
@@ -170,24 +194,26 @@ def gauge_edges_by_period(scope: Scope, metrics, periods: list[tuple[dt.date, dt
     return lasts, seeds
 
 
-def _same_point(mp, scope: Scope, src, date_col):
+def _same_point(mp: type[MetricPoint], scope: Scope, src: FromClause, date_col: SQLColumnExpression[Any]
+                ) -> ColumnElement[bool]:
     """Join criteria: ``mp`` is the stored point of ``src``'s (company, channel, metric) on ``date_col``
     (one lookup in the unique index that leads with the tenant)."""
     return and_(mp.agency_id == scope.agency_id, mp.company_id == src.c.company_id,
                 mp.channel_id == src.c.channel_id, mp.metric == src.c.metric, mp.date == date_col)
 
 
-class IdCache(dict):
+class IdCache(dict[str | uuid.UUID, uuid.UUID]):
     """Raw id (hex text on SQLite, a UUID from psycopg) -> uuid.UUID, converted once per value."""
 
-    def __call__(self, raw) -> uuid.UUID:
+    def __call__(self, raw: str | uuid.UUID) -> uuid.UUID:
         out = self.get(raw)
         if out is None:
             out = self[raw] = raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
         return out
 
 
-def gauge_lasts(scope: Scope, metrics, date_from, date_to, granularity, by_company=False, need_first=True):
+def gauge_lasts(scope: Scope, metrics: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
+                by_company: bool = False, need_first: bool = True) -> tuple[GaugeLasts, Seeds]:
     """Per (company_id|None, channel, metric): sorted [(bucket, last, first)] inside the range,
     and the seed value (the last one before ``date_from``, however old).
 
@@ -197,21 +223,22 @@ def gauge_lasts(scope: Scope, metrics, date_from, date_to, granularity, by_compa
     (``ORDER BY date DESC LIMIT 1``) — no window function over a whole history."""
     if not metrics:
         return {}, {}
-    metrics = sorted(metrics)
+    keys = sorted(metrics)
     dialect = dialect_name()
-    lasts: dict = defaultdict(list)
+    lasts: GaugeLasts = defaultdict(list)
     if granularity == "day":
         # One row per point: the ids come as text (PostgreSQL casts them; hashing a UUID object
         # per row would cost more than the query), rows are grouped by that text and each
         # distinct id is converted once.
         ids = IdCache()
-        as_text = (lambda col: cast(col, String)) if dialect == "postgresql" else (lambda col: type_coerce(col, String))
+        as_text: Callable[[QueryableAttribute[uuid.UUID]], ColumnElement[str]] = (
+            (lambda col: cast(col, String)) if dialect == "postgresql" else (lambda col: type_coerce(col, String)))
         cols = [as_text(MetricPoint.company_id)] if by_company else []
         stmt = select(*cols, as_text(MetricPoint.channel_id), MetricPoint.metric, MetricPoint.date,
-                      MetricPoint.value).where(*scope.points(), MetricPoint.metric.in_(metrics),
+                      MetricPoint.value).where(*scope.points(), MetricPoint.metric.in_(keys),
                                                MetricPoint.date >= date_from, MetricPoint.date <= date_to)
-        raw: dict = defaultdict(list)
-        rows = db.session.execute(stmt).all()
+        raw: dict[tuple[str | None, str, str], list[Edge]] = defaultdict(list)
+        rows: Sequence[Row[*tuple[Any, ...]]] = db.session.execute(stmt).all()
         # PostgreSQL answers dates, SQLite ISO text: convert per row only when needed.
         to_date = as_date if rows and not isinstance(rows[0][-2], dt.date) else (lambda d: d)
         if by_company:
@@ -224,50 +251,50 @@ def gauge_lasts(scope: Scope, metrics, date_from, date_to, granularity, by_compa
                 raw[(None, channel, metric)].append((to_date(day), value, value))
         for key, v in raw.items():
             v.sort()
-            company = ids(key[0]) if by_company else None
-            lasts[(company, ids(key[1]), key[2])] = v
+            raw_company = key[0] if by_company else None
+            lasts[(ids(raw_company) if raw_company is not None else None, ids(key[1]), key[2])] = v
     elif granularity == "period":
         for company, ch, metric, last, first in db.session.execute(
-                period_statement(scope, metrics, date_from, date_to, need_first)):
+                period_statement(scope, keys, date_from, date_to, need_first)):
             if last is not None:
                 lasts[(company if by_company else None, ch, metric)].append((date_from, float(last), float(first)))
     else:
         b = bucket_start(MetricPoint.date, granularity, dialect)
-        keys = [MetricPoint.company_id.label("company_id"), MetricPoint.channel_id.label("channel_id"),
-                MetricPoint.metric.label("metric")]
+        labels: list[Label[Any]] = [MetricPoint.company_id.label("company_id"),
+                                    MetricPoint.channel_id.label("channel_id"), MetricPoint.metric.label("metric")]
         groups = [MetricPoint.company_id, MetricPoint.channel_id, MetricPoint.metric, b]
-        g = (select(*keys, b.label("bucket"), func.max(MetricPoint.date).label("last_d"),
+        g = (select(*labels, b.label("bucket"), func.max(MetricPoint.date).label("last_d"),
                     func.min(MetricPoint.date).label("first_d"))
-             .where(*scope.points(), MetricPoint.metric.in_(metrics),
+             .where(*scope.points(), MetricPoint.metric.in_(keys),
                     MetricPoint.date >= date_from, MetricPoint.date <= date_to)
              .group_by(*groups)).subquery("g")
         last_p = _LAST_P
-        cols = [g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket, last_p.value]
         # The joined side restated with the scope, metrics and range: PostgreSQL hashes it, and
         # would otherwise read every point of the agency.
 
-        def joined(mp, date_col):
-            return and_(_same_point(mp, scope, g, date_col), *scope.points(mp), mp.metric.in_(metrics),
+        def joined(mp: type[MetricPoint], date_col: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+            return and_(_same_point(mp, scope, g, date_col), *scope.points(mp), mp.metric.in_(keys),
                         mp.date >= date_from, mp.date <= date_to)
 
-        stmt = select(*cols).join_from(g, last_p, joined(last_p, g.c.last_d))
+        bucket_stmt = (select(g.c.company_id, g.c.channel_id, g.c.metric, g.c.bucket, last_p.value)
+                       .join_from(g, last_p, joined(last_p, g.c.last_d)))
         if need_first:
             first_p = _FIRST_P
-            stmt = stmt.add_columns(first_p.value).join(first_p, joined(first_p, g.c.first_d))
-        for row in db.session.execute(stmt):
+            bucket_stmt = bucket_stmt.add_columns(first_p.value).join(first_p, joined(first_p, g.c.first_d))
+        for row in db.session.execute(bucket_stmt):
             company, ch, metric, bucket, value = row[:5]
             first = row[5] if need_first else value
             lasts[(company if by_company else None, ch, metric)].append((as_date(bucket), float(value), float(first)))
         for v in lasts.values():
             v.sort()
-    seeds = {}
-    for company, ch, metric, value in db.session.execute(seed_statement(scope, metrics, date_from)):
+    seeds: Seeds = {}
+    for company, ch, metric, value in db.session.execute(seed_statement(scope, keys, date_from)):
         if value is not None:
             seeds[(company if by_company else None, ch, metric)] = float(value)
     return lasts, seeds
 
 
-def _edge_value(scope: Scope, metric: str, date_crit: list, last: bool):
+def _edge_value(scope: Scope, metric: str, date_crit: Criteria, last: bool) -> ScalarSelect[float]:
     """Correlated scalar subquery (on Channel): the value of the channel's last (or first) point of
     ``metric`` meeting ``date_crit`` — one seek in the natural-key index, ORDER BY date LIMIT 1."""
     return (select(MetricPoint.value)
@@ -277,10 +304,10 @@ def _edge_value(scope: Scope, metric: str, date_crit: list, last: bool):
             .limit(1).correlate(Channel).scalar_subquery())
 
 
-def last_levels_statement(scope: Scope, metric: str, day: dt.date):
+def last_levels_statement(scope: Scope, metric: str, day: dt.date) -> Select[dt.date, float]:
     """(date, value) of each channel's last point of ``metric`` on or before ``day`` (None, None
     for a channel without one): two seeks per channel."""
-    def edge(column):
+    def edge(column: QueryableAttribute[_T]) -> ScalarSelect[_T]:
         return (select(column)
                 .where(MetricPoint.agency_id == scope.agency_id, MetricPoint.company_id == Channel.company_id,
                        MetricPoint.channel_id == Channel.id, MetricPoint.metric == metric, MetricPoint.date <= day)
@@ -289,7 +316,8 @@ def last_levels_statement(scope: Scope, metric: str, day: dt.date):
     return select(edge(MetricPoint.date), edge(MetricPoint.value)).where(*scope.channels())
 
 
-def seed_statement(scope: Scope, metrics: list[str], before: dt.date):
+def seed_statement(scope: Scope, metrics: list[str], before: dt.date
+                   ) -> Select[uuid.UUID, uuid.UUID, str, float] | CompoundSelect[uuid.UUID, uuid.UUID, str, float]:
     """(company_id, channel_id, metric, value) of the last point before ``before`` of each channel
     in scope and each of ``metrics`` (value None when the channel has none)."""
     parts = [select(Channel.company_id, Channel.id, literal(m, String).label("metric"),
@@ -298,7 +326,8 @@ def seed_statement(scope: Scope, metrics: list[str], before: dt.date):
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def period_statement(scope: Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool):
+def period_statement(scope: Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool
+                     ) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]:
     """(company_id, channel_id, metric, last, first) of each channel and metric in a whole period:
     two seeks per channel instead of grouping every point of the period."""
     parts = _period_selects(scope, metrics, date_from, date_to, need_first)
@@ -306,12 +335,12 @@ def period_statement(scope: Scope, metrics: list[str], date_from: dt.date, date_
 
 
 def _period_selects(scope: Scope, metrics: list[str], date_from: dt.date, date_to: dt.date, need_first: bool,
-                    period: int | None = None) -> list:
+                    period: int | None = None) -> list[Select[*tuple[Any, ...]]]:
     """The selects of :func:`period_statement`, one per metric; ``period`` adds that number as a
     last column (several periods in one flat union: SQLite refuses a union of unions)."""
     within = [MetricPoint.date >= date_from, MetricPoint.date <= date_to]
     extra = [literal(period, Integer).label("period")] if period is not None else []
-    parts = []
+    parts: list[Select[*tuple[Any, ...]]] = []
     for m in metrics:
         last = _edge_value(scope, m, within, True)
         first = _edge_value(scope, m, within, False) if need_first else last
@@ -332,7 +361,7 @@ def stored_bounds(scope: Scope) -> dict[str, tuple[dt.date, dt.date]]:
                  .order_by(_MP_NEXT.metric).limit(1).correlate(present).scalar_subquery())
     present = present.union_all(select(following).where(present.c.metric.is_not(None)))
 
-    def edge(mp, last: bool):
+    def edge(mp: type[MetricPoint], last: bool) -> ScalarSelect[dt.date]:
         # ORDER BY date LIMIT 1, not min()/max(): see date_bounds (PostgreSQL generic plans).
         return (select(mp.date).where(*scope.points(mp), mp.metric == present.c.metric)
                 .order_by(mp.date.desc() if last else mp.date).limit(1).correlate(present).scalar_subquery())
@@ -366,7 +395,7 @@ def date_bounds(scope: Scope, metrics: list[str], before: dt.date | None = None
     return firsts, lasts
 
 
-def last_dates(scope: Scope) -> dict:
+def last_dates(scope: Scope) -> dict[uuid.UUID, dt.date]:
     """{company_id: last date with any point} for the companies in scope: per company and stored
     metric one seek in the (agency, company, metric, date) index — not a read of every point."""
     parts = []
@@ -379,11 +408,11 @@ def last_dates(scope: Scope) -> dict:
                 .correlate(Company).scalar_subquery())
         crit = [Company.id.in_(scope.company_ids)] if scope.company_ids is not None else []
         parts.append(select(Company.id, last.label("last")).where(Company.agency_id == scope.agency_id, *crit))
-    out: dict = {}
+    out: dict[uuid.UUID, dt.date] = {}
     if not parts:
         return out
-    for cid, last in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-        if last is not None:
-            day = as_date(last)
+    for cid, last_day in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        if last_day is not None:
+            day = as_date(last_day)
             out[cid] = max(out.get(cid, day), day)
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
+from collections.abc import Sequence
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -28,11 +30,14 @@ MIN_DATE = DATE_MIN
 
 POINT_FIELDS = frozenset(("channel", "metric", "date", "value"))
 
+# A valid point, as written: (channel key, metric, date, value).
+PointRow = tuple[str, str, dt.date, float]
+
 
 class ErrorLimitReached(Exception):
     """The validator met its error limit at the point ``index``: the rest is not checked."""
 
-    def __init__(self, index: int):
+    def __init__(self, index: int) -> None:
         super().__init__(index)
         self.index = index
 
@@ -44,7 +49,7 @@ class PointValidator:
     ``rows`` collects valid points as ``(channel key, metric, date, value)``.
     """
 
-    def __init__(self, company_id: uuid.UUID, today: dt.date | None = None, error_limit: int | None = None):
+    def __init__(self, company_id: uuid.UUID, today: dt.date | None = None, error_limit: int | None = None) -> None:
         self.company_id = company_id
         self.error_limit = error_limit
         self.channels: dict[str, uuid.UUID] = {
@@ -57,9 +62,9 @@ class PointValidator:
         self._dates: dict[str, dt.date | str] = {}
         self._valid_dates: dict[str, dt.date] = {}
         self._nonnegative = {k: d.builtin for k, d in self.defs.items() if d.kind != catalog.DERIVED}
-        self.seen: dict[tuple, int] = {}
-        self.rows: list[tuple] = []
-        self.errors: list[dict] = []
+        self.seen: dict[tuple[str, str, dt.date], int] = {}
+        self.rows: list[PointRow] = []
+        self.errors: list[dict[str, Any]] = []
         self.error_count = 0
 
     def _error(self, index: int, field: str, message: str) -> None:
@@ -69,7 +74,7 @@ class PointValidator:
         if self.error_limit is not None and self.error_count >= self.error_limit:
             raise ErrorLimitReached(index)
 
-    def _date(self, value) -> dt.date | str:
+    def _date(self, value: str) -> dt.date | str:
         """A date, or the error message for it (cached: a batch repeats its dates)."""
         hit = self._dates.get(value)
         if hit is not None:
@@ -91,7 +96,7 @@ class PointValidator:
                 self._valid_dates[value] = out
         return out
 
-    def check(self, points: list, offset: int = 0) -> None:
+    def check(self, points: Sequence[object], offset: int = 0) -> None:
         """Validate ``points`` (index = offset + position); valid ones go to ``rows``.
 
         A well-formed point takes the fast path (a few dict lookups); anything unusual goes to
@@ -105,9 +110,8 @@ class PointValidator:
                     positive_only = nonneg.get(m)
                     day = dates.get(ds)
                     if day is None and type(ds) is str:
-                        day = self._date(ds)
-                        if type(day) is str:
-                            day = None
+                        parsed = self._date(ds)
+                        day = parsed if type(parsed) is dt.date else None
                     tv = type(v)
                     if tv is int:
                         v, tv = float(v), float
@@ -123,7 +127,7 @@ class PointValidator:
                     pass
             self._check_one(p, i)
 
-    def _check_one(self, p, i: int) -> None:
+    def _check_one(self, p: object, i: int) -> None:
         """Every error of one point (the slow path); appends the point when it is valid."""
         channels, defs, error = self.channels, self.defs, self._error
         if type(p) is not dict:
@@ -136,7 +140,7 @@ class PointValidator:
             for name in sorted(str(k) for k in p.keys() - POINT_FIELDS):
                 error(i, name, "Unknown field.")
             ok = False
-        channel = p.get("channel")
+        channel: Any = p.get("channel")  # what was sent, checked below
         channel_ok = False
         if "channel" in p:
             if type(channel) is not str:
@@ -147,7 +151,7 @@ class PointValidator:
                 ok = False
             else:
                 channel_ok = True
-        metric = p.get("metric")
+        metric: Any = p.get("metric")
         mdef = None
         if "metric" in p:
             if type(metric) is not str:
@@ -163,14 +167,14 @@ class PointValidator:
                           f"{', '.join(mdef.inputs)}); push its inputs instead.")
                     ok = False
                     mdef = None
-        day = None
+        day: dt.date | str | None = None
         if "date" in p:
             raw = p["date"]
             day = self._date(raw) if type(raw) is str else "Must be a date as YYYY-MM-DD."
             if type(day) is str:
                 error(i, "date", day)
                 ok = False
-        value = None
+        value: Any = None
         if "value" in p:
             value = p["value"]
             tv = type(value)
@@ -199,8 +203,8 @@ class PointValidator:
                       "appear twice in this batch.")
                 return
             self.seen[key] = i
-        if ok:
-            self.rows.append((channel, metric, day, value))
+        if ok:  # then every field was there and right: the day is a date
+            self.rows.append((channel, metric, cast(dt.date, day), value))
 
     def raise_if_invalid(self, what: str = "point") -> None:
         if self.error_count:

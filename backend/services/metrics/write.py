@@ -1,11 +1,13 @@
 """Writing points: the upsert per dialect, its audit entry and retries, and the push."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import DBAPIError
 
 from ...extensions import db
@@ -15,7 +17,7 @@ from .. import audit
 from ..companies import get_company
 from ..errors import TooLarge, ValidationFailed
 from .statements import dialect_name
-from .validation import PointValidator
+from .validation import PointRow, PointValidator
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,8 @@ DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
 """
 
 
-def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, uuid.UUID], rows: list[tuple],
-            progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, uuid.UUID], rows: list[PointRow],
+           progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
     """Upsert ``rows`` ``(channel key, metric, date, value)`` in the session's transaction;
     returns (created, updated, unchanged).
 
@@ -91,13 +93,13 @@ def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, u
     # SQLite: store values exactly as the ORM column types would (hex UUIDs, ISO dates).
     cols = MetricPoint.__table__.c
 
-    def binder(column):
+    def binder(column: ColumnElement[Any]) -> Callable[[Any], Any]:
         return column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
 
     uuid_bind, date_bind, ts_bind = binder(cols.channel_id), binder(cols.date), binder(cols.updated_at)
     agency, company, stamp = uuid_bind(agency_id), uuid_bind(company_id), ts_bind(now)
     channel_text = {k: uuid_bind(v) for k, v in channel_ids.items()}
-    date_text: dict = {}
+    date_text: dict[dt.date, Any] = {}
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start:start + WRITE_CHUNK]
         existing = _existing_values(company_id, chunk)
@@ -125,7 +127,7 @@ def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, u
     return created, updated, unchanged
 
 
-def _existing_values(company_id: uuid.UUID, chunk: list[tuple]) -> dict[tuple, float]:
+def _existing_values(company_id: uuid.UUID, chunk: list[PointRow]) -> dict[tuple[str, str, dt.date], float]:
     """{(channel key, metric, date): value} stored for the keys of ``chunk`` (a superset query)."""
     channels = {r[0] for r in chunk}
     metrics = {r[1] for r in chunk}
@@ -138,8 +140,8 @@ def _existing_values(company_id: uuid.UUID, chunk: list[tuple]) -> dict[tuple, f
     return {(c, m, d): v for c, m, d, v in db.session.execute(stmt)}
 
 
-def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list[tuple], action: str, summary: str,
-           progress: Callable[[int], None] | None = None) -> dict:
+def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list[PointRow], action: str,
+                 summary: str, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors."""
     agency_id, company_id = company.agency_id, company.id
     if dialect_name() == "postgresql":
@@ -163,7 +165,7 @@ def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list
     return {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
 
 
-def push_points(company_id, points: list[dict]) -> dict:
+def push_points(company_id: uuid.UUID | str, points: object) -> dict[str, int]:
     """Upsert a batch of points, all or nothing.
 
     :returns: ``{"received", "created", "updated", "unchanged"}``
