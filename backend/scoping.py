@@ -10,28 +10,36 @@ agency, or a company out of reach, is refused at flush time.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import ColumnElement, Table, event
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction, with_loader_criteria
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.visitors import ExternallyTraversible
 
-from .extensions import db
+from .extensions import Model
 from .models import Company, CompanyOwned, TenantOwned
 from .tenancy import NoPrincipal, crossing_reason, get_principal
 
 
-def _agency_criteria(agency_id):
+def _agency_criteria(agency_id: uuid.UUID) -> Callable[[type[TenantOwned]], ColumnElement[bool]]:
     return lambda cls: cls.agency_id == agency_id
 
 
-def _company_criteria(company_ids):
+def _company_criteria(company_ids: tuple[uuid.UUID, ...]) -> Callable[[type[CompanyOwned]], ColumnElement[bool]]:
     return lambda cls: cls.company_id.in_(company_ids)
 
 
-def install_scoping(session_cls=Session) -> None:
+_installed = False
+
+
+def install_scoping(session_cls: type[Session] = Session) -> None:
     """Attach the scoping hooks to every ORM session (idempotent)."""
-    if getattr(install_scoping, "_installed", False):
+    global _installed
+    if _installed:
         return
-    install_scoping._installed = True
+    _installed = True
 
     @event.listens_for(session_cls, "do_orm_execute")
     def _scope_statement(state: ORMExecuteState) -> None:
@@ -64,7 +72,7 @@ def install_scoping(session_cls=Session) -> None:
         state.statement = state.statement.options(*options)
 
     @event.listens_for(session_cls, "before_flush")
-    def _stamp_agency(session: Session, _ctx, _instances) -> None:
+    def _stamp_agency(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
         principal = get_principal()
         crossing = crossing_reason() is not None
         for obj in list(session.new) + list(session.dirty) + list(session.deleted):
@@ -86,33 +94,34 @@ def install_scoping(session_cls=Session) -> None:
                 raise NoPrincipal(f"{type(obj).__name__} belongs to a company out of reach")
 
 
-def _statement_mappers(state: ORMExecuteState):
+def _statement_mappers(state: ORMExecuteState) -> list[Mapper[Any]]:
     """Every mapper whose table appears ANYWHERE in the statement: entities, joins, and
     subqueries (e.g. ``select(func.count()).select_from(select(Company).subquery())``)."""
     seen = list(state.all_mappers)
     by_table = _mappers_by_table()
     tables = {id(t): t for t in _tables_in(state.statement)}
     for table in tables.values():
-        mapper = by_table.get(getattr(table, "name", None))
+        mapper = by_table.get(table.name)
         if mapper is not None:
             seen.append(mapper)
     return seen
 
 
-def _tables_in(statement):
+def _tables_in(statement: Executable) -> Iterator[Table]:
     from sqlalchemy.sql import visitors
-    from sqlalchemy.sql.schema import Table
 
-    for element in visitors.iterate(statement):
+    # An ORM statement (select, update, delete) is a clause element: it has children to walk.
+    for element in visitors.iterate(cast(ExternallyTraversible, statement)):
         if isinstance(element, Table):
             yield element
 
 
-_MAPPERS_BY_TABLE: dict = {}
+_MAPPERS_BY_TABLE: dict[str, Mapper[Any]] = {}
 
 
-def _mappers_by_table() -> dict:
+def _mappers_by_table() -> dict[str, Mapper[Any]]:
     if not _MAPPERS_BY_TABLE:
-        for mapper in db.Model.registry.mappers:
-            _MAPPERS_BY_TABLE[mapper.local_table.name] = mapper
+        for mapper in Model.registry.mappers:
+            if isinstance(mapper.local_table, Table):  # every model is (see backend/models.py)
+                _MAPPERS_BY_TABLE[mapper.local_table.name] = mapper
     return _MAPPERS_BY_TABLE

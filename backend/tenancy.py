@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 ROLES_STAFF = ("owner", "admin", "member")
 ROLE_VIEWER = "viewer"
@@ -43,6 +44,32 @@ class Forbidden(Exception):
         self.message = message
 
 
+class UserLike(Protocol):
+    """What a principal is made from for a person (backend.models.User)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def agency_id(self) -> uuid.UUID: ...
+    @property
+    def email(self) -> str: ...
+
+
+class ApiKeyLike(Protocol):
+    """What a principal is made from for an API key (backend.models.ApiKey)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def agency_id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def scopes(self) -> list[str]: ...
+    @property
+    def company_id(self) -> uuid.UUID | None: ...
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: fixes the agency and the companies in reach."""
@@ -59,7 +86,7 @@ class Principal:
     company_ids: frozenset[uuid.UUID] | None = field(default=None)
 
     @classmethod
-    def for_user(cls, user, role: str, company_ids=None) -> Principal:
+    def for_user(cls, user: UserLike, role: str, company_ids: Iterable[uuid.UUID] | None = None) -> Principal:
         return cls(
             kind="user",
             agency_id=user.agency_id,
@@ -71,7 +98,7 @@ class Principal:
         )
 
     @classmethod
-    def for_api_key(cls, key) -> Principal:
+    def for_api_key(cls, key: ApiKeyLike) -> Principal:
         grants: set[str] = set()
         for scope in key.scopes:
             grants |= SCOPE_GRANTS.get(scope, set())
@@ -125,12 +152,12 @@ def crossing_reason() -> str | None:
     return _cross_tenant.get()
 
 
-def bind_principal(principal: Principal | None):
+def bind_principal(principal: Principal | None) -> contextvars.Token[Principal | None]:
     """Bind a principal for the rest of this context; returns a token for :func:`unbind`."""
     return _principal.set(principal)
 
 
-def unbind(token) -> None:
+def unbind(token: contextvars.Token[Principal | None]) -> None:
     _principal.reset(token)
 
 
