@@ -58,7 +58,7 @@ def _flatten_messages(messages, prefix="") -> list[dict]:
     return out
 
 
-def _html_error(status: int, title: str, detail: str):
+def _html_error(status: int, title: str, detail: str | None):
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 

@@ -33,10 +33,15 @@ db = SQLAlchemy(model_class=Base)
 # as a base class; for it, ``Model`` is what ``db.Model`` is: Flask-SQLAlchemy's model mixin
 # (``query``, ``__fsa__``) on :class:`Base`.
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     from flask_sqlalchemy.model import Model as _FSAModel
+    from sqlalchemy import Table
 
     class Model(_FSAModel, Base):
         """``db.Model``, as Flask-SQLAlchemy builds it from :class:`Base`."""
+
+        __table__: ClassVar[Table]  # every model names its own table (``__tablename__``)
 else:
     Model = db.Model
 

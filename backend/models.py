@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -84,6 +84,10 @@ class User(TenantOwned, Model):
     client_access: Mapped[list[ClientAccess]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    if TYPE_CHECKING:
+        # Not stored: set on the new person for the API's create response only (backend/api/users/).
+        set_password_token: str | None
+        set_password_url: str | None
 
     # Flask-Login
     @property
@@ -177,6 +181,10 @@ class ApiKey(TenantOwned, Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    if TYPE_CHECKING:
+        # Not stored: the key itself, set on the new key for the API's create response only
+        # (backend/api/api_keys/).
+        key: str
 
 
 class Channel(CompanyOwned, Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http
 import importlib
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
@@ -35,7 +36,7 @@ def _make_api_class():
 
         def _register_responses(self):
             for status in http.HTTPStatus:
-                response = {"description": ERROR_DESCRIPTIONS.get(int(status), status.phrase)}
+                response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS.get(int(status), status.phrase)}
                 if status >= 400:
                     response["schema"] = self.ERROR_SCHEMA
                     prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)

@@ -223,8 +223,8 @@ class ProblemResponsesPlugin(BasePlugin):
                 code = None if str(status) == "default" else int(str(status))
                 if (code is None or code >= 400) and isinstance(resp, dict) \
                         and "$ref" not in resp and "content" not in resp:
-                    responses[status] = problem_response(resp.get("description")
-                                                         or ERROR_DESCRIPTIONS.get(code, "An error"))
+                    default = ERROR_DESCRIPTIONS.get(code, "An error") if code is not None else "An error"
+                    responses[status] = problem_response(resp.get("description") or default)
 
 
 def links(status: int, **targets) -> dict:

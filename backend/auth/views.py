@@ -79,7 +79,7 @@ def login():
             with cross_tenant("log a user in by e-mail"):
                 user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
                 ok = verify_password(user.password_hash if user else None, password)
-                if ok and user.active:
+                if ok and user is not None and user.active:  # ok: there is a user
                     user.last_login_at = utcnow()
                     db.session.commit()
                     login_user(user)

@@ -37,7 +37,7 @@ class Me(MethodView):
     def get(self):
         """Describe the caller: agency, role or scopes, reachable companies"""
         p = current_principal()
-        agency = db.session.get(Agency, p.agency_id)
+        agency = db.session.get_one(Agency, p.agency_id)
         companies = db.session.scalars(select(Company).order_by(Company.name)).all()
         return {
             "kind": p.kind,

@@ -51,7 +51,7 @@ class MetricList(fields.List):
 
     def _deserialize(self, value, attr, data, **kwargs):
         items = super()._deserialize(value, attr, data, **kwargs)
-        return [part.strip() for item in items for part in item.split(",") if part.strip()]
+        return [part.strip() for item in items if item is not None for part in item.split(",") if part.strip()]
 
 
 class SeriesQuerySchema(StrictSchema):
