@@ -26,7 +26,7 @@ def _check_access():
     resolve_path_objects(request.view_args or {})
     if principal.kind != "user" or not principal.is_staff:
         raise Forbidden("Only agency staff manage companies; your dashboard shows what you may see.")
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     grant, message = getattr(view, "_admin_needs", (None, None))
     if grant is None:
         grant = "read" if request.method in ("GET", "HEAD") else "write"

@@ -1,6 +1,8 @@
 """Channels: a company's presences on social platforms."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
@@ -10,8 +12,8 @@ from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
 
-def channel_form(form, *, creating: bool) -> dict:
-    data = {name: text(form, name) for name in ("platform", "name", "handle", "url", "purpose")}
+def channel_form(form, *, creating: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {name: text(form, name) for name in ("platform", "name", "handle", "url", "purpose")}
     if creating:
         data["key"] = text(form, "key")
         if not data["name"]:

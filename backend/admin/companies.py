@@ -1,6 +1,8 @@
 """Companies: create, rename, archive and restore."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..api.companies.schemas import CompanyCreateSchema, CompanyUpdateSchema
@@ -61,6 +63,7 @@ def update_company(company_id):
     """Rename (and re-describe), archive or restore, refusing a stale form."""
     action = request.form.get("action", "save")
     version = int_or_none(request.form, "version")
+    form: dict[str, Any]
     if action in ("archive", "restore"):
         form = {"archived": action == "archive"}
     else:

@@ -99,7 +99,7 @@ def revoke_key(company_id, key_id):
 
 def _preview(content: str) -> tuple[list[str], list[list[str]], int]:
     reader = csv.reader(io.StringIO(content))
-    rows = []
+    rows: list[list[str]] = []
     header: list[str] = []
     total = 0
     for i, row in enumerate(reader):

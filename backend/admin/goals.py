@@ -1,6 +1,8 @@
 """Sub-goals: add, edit, delete, with a live preview of progress while the target is typed."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 
 from dashboard.theme import tone_colour
@@ -24,7 +26,7 @@ STATUS_LABELS = {key: (term.label, tone_colour(term.tone)) for key, term in STAT
 
 def goal_form(form) -> dict:
     """The API's goal shape from a submitted form (inputs are named ``title``, ``kpi.target`` ...)."""
-    kpi = {name: text(form, f"kpi.{name}") for name in svc.KPI_FIELDS}
+    kpi: dict[str, Any] = {name: text(form, f"kpi.{name}") for name in svc.KPI_FIELDS}
     kpi["baseline"] = kpi["baseline"] or None
     for name in ("target", "baseline"):
         if kpi[name]:

@@ -143,6 +143,7 @@ def company_view(company_row, controls: ctl.Controls, *, channels: list[Channel]
     summary = metrics.summary(company_row.id, date_from, date_to, channel=None if chan == "all" else chan,
                               metrics=list(KPI_METRICS))
     kpis = {m["metric"]: m for m in summary["metrics"]}
+    lines: list[dict[str, Any]]
     if chan == "all" and len(known) > 1:
         # The channels' follower lines and their total from one read.
         series = metrics.series_points(company_row.id, list(SERIES_METRICS), None, date_from, date_to, gran,
@@ -154,10 +155,11 @@ def company_view(company_row, controls: ctl.Controls, *, channels: list[Channel]
         only = known.get(chan) or (next(iter(known.values())) if known else None)
         lines = [{"label": only.name if only else "All channels", "platform": only.platform if only else None,
                   "points": series.get((chan, "followers"), [])}]
-    campaigns = [{"name": c.name, "start": max(c.start_date, date_from), "end": min(c.end_date, date_to),
-                  "channels": list(c.channels or [])}
-                 for c in sorted(all_campaigns(company_row.id, date_from=date_from, date_to=date_to),
-                                 key=lambda c: c.start_date)]
+    campaigns: list[dict[str, Any]] = [
+        {"name": c.name, "start": max(c.start_date, date_from), "end": min(c.end_date, date_to),
+         "channels": list(c.channels or [])}
+        for c in sorted(all_campaigns(company_row.id, date_from=date_from, date_to=date_to),
+                        key=lambda c: c.start_date)]
     if chan != "all":
         campaigns = [c for c in campaigns if not c["channels"] or chan in c["channels"]]
     if chan == "all":
