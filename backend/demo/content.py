@@ -8,6 +8,7 @@ designs each one against the generated metrics so that it lands in the status gi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 HISTORY_DAYS = 548  # 18 months of daily metrics before the anchor
 
@@ -223,7 +224,7 @@ _NW_GOALS = (
     ),
 )
 
-_NW_STRATEGY_1 = {
+_NW_STRATEGY_1: dict[str, Any] = {
     "objective": "Make Northwind the coffee roaster people in Sweden learn good coffee from, and "
                  "turn that trust into online coffee subscriptions.",
     "business_alignment": "The business plan moves growth from the cafés to the web shop: "
@@ -246,7 +247,7 @@ _NW_STRATEGY_1 = {
     "review_cadence": "quarterly",
     "status": "draft",
 }
-_NW_STRATEGY_2 = {
+_NW_STRATEGY_2: dict[str, Any] = {
     **_NW_STRATEGY_1,
     "audiences": _NW_STRATEGY_1["audiences"] + [
         {"name": "Customers with a question", "description": "Subscribers and web-shop buyers who "
@@ -263,7 +264,7 @@ _NW_STRATEGY_2 = {
     "review_cadence": "monthly",
     "status": "active",
 }
-_NW_STRATEGY_3 = {
+_NW_STRATEGY_3: dict[str, Any] = {
     **_NW_STRATEGY_2,
     "audiences": [
         {**_NW_STRATEGY_2["audiences"][0], "channels": ["instagram", "tiktok"]},
@@ -387,7 +388,7 @@ _FJ_GOALS = (
     ),
 )
 
-_FJ_STRATEGY_1 = {
+_FJ_STRATEGY_1: dict[str, Any] = {
     "objective": "Be the outdoor brand Norwegians trust for real weather, and sell more through "
                  "the web shop without losing the stores' personal service.",
     "business_alignment": "Store sales are flat; the board's plan is to grow web-shop revenue by "
@@ -412,7 +413,7 @@ _FJ_STRATEGY_1 = {
     "review_cadence": "quarterly",
     "status": "active",
 }
-_FJ_STRATEGY_2 = {
+_FJ_STRATEGY_2: dict[str, Any] = {
     **_FJ_STRATEGY_1,
     "audiences": _FJ_STRATEGY_1["audiences"] + [
         {"name": "People searching for routes", "description": "Find us through a search for a "
@@ -552,7 +553,7 @@ _VS_GOALS = (
     ),
 )
 
-_VS_STRATEGY_1 = {
+_VS_STRATEGY_1: dict[str, Any] = {
     "objective": "Be the name logistics managers in Central Europe think of for route planning, "
                  "and bring qualified demo requests to sales.",
     "business_alignment": "Vistula's plan is to double recurring revenue in three years, mostly "
@@ -577,7 +578,7 @@ _VS_STRATEGY_1 = {
     "review_cadence": "quarterly",
     "status": "draft",
 }
-_VS_STRATEGY_2 = {
+_VS_STRATEGY_2: dict[str, Any] = {
     **_VS_STRATEGY_1,
     "channel_plan": _VS_STRATEGY_1["channel_plan"] + [
         {"channel": "blog", "purpose": "Deep articles that rank in search and build a knowledge base."},
@@ -590,7 +591,7 @@ _VS_STRATEGY_2 = {
     "status": "active",
     "review_cadence": "monthly",
 }
-_VS_STRATEGY_3 = {
+_VS_STRATEGY_3: dict[str, Any] = {
     **_VS_STRATEGY_2,
     "channel_plan": [
         *_VS_STRATEGY_2["channel_plan"][:1],

@@ -55,6 +55,7 @@ def campaign_dates(company: CompanySpec, anchor: dt.date) -> list[CampaignDates]
             while start + dt.timedelta(days=spec.days + 45) > anchor:
                 start = dt.date(start.year - 1, month, day)
         else:
+            assert spec.relative_start is not None  # a campaign starts on a calendar date or relative to the anchor
             start = anchor + dt.timedelta(days=spec.relative_start)
         opened = {c.key: channel_opened(c, anchor) for c in company.channels}
         channels = tuple(k for k in spec.channels if opened[k] <= start)
@@ -229,7 +230,8 @@ def kpi_daily(series: Series, metric: str, channel: str) -> list[tuple[dt.date, 
             return dict(series.get((channel, m), []))
         per_channel = [dict(pts) for (ch, mm), pts in series.items() if mm == m]
         days = sorted({d for pc in per_channel for d in pc})
-        out, last = {}, [None] * len(per_channel)
+        out: dict[dt.date, float] = {}
+        last: list[float | None] = [None] * len(per_channel)
         for d in days:
             for i, pc in enumerate(per_channel):
                 if d in pc:

@@ -126,7 +126,7 @@ def _ensure_strategy(spec: CompanySpec, company_id, anchor: dt.date, staff: dict
     a strategy that has been saved is left alone)."""
     if get_strategy(company_id).revision > 0:
         return
-    dates = []
+    dates: list[dt.datetime] = []
     for days, role, fields in spec.strategy_versions:
         data = {k: v for k, v in fields.items() if k != "launch_plan"}
         plan = fields.get("launch_plan")
