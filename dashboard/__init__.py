@@ -31,14 +31,14 @@ def init_dashboard(server: Flask) -> Dash:
     """Create the dashboard on ``server`` and return the Dash app."""
     dash_app = Dash(
         "dashboard",
-        server=server,
+        server=server,  # type: ignore[arg-type]  # a Flask app, as documented (Dash types it bool | Callable)
         url_base_pathname=BASE,
         serve_locally=True,
         assets_folder=str(Path(__file__).resolve().parent / "assets"),
         external_stylesheets=[BOOTSTRAP_CSS_URL],
         suppress_callback_exceptions=True,
         title="Reachboard",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # documented: None keeps the title (typed str)
         compress=False,
     )
     dash_app.layout = serve_layout

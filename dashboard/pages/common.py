@@ -1,6 +1,8 @@
 """Pieces shared by every page: the navigation bar, the not-found view, small helpers."""
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_login import current_user
@@ -8,6 +10,12 @@ from flask_login import current_user
 from backend.tenancy import get_principal
 
 BASE = "/dashboard/"
+
+
+def html_attributes(values: dict[str, str]) -> dict[str, Any]:
+    """``data-*`` attributes for a component, as ``**html_attributes({...})``: Dash passes any such
+    keyword on to the page, but its typed signatures name only the component's own properties."""
+    return values
 
 
 def company_url(company_id, strategy: bool = False) -> str:

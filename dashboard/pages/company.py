@@ -7,15 +7,16 @@ import json
 
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 from flask import request
 
 from backend import read_models as rm
 from backend.read_models import controls as ctl
 
 from .. import figures, ids, theme
-from .common import company_url, page
+from .common import company_url, html_attributes, page
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 FOLLOWERS_LABEL = "Followers"
 NOT_FOUND_FIGURE = figures.empty_figure("", "Not found")
@@ -45,6 +46,7 @@ def layout(company, search: str | None):
                   else ctl.preset_range(controls.preset, today))
     (cards, followers, reach, engagement, messages, period, start, end,
      preset) = lay_out_view(view.view, controls, _iso(start), _iso(end))
+    assert view.goals is not None  # read with the view
     goals_figure, goal_options, chosen_goal, path_figure = lay_out_goals(view.goals)
     control_row = dbc.Row([
         dbc.Col([dbc.Label("Period", html_for=ids.PRESET, className="small mb-1"),
@@ -53,7 +55,7 @@ def layout(company, search: str | None):
         dbc.Col([dbc.Label("From – to", className="small mb-1"),
                  dcc.DatePickerRange(id=ids.DATE_RANGE, start_date=start, end_date=end, display_format="D MMM YYYY",
                                      first_day_of_week=1, minimum_nights=0, className="d-block",
-                                     max_date_allowed=today)], md=5, lg=4),
+                                     max_date_allowed=today.isoformat())], md=5, lg=4),
         dbc.Col([dbc.Label("Granularity", className="small mb-1"),
                  dbc.RadioItems(id=ids.GRANULARITY,
                                 options=[{"label": v, "value": k} for k, v in ctl.GRANULARITIES.items()],
@@ -146,7 +148,7 @@ NO_DATA_WORDS = {"engagement_rate": "engagement", "mentions": "mention", "cost_p
 
 def _sentiment_line(by_metric: dict[str, dict]):
     """'+6.9k · 5.7k · −1.2k  sentiment +0.42' under the mentions, only the parts that have data."""
-    parts = []
+    parts: list[str | html.Span] = []
     for k, sign, css, what in (("mentions_positive", "+", "rb-pos", "Positive"),
                                ("mentions_neutral", "", "text-muted", "Neutral"),
                                ("mentions_negative", "−", "rb-neg", "Negative")):
@@ -157,7 +159,7 @@ def _sentiment_line(by_metric: dict[str, dict]):
     score = (by_metric.get("sentiment_score") or {}).get("value")
     if score is not None:
         parts.append(html.Span(f"  sentiment {score:+.2f}", className="text-muted"))
-    return html.Div(parts, className="small", **{"data-testid": "kpi-sentiment"}) if parts else None
+    return html.Div(parts, className="small", **html_attributes({"data-testid": "kpi-sentiment"})) if parts else None
 
 
 def previous_partly_covered(previous_from, data_start) -> bool:
@@ -178,14 +180,15 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
         m = by_metric.get(key) or {}
         value, change, pct = m.get("value"), m.get("change"), m.get("change_percent")
         better_lower = key == "cost_per_1k_reach"
+        body: list[Component | None]
         if value is None:
             body = [html.Div(f"No {NO_DATA_WORDS.get(key, title.lower())} data in this period",
                              className="rb-kpi-empty text-muted",
-                             **{"data-metric": key, "data-value": ""})]
+                             **html_attributes({"data-metric": key, "data-value": ""}))]
         elif better_lower and value == 0:
             # Nothing spent (not a cost of 0.00, nor a −100% "improvement").
             body = [html.Div("No spend in this period", className="rb-kpi-empty text-muted",
-                             **{"data-metric": key, "data-value": repr(float(value))})]
+                             **html_attributes({"data-metric": key, "data-value": repr(float(value))}))]
         else:
             tone = "text-muted"
             if change and not partial:
@@ -193,7 +196,7 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
                 tone = "rb-good" if good else "rb-bad"
             if change is None:
                 change_text, hint = "No data for the previous period", None
-            elif partial:
+            elif partial and data_start is not None:  # (partial: there is a data start)
                 change_text = "Previous period only partly covered"
                 hint = f"Stored history starts {ctl._fmt(data_start)}; change against what is stored: " \
                        f"{theme.signed_change(change, pct, unit)}"
@@ -202,8 +205,9 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
             exact = f"{value:,.4f}" if unit == "ratio" else f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}"
             body = [
                 html.Div(format_kpi(value, unit), className="rb-kpi-value", title=exact,
-                         **{"data-metric": key, "data-value": repr(float(value))}),
-                html.Div(change_text, className=f"small {tone}", title=hint, **{"data-testid": "kpi-change"}),
+                         **html_attributes({"data-metric": key, "data-value": repr(float(value))})),
+                html.Div(change_text, className=f"small {tone}", title=hint,
+                         **html_attributes({"data-testid": "kpi-change"})),
                 _sentiment_line(by_metric) if key == "mentions" else None,
             ]
         cards.append(html.Div(html.Div([html.Div(title, className="rb-kpi-title"), *body],

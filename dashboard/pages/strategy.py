@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from backend import read_models as rm
 
@@ -56,7 +57,7 @@ def layout(company):
         html.H2("Launch plan", className="h5"), _text(launch_text, "No launch target yet."),
     ], className="rb-panel rb-document", id="rb-strategy-document")
 
-    goal_sections = []
+    goal_sections: list[Component] = []
     for section in strategy.goal_sections:
         goal_sections.append(html.H3(section.label, className="h6 mt-3"))
         goal_sections.append(html.Ul([html.Li([
@@ -71,8 +72,8 @@ def layout(company):
                      + ("; no numbers yet" if g["current"] is None else ""),
                      className="small text-muted"),
         ], className="mb-2") for g in section.goals], className="list-unstyled"))
-    goals_panel = html.Section([html.H2("Sub-goals", className="h5")] +
-                               (goal_sections or [html.P("No sub-goals yet.", className="text-muted")]),
+    goals_panel = html.Section([html.H2("Sub-goals", className="h5"),
+                                *(goal_sections or [html.P("No sub-goals yet.", className="text-muted")])],
                                className="rb-panel mb-3", id="rb-strategy-goals")
 
     history_rows = [html.Tr([
