@@ -41,7 +41,7 @@ class DashClient:
 
         self.client = app.test_client()
         with app.app_context(), cross_tenant("the bench logs a user in"):
-            session_id = db.session.get(User, user_id).get_id()  # the id and the session epoch
+            session_id = db.session.get_one(User, user_id).get_id()  # the id and the session epoch
         with self.client.session_transaction(base_url=HTTPS) as session:
             session["_user_id"] = session_id
             session["_fresh"] = True

@@ -5,6 +5,8 @@ import json
 import math
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 from .config import READ_METRICS
 from .dataset import push_bodies, raw_rows
@@ -126,7 +128,8 @@ def measure_queries(db, conn, client, main, period, sizes, progress) -> dict:
     the same machine load; the first answers are also compared for equality."""
     date_from, date_to = period
     raw = RawQueries(db, conn, main.agency_id, main.company_id)
-    ops = {
+    # name -> (API path, the raw SQL's answer, how the two are compared)
+    ops: dict[str, tuple[str, Callable[[], Any], Callable[[dict[str, Any], Any], list[str]]]] = {
         "read": (read_path(main.company_id, date_from, date_to), lambda: raw.read(date_from, date_to), compare_read),
         "summary": (summary_path(main.company_id, date_from, date_to),
                     lambda: raw.summary(date_from, date_to), compare_summary),
@@ -151,7 +154,7 @@ def measure_queries(db, conn, client, main, period, sizes, progress) -> dict:
             if api_ok[name]:
                 client.request("GET", path)
             raw_call()
-    samples = {name: {"api": [], "raw": []} for name in ops}
+    samples: dict[str, dict[str, list[float]]] = {name: {"api": [], "raw": []} for name in ops}
     counter = progress.counter("query rounds", sizes.iterations)
     started = time.perf_counter()
     for i in range(sizes.iterations):

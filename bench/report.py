@@ -1,6 +1,8 @@
 """Figures (value, baseline, ratio, target, pass/fail) from the raw results, and the table."""
 from __future__ import annotations
 
+from typing import overload
+
 from .config import TARGETS
 
 
@@ -12,7 +14,11 @@ def _get(d: dict | None, *path):
     return d
 
 
-def _ms(p50, p95) -> str | None:
+@overload
+def _ms(p50: float | None, p95: None) -> None: ...
+@overload
+def _ms(p50: float | None, p95: float) -> str: ...
+def _ms(p50: float | None, p95: float | None) -> str | None:
     return None if p95 is None else f"{p50:.1f} / {p95:.1f} ms"
 
 
@@ -40,11 +46,12 @@ def figures(result: dict, others: int = 1000) -> list[dict]:
             api, raw = _get(q, op, "api") or {}, _get(q, op, "raw") or {}
             value, base = api.get("p95_ms"), raw.get("p95_ms")
             ratio = value / base if value and base else None
+            base_text = _ms(raw.get("p50_ms"), base)
             out.append({
                 "id": f"{op}_{phase.split('_')[1]}", "label": f"{op_label}, {phase_label}", "unit": "ms",
                 "value": value, "baseline": base, "ratio": ratio,
                 "value_text": _ms(api.get("p50_ms"), value),
-                "baseline_text": _ms(raw.get("p50_ms"), base) and _ms(raw.get("p50_ms"), base) + " (SQL)",
+                "baseline_text": base_text and base_text + " (SQL)",
                 "ratio_text": f"{ratio:.2f}×" if ratio else None,
                 "target": f"p95 ≤ {TARGETS['query_vs_raw']:.0f}× SQL",
                 "pass": None if ratio is None else ratio <= TARGETS["query_vs_raw"],
@@ -79,10 +86,10 @@ def figures(result: dict, others: int = 1000) -> list[dict]:
     })
     # Every callback of the page: opening it, changing a control, choosing another goal — the
     # slowest one's p95.
-    callbacks = {name: dash.get(f"{name}_p95_ms") for name in ("open", "controls", "goal_change")
+    callbacks: dict[str, float] = {name: dash[f"{name}_p95_ms"] for name in ("open", "controls", "goal_change")
                  if dash.get(f"{name}_p95_ms") is not None}
     if callbacks:
-        slowest = max(callbacks, key=callbacks.get)
+        slowest = max(callbacks, key=lambda name: callbacks[name])
         value = callbacks[slowest]
         out.append({
             "id": "dashboard_callback", "label": "dashboard, slowest callback p95", "unit": "ms",

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from . import dashboard_bench
 from .config import TARGETS, Sizes
@@ -151,7 +152,7 @@ def machine() -> dict:
 def run(sizes: Sizes, kinds: list[str], postgres_url: str | None, progress: Progress,
         log_dir: Path = RESULTS_DIR) -> dict:
     started = time.perf_counter()
-    report = {
+    report: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(), "sizes": sizes.as_dict(), "targets": TARGETS, "databases": {},
     }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ BUILTIN: dict[str, MetricDef] = {
 }
 
 
-def derive(key: str, inputs: dict[str, float | None]) -> float | None:
+def derive(key: str, inputs: Mapping[str, float | None]) -> float | None:
     """Compute a ratio-type derived metric from aggregated inputs; None when undefined.
 
     ``follower_growth`` is not a ratio: it is the change of the followers gauge and is computed
