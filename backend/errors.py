@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -106,8 +107,9 @@ def register_error_handlers(app: Flask) -> None:
         resp = _html_error(status, title, detail)
         return resp[0], resp[1], headers
 
+    @app.errorhandler(NoResultFound)
     @app.errorhandler(StaleDataError)
-    def _vanished(err: StaleDataError):
+    def _vanished(err: Exception):
         # The row being changed was deleted by another request meanwhile (a company deleted with its
         # keys while one of them is revoked): as missing as if it had never been there.
         from .extensions import db

@@ -153,3 +153,22 @@ def test_pages_get_html_error_pages(failing_app, client):
     assert resp.status_code == 500 and resp.mimetype == "text/html"
     text = resp.get_data(as_text=True)
     assert "Traceback" not in text and "secret internal detail" not in text
+
+
+def test_a_row_deleted_meanwhile_is_a_404_not_a_500(database_url, tenant):
+    """A request that finds its row gone halfway (another request deleted it) answers 404."""
+    from conftest import make_app
+    from sqlalchemy.exc import NoResultFound
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app = make_app(database_url)
+    for name, error in (("gone", NoResultFound), ("stale", StaleDataError)):
+        def view(error=error):
+            raise error("the row is not there any more")
+
+        app.add_url_rule(f"/api/v1/_test_{name}", f"test_{name}", view)
+    client = app.test_client()
+    key = {"Authorization": f"Bearer {tenant.keys['admin']}"}
+    for name in ("gone", "stale"):
+        body = _is_problem(client.get(f"/api/v1/_test_{name}", headers=key), 404)
+        assert "deleted meanwhile" in body["detail"]
