@@ -108,6 +108,9 @@ class Config:
             }
         },
         "security": [{"bearerAuth": []}],
+        # Relative: the host that served this document (paths start with /api/v1). Generated
+        # clients take their base URL as an argument (docs/api.md).
+        "servers": [{"url": "/", "description": "The server that serves this document"}],
     }
     PAGINATION_MAX_PAGE_SIZE = 1000
 

@@ -55,6 +55,9 @@ def create_app(config=None) -> Flask:
 
     init_principal(app)
     # Rate limits count per principal, so they run once it is bound (before the URL lookups).
+    from .api.ratelimit import retry_after_only_when_limited
+
+    retry_after_only_when_limited(app)
     limiter.init_app(app)
     init_access(app)
     _guard_api_bodies(app)

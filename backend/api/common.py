@@ -177,6 +177,46 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# Response headers the API sends, documented once (components/headers) and referenced by name.
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": ("The requests allowed in the current window (per API key or user)", True),
+    "RateLimit-Remaining": ("The requests left in the current window", True),
+    "RateLimit-Reset": ("When the current window ends, in Unix time (seconds)", True),
+}
+HEADERS: dict[str, dict] = {
+    **{name: {"description": text, "schema": {"type": "integer", "minimum": 0}}
+       for name, (text, _) in RATE_LIMIT_HEADERS.items()},
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}},
+    "WWW-Authenticate": {"description": "The scheme to authenticate with: Bearer", "schema": {"type": "string"}},
+    "X-Pagination": {
+        "description": "This page's place in the list, as JSON (next_page and previous_page only where they exist)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}},
+    "Idempotent-Replayed": {
+        "description": "Sent (true) when this is the stored answer to an earlier request with the same "
+                       "Idempotency-Key: nothing was written this time",
+        "schema": {"type": "string", "enum": ["true"]}},
+    "ETag": {"description": 'The strategy\'s revision, quoted ("3"): send it back as If-Match to save',
+             "schema": {"type": "string", "pattern": r'^"\d+"$'}},
+    "Content-Disposition": {"description": "attachment, with a file name", "schema": {"type": "string"}},
+}
+
+
+def header_ref(name: str, required: bool = False) -> dict:
+    ref: dict = {"$ref": f"#/components/headers/{name}"}
+    # A $ref object takes no siblings in OpenAPI 3.0: a required header is written out in full.
+    return {**HEADERS[name], "required": True} if required else ref
+
+
+def rate_limit_headers(required: bool = False) -> dict:
+    return {name: header_ref(name, required) for name in RATE_LIMIT_HEADERS}
+
+
+def response_headers(status: int, **headers: bool) -> dict:
+    """``@blp.doc(**response_headers(200, ETag=True))``: headers (name: required) a response sends."""
+    return {"responses": {status: {"headers": {name: header_ref(name, required)
+                                               for name, required in headers.items()}}}}
+
+
 class ProblemResponsesPlugin(BasePlugin):
     """Every operation documents the errors it can answer, each as problem+json:
 
@@ -185,11 +225,17 @@ class ProblemResponsesPlugin(BasePlugin):
     - 404 where the path names an object;
     - 413, 415 and 422 where a body is taken, and 400 where it is JSON; 422 where query
       parameters are;
-    - ``default`` for anything else (a problem too).
+    - 409 where an ``Idempotency-Key`` is taken (the first request is still running);
+    - ``default`` for anything else (a problem too: 5xx).
 
-    Also gives each operation an ``operationId`` (``<method><ViewClass>``, e.g.
-    ``getCompanyItem``) so that links can name it, and turns any error response a route declares
-    without content (``alt_response(409, description=...)``) into problem+json.
+    And the headers every answer may carry: ``RateLimit-*`` on every response (the rate limits
+    count every route), ``X-Pagination`` on the lists (operations that take ``page``),
+    ``Idempotent-Replayed`` where an ``Idempotency-Key`` is taken.
+
+    Every operation names its ``operationId`` itself (``@blp.doc(operationId="listCompanies")``:
+    a stable name the generated clients and the links use); one without is an error. Any error
+    response a route declares without content (``alt_response(409, description=...)``) becomes
+    problem+json.
     """
 
     NO_FORBIDDEN = {("get", "Me")}
@@ -203,7 +249,8 @@ class ProblemResponsesPlugin(BasePlugin):
         for method, op in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            op.setdefault("operationId", f"{method}{view_name}")
+            if not op.get("operationId"):
+                raise ValueError(f"{method.upper()} {path} has no operationId: add @blp.doc(operationId=...)")
             responses = op.setdefault("responses", {})
             statuses = {401, 429}
             if (method, view_name) not in self.NO_FORBIDDEN:
@@ -214,30 +261,39 @@ class ProblemResponsesPlugin(BasePlugin):
                 statuses |= {413, 415, 422}
                 if "application/json" in op["requestBody"].get("content", {}):
                     statuses.add(400)
-            if any(p.get("in") == "query" for p in op.get("parameters", []) if isinstance(p, dict)):
+            parameters = [p for p in op.get("parameters", []) if isinstance(p, dict)]
+            if any(p.get("in") == "query" for p in parameters):
                 statuses.add(422)
+            replays = any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters)
+            if replays and 409 not in responses and "409" not in responses:
+                responses[409] = {"description": "A request with this Idempotency-Key is still being processed"}
             for status in sorted(statuses):
                 if status not in responses and str(status) not in responses:
                     responses[status] = http.HTTPStatus(status).name
+            lists = any(p.get("in") == "query" and p.get("name") == "page" for p in parameters)
             for status, resp in list(responses.items()):
                 code = None if str(status) == "default" else int(str(status))
                 if (code is None or code >= 400) and isinstance(resp, dict) \
                         and "$ref" not in resp and "content" not in resp:
                     default = ERROR_DESCRIPTIONS.get(code, "An error") if code is not None else "An error"
-                    responses[status] = problem_response(resp.get("description") or default)
+                    resp = responses[status] = {**problem_response(resp.get("description") or default),
+                                                **({"headers": resp["headers"]} if "headers" in resp else {})}
+                if not isinstance(resp, dict) or "$ref" in resp:
+                    continue  # a shared response (components/responses) documents its own headers
+                headers = resp.setdefault("headers", {})
+                for name, ref in rate_limit_headers().items():
+                    headers.setdefault(name, ref)
+                if code is not None and 200 <= code < 300:
+                    if lists:
+                        headers.setdefault("X-Pagination", header_ref("X-Pagination", required=True))
+                    if replays:
+                        headers.setdefault("Idempotent-Replayed", header_ref("Idempotent-Replayed"))
 
 
-def links(status: int, **targets) -> dict:
-    """``@blp.doc(**links(201, getCompany=("getCompanyItem", {"company_id": "$response.body#/id"})))``:
-    OpenAPI links from a response to the operations its values feed (schemathesis follows them
-    in its stateful phase)."""
-    out = {}
-    for name, (operation_id, parameters) in targets.items():
-        out[name] = {"operationId": operation_id, "parameters": dict(parameters)}
-    return {"responses": {status: {"links": out}}}
-
-
-def item_links(status: int, item: str, methods=("get", "patch", "delete"), **parameters) -> dict:
-    """Links from a created object to its own operations (``get<Item>Item`` ...), e.g.
-    ``item_links(201, "Goal", company_id="$request.path.company_id", goal_id="$response.body#/id")``."""
-    return links(status, **{f"{method}{item}": (f"{method}{item}Item", parameters) for method in methods})
+def links(status: int, *operation_ids: str, **parameters: str) -> dict:
+    """``@blp.doc(**links(201, "getCompany", "updateCompany", company_id="$response.body#/id"))``:
+    OpenAPI links from a response to the operations its values feed, each link named after its
+    operation (schemathesis follows them in its stateful phase; so can a reader)."""
+    return {"responses": {status: {"links": {
+        operation_id: {"operationId": operation_id, "parameters": dict(parameters)}
+        for operation_id in operation_ids}}}}

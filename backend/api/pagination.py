@@ -5,10 +5,28 @@ import json
 import math
 
 from flask import current_app, g
+from marshmallow import fields
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..services.errors import ValidationFailed
+from .common import OutSchema
+
+
+class PaginationMetadataSchema(OutSchema):
+    """The ``X-Pagination`` header, as JSON: ``{"total": 120, "total_pages": 3, "page": 2,
+    "page_size": 50, "previous_page": 1, "next_page": 3}``."""
+
+    SOMETIMES = ("previous_page", "next_page")
+
+    total = fields.Integer(metadata={"description": "Items in the whole list", "minimum": 0})
+    total_pages = fields.Integer(metadata={"description": "Pages in the whole list (0 when it is empty)",
+                                           "minimum": 0})
+    page = fields.Integer(metadata={"description": "This page's number (from 1)", "minimum": 1})
+    page_size = fields.Integer(metadata={"description": "Items per page, as asked", "minimum": 1})
+    previous_page = fields.Integer(metadata={"description": "Only when there is a page before this one",
+                                             "minimum": 1})
+    next_page = fields.Integer(metadata={"description": "Only when there is a page after this one", "minimum": 2})
 
 
 def paginate(stmt, args: dict):

@@ -5,7 +5,9 @@
 
 Limits are stored in memory (per process) unless ``REDIS_URL`` is set (config.py); with Redis
 unreachable they fall back to memory rather than failing requests. A breach answers 429
-problem+json with ``Retry-After`` and ``RateLimit-Limit/-Remaining/-Reset`` headers.
+problem+json with ``Retry-After`` and ``RateLimit-Limit/-Remaining/-Reset`` headers; every other
+answer of a limited route carries the ``RateLimit-*`` headers only (Flask-Limiter would add
+``Retry-After`` to a 200 too, where it means nothing: ``retry_after_only_when_limited``).
 
 The key functions do not need the request's principal: blueprint-wide limits are checked
 before it is bound, so they identify the client from the raw credential (a hash of the bearer
@@ -15,10 +17,22 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
+
+
+def retry_after_only_when_limited(app: Flask) -> None:
+    """Drop Flask-Limiter's ``Retry-After`` from answers that are not 429 (or 503). Call before
+    ``limiter.init_app``: after-request hooks run in reverse order, so this one runs after the
+    limiter has added its headers."""
+
+    @app.after_request
+    def _drop_retry_after(resp: Response) -> Response:
+        if resp.status_code not in (429, 503):
+            resp.headers.pop("Retry-After", None)
+        return resp
 
 
 def client_key() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import re
 
 import jsonschema_rs
@@ -181,27 +182,63 @@ def test_real_problems_match_the_problem_schema(api, tenant, spec, client):
 
 
 # --- schemas ------------------------------------------------------------------------------------
-def test_only_request_schemas_forbid_additional_properties(spec):
+def _objects(schema: dict):
+    """Every object schema inside ``schema`` (itself, nested properties, array items)."""
+    if schema.get("type") == "object" or "properties" in schema:
+        yield schema
+    for child in (schema.get("properties") or {}).values():
+        yield from _objects(child)
+    if isinstance(schema.get("items"), dict):
+        yield from _objects(schema["items"])
+
+
+def test_request_bodies_are_inline_and_closed_response_schemas_are_open(spec):
+    """Request bodies are written out in their operation (openapi-typescript would make a
+    defaulted property of a shared component required: backend/api/__init__.py ReachboardSpec),
+    every object in them forbids unknown fields; what the server sends does not."""
     schemas = spec["components"]["schemas"]
-    request_refs, response_refs = set(), set()
-    for _path, _method, op in _operations(spec):
+    response_refs, bodies = set(), 0
+    for path, method, op in _operations(spec):
         body = (op.get("requestBody") or {}).get("content", {}).get("application/json")
         if body:
-            request_refs.add(body["schema"]["$ref"].rsplit("/", 1)[1])
+            bodies += 1
+            assert "$ref" not in json.dumps(body), (method, path)
+            for obj in _objects(body["schema"]):
+                assert obj["additionalProperties"] is False, (method, path, obj)
         for response in op["responses"].values():
             for media in _resolve(spec, response).get("content", {}).values():
                 schema = media["schema"]
                 ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
                 if ref:
                     response_refs.add(ref.rsplit("/", 1)[1])
-    assert request_refs and response_refs and not request_refs & response_refs
-    for name in request_refs:
-        assert schemas[name]["additionalProperties"] is False, name
+    assert bodies >= 15 and response_refs
     for name in response_refs:
         assert "additionalProperties" not in schemas[name], name
-    # Nested input schemas forbid unknown fields too; nested output schemas do not.
-    assert schemas["KpiCreate"]["additionalProperties"] is False
+    # Nested output schemas do not forbid extras either; request schemas are not components.
     assert "additionalProperties" not in schemas["Progress"]
+    assert not {"CompanyCreate", "KpiCreate", "GoalCreate", "StrategyPut"} & set(schemas)
+
+
+def test_request_defaults_are_shown_and_never_required(spec):
+    """Defaults the server applies are in the document, and a property with a default is never
+    required (generated clients would demand it)."""
+    def body(path, method):
+        return spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+    company = body("/api/v1/companies", "post")
+    assert company["required"] == ["name"]
+    assert {k: v.get("default") for k, v in company["properties"].items()} == {
+        "name": None, "industry": "", "timezone": "UTC", "archived": False}
+    assert body("/api/v1/api-keys", "post")["properties"]["scopes"]["default"] == ["metrics:write"]
+    strategy = body("/api/v1/companies/{company_id}/strategy", "put")["properties"]
+    assert strategy["review_cadence"]["default"] == "monthly" and strategy["status"]["default"] == "draft"
+    assert body("/api/v1/companies/{company_id}/goals", "post")["properties"]["kpi"]["properties"]["channel"][
+        "default"] == "all"
+    for path, method, op in _operations(spec):
+        content = (op.get("requestBody") or {}).get("content", {}).get("application/json")
+        for obj in _objects(content["schema"]) if content else ():
+            for name in obj.get("required", []):
+                assert "default" not in obj["properties"][name], (method, path, name)
 
 
 def test_method_and_dict_fields_are_typed(spec):
@@ -235,9 +272,9 @@ def test_links_name_existing_operations_and_their_path_parameters(spec):
                 for expression in link["parameters"].values():
                     assert re.match(r"^\$(response\.body#/\w+|request\.path\.\w+)$", expression), expression
     links = spec["paths"]["/api/v1/companies"]["post"]["responses"]["201"]["links"]
-    assert {links[n]["operationId"] for n in ("getCompany", "patchCompany", "deleteCompany")} == {
-        "getCompanyItem", "patchCompanyItem", "deleteCompanyItem"}
-    assert links["addChannel"]["parameters"] == {"company_id": "$response.body#/id"}
+    assert {links[n]["operationId"] for n in ("getCompany", "updateCompany", "deleteCompany")} == {
+        "getCompany", "updateCompany", "deleteCompany"}
+    assert links["createChannel"]["parameters"] == {"company_id": "$response.body#/id"}
     assert count >= 30
 
 
@@ -286,7 +323,8 @@ def test_a_company_listed_twice_for_a_new_person_is_422_not_a_database_error(api
         "email": "twice@acme.test", "role": "viewer", "company_ids": [company, company]})
     assert resp.status_code == 422 and resp.mimetype == PROBLEM, resp.status_code
     assert resp.json["errors"] == [{"field": "company_ids", "message": "A company is listed twice."}]
-    assert spec["components"]["schemas"]["UserCreate"]["properties"]["company_ids"]["uniqueItems"] is True
+    body = spec["paths"]["/api/v1/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["company_ids"]["uniqueItems"] is True
 
 
 def test_sums_of_huge_values_stay_valid_json(api, tenant):
@@ -329,3 +367,104 @@ def test_revoking_a_key_whose_company_is_deleted_meanwhile(api, tenant, app, mon
     monkeypatch.setattr(api_keys.audit, "record", record_then_lose_the_row)
     resp = admin.delete(f"/api/v1/api-keys/{key_id}")
     assert resp.status_code == 404, resp.status_code
+
+
+# --- names, servers, headers ----------------------------------------------------------------------
+OPERATION_IDS = {
+    "getMe", "getAgency", "updateAgency",
+    "listCompanies", "createCompany", "getCompany", "updateCompany", "deleteCompany",
+    "listUsers", "createUser", "getUser", "updateUser", "deleteUser",
+    "listApiKeys", "createApiKey", "getApiKey", "revokeApiKey",
+    "listChannels", "createChannel", "getChannel", "updateChannel", "deleteChannel",
+    "listMetricDefinitions", "createMetricDefinition",
+    "getStrategy", "saveStrategy", "listStrategyRevisions", "getStrategyRevision",
+    "listGoals", "createGoal", "getGoal", "updateGoal", "deleteGoal",
+    "listCampaigns", "createCampaign", "getCampaign", "updateCampaign", "deleteCampaign",
+    "readMetrics", "pushMetrics", "summariseMetrics", "importMetrics", "exportMetrics",
+}
+
+
+def test_operation_ids_are_the_stable_readable_names(spec):
+    """Generated clients name their functions after these: renaming one breaks integrators."""
+    assert {op["operationId"] for _path, _method, op in _operations(spec)} == OPERATION_IDS
+
+
+def test_servers_is_the_serving_host(spec):
+    assert spec["servers"] == [{"url": "/", "description": "The server that serves this document"}]
+
+
+def _headers(spec, path, method, status):
+    return _resolve(spec, spec["paths"][path][method]["responses"][status]).get("headers", {})
+
+
+def test_response_headers_are_documented(spec):
+    components = spec["components"]["headers"]
+    assert components["X-Pagination"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginationMetadata"}
+    pagination = spec["components"]["schemas"]["PaginationMetadata"]
+    assert set(pagination["required"]) == {"total", "total_pages", "page", "page_size"}
+    assert set(pagination["properties"]) == {"total", "total_pages", "page", "page_size", "previous_page",
+                                             "next_page"}
+    lists = 0
+    for path, method, op in _operations(spec):
+        names = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        success = next(s for s in op["responses"] if s.startswith("2"))
+        headers = _headers(spec, path, method, success)
+        assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(headers), (method, path)
+        if "page" in names:
+            lists += 1
+            assert headers["X-Pagination"]["required"] is True, (method, path)
+        else:
+            assert "X-Pagination" not in headers, (method, path)
+        assert ("Idempotent-Replayed" in headers) == (op["operationId"] in ("pushMetrics", "importMetrics"))
+        unauthorized = _headers(spec, path, method, "401")
+        assert unauthorized["WWW-Authenticate"]["required"] is True
+        limited = _headers(spec, path, method, "429")
+        assert {name for name, h in limited.items() if h["required"]} == {
+            "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+    assert lists == 7
+    strategy = "/api/v1/companies/{company_id}/strategy"
+    for method in ("get", "put"):
+        assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True
+    assert "If-Match" in {p["name"] for p in spec["paths"][strategy]["put"]["parameters"] if p["in"] == "header"}
+    export = "/api/v1/companies/{company_id}/metrics/export"
+    assert _headers(spec, export, "get", "200")["Content-Disposition"]["required"] is True
+
+
+def test_the_csv_import_documents_its_body(spec):
+    body = spec["paths"]["/api/v1/companies/{company_id}/metrics/import"]["post"]["requestBody"]
+    assert body["required"] is True and list(body["content"]) == ["text/csv"]
+    assert body["content"]["text/csv"]["schema"]["format"] == "binary"
+
+
+# --- the response hook (tests/support/openapi_check.py) ------------------------------------------
+def test_the_response_hook_catches_what_the_document_does_not_say(spec):
+    from flask import Response
+    from openapi_check import ResponseChecker
+
+    checker = ResponseChecker(spec)
+    path = "/api/v1/companies/00000000-0000-0000-0000-000000000000"
+    company = {"id": "00000000-0000-0000-0000-000000000000", "name": "A", "industry": "", "timezone": "UTC",
+               "archived": False, "version": 1, "created_at": "2026-11-30T08:21:36Z",
+               "updated_at": "2026-11-30T08:21:36Z"}
+    ok = Response(json.dumps(company), mimetype="application/json")
+    assert checker.problems("GET", path, ok) == []
+    assert checker.problems("GET", path, Response(json.dumps({**company, "created_at": "yesterday"}),
+                                                  mimetype="application/json"))
+    assert checker.problems("GET", path, Response(json.dumps(company), status=409, mimetype=PROBLEM))
+    assert checker.problems("GET", path, Response(json.dumps(company), mimetype="text/html"))
+    assert checker.problems("GET", path, Response(json.dumps(company), mimetype="application/json",
+                                                  headers={"X-Secret": "1"}))
+    assert checker.problems("GET", path, Response(json.dumps(company), mimetype="application/json",
+                                                  headers={"RateLimit-Limit": "many"}))
+    listing = Response("[]", mimetype="application/json")
+    assert checker.problems("GET", "/api/v1/companies", listing) == ["required header 'X-Pagination' is missing"]
+    listing.headers["X-Pagination"] = json.dumps({"total": 0, "total_pages": 0, "page": 1})
+    assert checker.problems("GET", "/api/v1/companies", listing)  # page_size is missing
+    bare = Response(status=204)
+    del bare.headers["Content-Type"]
+    assert checker.problems("DELETE", path, bare) == []
+    assert checker.problems("DELETE", path, Response("{}", status=204, mimetype="application/json"))
+    # Not an operation: only its errors are held to the problem schema.
+    assert checker.problems("GET", "/api/v1/nothing", Response("<p>", status=404, mimetype="text/html"))
+    assert checker.problems("GET", "/dashboard/", Response("<p>", mimetype="text/html")) == []

@@ -12,12 +12,14 @@ blp = Blueprint("agency", __name__, url_prefix="/agency", description="The agenc
 
 @blp.route("")
 class AgencySettings(MethodView):
+    @blp.doc(operationId="getAgency")
     @requires("read", agency_wide=True)
     @blp.response(200, AgencySchema)
     def get(self):
         """Read the agency's settings"""
         return svc.get_agency()
 
+    @blp.doc(operationId="updateAgency")
     @requires("admin", SETTINGS_MANAGERS_ONLY, agency_wide=True)
     @blp.arguments(AgencyUpdateSchema)
     @blp.response(200, AgencySchema)

@@ -28,7 +28,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 class ApiKeyCreateSchema(StrictSchema):
     name = fields.String(load_default="API key", validate=validate.Length(min=1, max=200))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), load_default=lambda: ["metrics:write"],
-                         validate=validate.Length(min=1))
+                         validate=validate.Length(min=1), metadata={"default": ["metrics:write"]})
     company_id = fields.UUID(load_default=None, allow_none=True)
 
 

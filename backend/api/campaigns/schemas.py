@@ -22,9 +22,10 @@ class CampaignCreateSchema(StrictSchema):
                                                   "maxLength": 200})
     start_date = Day(required=True)
     end_date = Day(required=True, metadata={"description": "On or after start_date"})
-    channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels"})
-    budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none", "minimum": 0})
-    notes = fields.String(metadata={"maxLength": 10_000})
+    channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels", "default": []})
+    budget = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none", "minimum": 0,
+                                                     "default": None})
+    notes = fields.String(metadata={"maxLength": 10_000, "default": ""})
 
 
 class CampaignUpdateSchema(StrictSchema):

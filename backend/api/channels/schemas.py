@@ -29,12 +29,12 @@ class ChannelCreateSchema(StrictSchema):
         **KEY_DOC})
     platform = fields.String(required=True, metadata={"enum": list(PLATFORMS)})
     name = fields.String(metadata={"description": "Defaults to the key", **TEXT_DOC["name"]})
-    handle = fields.String(metadata=TEXT_DOC["handle"])
-    url = fields.String(metadata=TEXT_DOC["url"])
-    purpose = fields.String(metadata=TEXT_DOC["purpose"])
+    handle = fields.String(metadata={**TEXT_DOC["handle"], "default": ""})
+    url = fields.String(metadata={**TEXT_DOC["url"], "default": ""})
+    purpose = fields.String(metadata={**TEXT_DOC["purpose"], "default": ""})
     followers_target = fields.Float(allow_none=True, metadata={"description": "0 or more; null for none",
-                                                               "minimum": 0})
-    active = fields.Boolean()
+                                                               "minimum": 0, "default": None})
+    active = fields.Boolean(metadata={"default": True})
 
 
 class ChannelUpdateSchema(StrictSchema):

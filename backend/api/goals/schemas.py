@@ -22,6 +22,7 @@ class KpiCreateSchema(KpiInSchema):
     """A new goal's KPI: metric, target, start_date and deadline are required."""
 
     metric = fields.String(required=True, metadata={"description": "A key from GET /api/v1/metric-definitions"})
+    channel = fields.String(metadata={"description": "A channel key of the company, or 'all'", "default": "all"})
     target = fields.Float(required=True, metadata={"description": "Must differ from the baseline"})
     start_date = Day(required=True)
     deadline = Day(required=True, metadata={"description": "Not before start_date"})
@@ -30,9 +31,9 @@ class KpiCreateSchema(KpiInSchema):
 class GoalCreateSchema(StrictSchema):
     title = fields.String(required=True, metadata={"description": "At most 300 characters", "minLength": 1,
                                                    "maxLength": 300})
-    description = fields.String(metadata={"maxLength": 10_000})
-    category = fields.String(metadata={"enum": list(CATEGORIES), "description": "Default: other"})
-    owner = fields.String(metadata={"maxLength": 200})
+    description = fields.String(metadata={"maxLength": 10_000, "default": ""})
+    category = fields.String(metadata={"enum": list(CATEGORIES), "default": "other"})
+    owner = fields.String(metadata={"maxLength": 200, "default": ""})
     kpi = fields.Nested(KpiCreateSchema, required=True)
 
 

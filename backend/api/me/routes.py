@@ -33,6 +33,7 @@ class MeSchema(OutSchema):
 
 @blp.route("")
 class Me(MethodView):
+    @blp.doc(operationId="getMe")
     @blp.response(200, MeSchema)
     def get(self):
         """Describe the caller: agency, role or scopes, reachable companies"""

@@ -16,12 +16,14 @@ def _out(defn):
 
 @blp.route("")
 class MetricDefinitions(MethodView):
+    @blp.doc(operationId="listMetricDefinitions")
     @requires("channels:list", agency_wide=True)
     @blp.response(200, MetricDefinitionSchema(many=True))
     def get(self):
         """List every metric: built-ins first, then the agency's own"""
         return [_out(d) for d in catalog.list_definitions()]
 
+    @blp.doc(operationId="createMetricDefinition")
     @requires("write", "Adding metrics needs the write or admin permission.", agency_wide=True)
     @blp.arguments(MetricDefinitionCreateSchema)
     @blp.response(201, MetricDefinitionSchema)

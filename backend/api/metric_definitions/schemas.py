@@ -22,7 +22,7 @@ class MetricDefinitionCreateSchema(StrictSchema):
     key = fields.String(required=True, metadata={
         "description": "Lowercase letters, digits and underscores, starting with a letter; must not be a built-in key",
         "pattern": r"^[a-z][a-z0-9_]{0,63}$"})
-    label = fields.String(metadata={"maxLength": 200})
-    unit = fields.String(metadata={"maxLength": 32})
+    label = fields.String(metadata={"maxLength": 200, "description": "Defaults to the key"})
+    unit = fields.String(metadata={"maxLength": 32, "default": ""})
     kind = fields.String(required=True, metadata={"enum": ["gauge", "flow"]})
-    better = fields.String(metadata={"enum": ["higher", "lower"]})
+    better = fields.String(metadata={"enum": ["higher", "lower"], "default": "higher"})

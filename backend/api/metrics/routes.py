@@ -10,7 +10,7 @@ from flask.views import MethodView
 from ...services import metrics as svc
 from ...services.errors import TooLarge, ValidationFailed
 from ..access import requires
-from ..common import Blueprint
+from ..common import Blueprint, header_ref
 from ..idempotency import idempotent
 from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
 from .schemas import (
@@ -60,6 +60,7 @@ def _check_json_size() -> None:
 
 @blp.route("")
 class Metrics(MethodView):
+    @blp.doc(operationId="readMetrics")
     @requires("read")
     @api_limit()
     @blp.arguments(SeriesQuerySchema, location="query")
@@ -70,6 +71,7 @@ class Metrics(MethodView):
         date_from, date_to = _period(company_id, args, SPAN_DAYS[granularity])
         return svc.read_series(company_id, args["metric"], args.get("channel"), date_from, date_to, granularity)
 
+    @blp.doc(operationId="pushMetrics")
     @requires("metrics:write", PUSH_GRANT_MESSAGE)
     @api_limit()
     @push_limit_per_client()
@@ -86,6 +88,7 @@ class Metrics(MethodView):
 
 @blp.route("/summary")
 class MetricsSummary(MethodView):
+    @blp.doc(operationId="summariseMetrics")
     @requires("read")
     @api_limit()
     @blp.arguments(SummaryQuerySchema, location="query")
@@ -98,13 +101,16 @@ class MetricsSummary(MethodView):
 
 @blp.route("/import")
 class MetricsImport(MethodView):
+    @blp.doc(operationId="importMetrics")
     @requires("metrics:write", PUSH_GRANT_MESSAGE)
     @api_limit()
     @push_limit_per_client()
     @push_limit_per_company()
     @idempotent
     @blp.doc(requestBody={"required": True, "content": {"text/csv": {
-        "schema": {"type": "string"},
+        # format binary: generated clients send the file's bytes as they are (openapi-python-client
+        # with its content_type_overrides, clients/openapi-python-client.yml)
+        "schema": {"type": "string", "format": "binary", "description": "UTF-8 CSV with a header row"},
         "examples": {
             "long": {"value": "date,channel,metric,value\n2024-05-01,facebook,followers,1200\n"},
             "wide": {"value": "date,channel,followers,reach\n2024-05-01,facebook,1200,5400\n"},
@@ -121,11 +127,13 @@ class MetricsImport(MethodView):
 
 @blp.route("/export")
 class MetricsExport(MethodView):
+    @blp.doc(operationId="exportMetrics")
     @requires("read")
     @api_limit()
     @blp.arguments(SeriesQuerySchema, location="query")
     @blp.doc(responses={"200": {"description": "CSV in the long form: date,channel,metric,value",
-                                "content": {"text/csv": {"schema": {"type": "string"}}}}})
+                                "content": {"text/csv": {"schema": {"type": "string"}}},
+                                "headers": {"Content-Disposition": header_ref("Content-Disposition", required=True)}}})
     def get(self, args, company_id):
         """Export metrics as CSV (same filters as the read)"""
         granularity = args["granularity"]

@@ -7,12 +7,20 @@ from flask.views import MethodView
 from ...services import strategy as svc
 from ...services.errors import ValidationFailed
 from ..access import REVISION_MAX, requires
-from ..common import Blueprint, links
+from ..common import Blueprint, links, response_headers
 from ..pagination import paginate
 from .schemas import RevisionQuerySchema, RevisionSchema, StrategyPutSchema, StrategySchema
 
 blp = Blueprint("strategy", __name__, url_prefix="/companies/<uuid:company_id>/strategy",
                 description="One strategy per company, with every saved revision")
+
+
+IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": False,
+    "schema": {"type": "string", "pattern": r'^\s*(W/)?"?\d+"?\s*$', "example": '"3"'},
+    "description": 'The revision you edited, as the ETag of GET sent it ("3"); the same as the revision field: '
+                   "the save is refused (409) if the strategy was saved meanwhile.",
+}
 
 
 def _etag(revision: int) -> dict:
@@ -31,20 +39,24 @@ def _if_match() -> int | None:
 
 @blp.route("")
 class StrategyItem(MethodView):
+    @blp.doc(operationId="getStrategy")
     @requires("read")
     @blp.response(200, StrategySchema)
+    @blp.doc(**response_headers(200, ETag=True))
     def get(self, company_id):
         """Read the company's current strategy (the ETag header is its revision)"""
         strategy = svc.get_strategy(company_id)
         return strategy, 200, _etag(strategy.revision)
 
+    @blp.doc(operationId="saveStrategy")
     @requires("write")
     @blp.arguments(StrategyPutSchema)
     @blp.response(200, StrategySchema)
     @blp.alt_response(409, description="The strategy was saved by someone else since the revision you edited")
-    @blp.doc(**links(200, getRevision=("getRevisionItem", {"company_id": "$request.path.company_id",
-                                                           "revision": "$response.body#/revision"}),
-                     listRevisions=("getRevisions", {"company_id": "$request.path.company_id"})))
+    @blp.doc(**response_headers(200, ETag=True), parameters=[IF_MATCH])
+    @blp.doc(**links(200, "getStrategyRevision", company_id="$request.path.company_id",
+                     revision="$response.body#/revision"))
+    @blp.doc(**links(200, "listStrategyRevisions", company_id="$request.path.company_id"))
     def put(self, data, company_id):
         """Save the strategy (a new revision if anything changed)
 
@@ -68,6 +80,7 @@ class StrategyItem(MethodView):
 
 @blp.route("/revisions")
 class Revisions(MethodView):
+    @blp.doc(operationId="listStrategyRevisions")
     @requires("read")
     @blp.arguments(RevisionQuerySchema, location="query")
     @blp.response(200, RevisionSchema(many=True))
@@ -86,6 +99,7 @@ class Revisions(MethodView):
     "in": "path", "name": "revision", "description": "0 is the empty draft every company starts with",
     "schema": {"type": "integer", "minimum": 0, "maximum": REVISION_MAX}}])
 class RevisionItem(MethodView):
+    @blp.doc(operationId="getStrategyRevision")
     @requires("read")
     @blp.response(200, StrategySchema)
     def get(self, company_id, revision):

@@ -5,21 +5,22 @@ from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema, UtcDat
 
 TEXT = "Free text, at most 10,000 characters"
 LONG = {"maxLength": 10_000}
+EMPTY_TEXT = {**LONG, "default": ""}
 MAX_ITEMS = {"maxItems": 50}
 
 
 class AudienceInSchema(StrictSchema):
     name = fields.String(required=True, metadata={"description": "At most 200 characters", "minLength": 1,
                                                   "maxLength": 200})
-    description = fields.String(metadata=LONG)
+    description = fields.String(metadata=EMPTY_TEXT)
     channels = fields.List(fields.String(), metadata={"description": "Keys of the company's channels, each once",
-                                                      "uniqueItems": True})
+                                                      "uniqueItems": True, "default": []})
 
 
 class ChannelPlanInSchema(StrictSchema):
     channel = fields.String(required=True, metadata={
         "description": "Key of one of the company's channels (once in the plan)"})
-    purpose = fields.String(metadata=LONG)
+    purpose = fields.String(metadata=EMPTY_TEXT)
 
 
 class LaunchPlanInSchema(StrictSchema):
@@ -29,18 +30,21 @@ class LaunchPlanInSchema(StrictSchema):
 
 
 class StrategyPutSchema(StrictSchema):
-    objective = fields.String(metadata={"description": "What the company wants to achieve. " + TEXT, **LONG})
+    """PUT replaces the whole strategy: a field left out takes its default."""
+
+    objective = fields.String(metadata={"description": "What the company wants to achieve. " + TEXT, **EMPTY_TEXT})
     business_alignment = fields.String(metadata={"description": "How it serves the business strategy. " + TEXT,
-                                                 **LONG})
-    audiences = fields.List(fields.Nested(AudienceInSchema), metadata=MAX_ITEMS)
+                                                 **EMPTY_TEXT})
+    audiences = fields.List(fields.Nested(AudienceInSchema), metadata={**MAX_ITEMS, "default": []})
     engagement_approach = fields.String(metadata={"description": "How target groups are brought along. " + TEXT,
-                                                  **LONG})
-    personality = fields.String(metadata={"description": "The voice shown online. " + TEXT, **LONG})
-    channel_plan = fields.List(fields.Nested(ChannelPlanInSchema), metadata=MAX_ITEMS)
+                                                  **EMPTY_TEXT})
+    personality = fields.String(metadata={"description": "The voice shown online. " + TEXT, **EMPTY_TEXT})
+    channel_plan = fields.List(fields.Nested(ChannelPlanInSchema), metadata={**MAX_ITEMS, "default": []})
     launch_plan = fields.Nested(LaunchPlanInSchema, allow_none=True,
-                                metadata={"description": "Both fields, or null / {} for no launch plan"})
-    review_cadence = fields.String(metadata={"enum": list(REVIEW_CADENCES)})
-    status = fields.String(metadata={"enum": list(STATUSES)})
+                                metadata={"description": "Both fields, or null / {} for no launch plan",
+                                          "default": None})
+    review_cadence = fields.String(metadata={"enum": list(REVIEW_CADENCES), "default": "monthly"})
+    status = fields.String(metadata={"enum": list(STATUSES), "default": "draft"})
     revision = fields.Integer(metadata={
         "description": "The revision you edited; refused (409) if the strategy was saved meanwhile. "
                        "Same as the If-Match header."})
@@ -82,11 +86,18 @@ class StrategySchema(OutSchema):
     updated_by = fields.String(allow_none=True)
 
 
+# A strategy field's value: text (null when there was none), a list of objects (audiences, the
+# channel plan) or an object (the launch plan).
+CHANGE_VALUE = {"anyOf": [{"type": "string", "nullable": True},
+                          {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+                          {"type": "object", "additionalProperties": True}]}
+
+
 class ChangeSchema(OutSchema):
     """One field's change: its values before and after (text, a list, an object or null)."""
 
-    old = fields.Raw(allow_none=True)
-    new = fields.Raw(allow_none=True)
+    old = fields.Raw(metadata=CHANGE_VALUE)
+    new = fields.Raw(metadata=CHANGE_VALUE)
 
 
 class RevisionSchema(OutSchema):

@@ -40,7 +40,8 @@ class UserCreateSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     # Each once: the service would store a twice-listed company twice (a 500 on the unique index).
     company_ids = fields.List(fields.UUID(), load_default=list, validate=_each_once,
-                              metadata={"uniqueItems": True, "description": "Client viewers: their companies"})
+                              metadata={"uniqueItems": True, "description": "Client viewers: their companies",
+                                        "default": []})
 
 
 class UserUpdateSchema(StrictSchema):
