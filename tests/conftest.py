@@ -32,6 +32,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: starts servers or moves a lot of data")
 
 
+def pytest_terminal_summary(terminalreporter):
+    from openapi_check import answers_checked
+
+    if answers_checked():
+        terminalreporter.write_line(f"OpenAPI contract: {answers_checked()} API answers held to the document, "
+                                    "none undocumented (tests/support/openapi_check.py)")
+
+
 def on_postgres() -> bool:
     return os.environ.get("REACHBOARD_TEST_DB") == "postgres"
 
@@ -72,7 +80,8 @@ def database_url(tmp_path_factory):
 
 
 def make_app(database_url: str, **overrides):
-    """Build an app on the given database with the testing config plus overrides."""
+    """Build an app on the given database with the testing config plus overrides. Its test
+    clients hold every API answer to the OpenAPI document (``ContractClient``)."""
     from backend import create_app
     from config import TestingConfig
 
@@ -80,7 +89,39 @@ def make_app(database_url: str, **overrides):
     settings = cfg.as_dict()
     settings["SQLALCHEMY_DATABASE_URI"] = database_url
     settings.update(overrides)
-    return create_app(settings)
+    application = create_app(settings)
+    application.test_client_class = ContractClient
+    return application
+
+
+def _contract_client_class():
+    from flask.testing import FlaskClient
+
+    class ContractClient(FlaskClient):
+        """Flask's test client whose every answer to an /api/v1 request is checked against the
+        OpenAPI document (tests/support/openapi_check.py): status, content type, body, headers.
+        An undocumented answer fails the test at the request that received it."""
+
+        def open(self, *args, **kwargs):
+            from openapi_check import checker_for
+
+            response = super().open(*args, **kwargs)
+            request = response.request
+            if request is None:  # pragma: no cover - werkzeug always sets it
+                return response
+            path, method = request.path, request.method
+            problems = checker_for(self.application).problems(method, path, response)
+            if problems:
+                body = "(CSV)" if response.mimetype == "text/csv" else response.get_data(as_text=True)[:500]
+                raise AssertionError(
+                    f"{method} {path} answered {response.status_code} unlike the OpenAPI document:\n  - "
+                    + "\n  - ".join(problems) + f"\nbody: {body}")
+            return response
+
+    return ContractClient
+
+
+ContractClient = _contract_client_class()
 
 
 @pytest.fixture(scope="session")
