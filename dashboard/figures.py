@@ -141,9 +141,9 @@ def _campaign_labels(campaigns: Sequence[dict], rows: Sequence[int]) -> list[dic
     dates on hover."""
     return [{
         "x": str(c["start"]), "y": 1 - row * LABEL_ROW, "xref": "x", "yref": "paper", "xanchor": "left",
-        "yanchor": "top", "text": _short(c["name"], CAMPAIGN_LABEL_CHARS), "showarrow": False,
+        "yanchor": "top", "text": plain(c["name"], CAMPAIGN_LABEL_CHARS), "showarrow": False,
         "font": {"size": 10, "color": "#6b5200"}, "bgcolor": "rgba(255,255,255,0.85)",
-        "hovertext": f"Campaign: {c['name']}<br>{c['start']} – {c['end']}",
+        "hovertext": f"Campaign: {plain(c['name'])}<br>{c['start']} – {c['end']}",
     } for c, row in zip(campaigns, rows, strict=True)]
 
 
@@ -167,8 +167,10 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
     for s, colour in zip(channel_series, colours, strict=True):
         xs, ys = _xy(s["points"])
         traces.append({
-            "type": "scatter", "x": xs, "y": ys, "name": s["label"], "mode": "lines",
-            "line": {"color": colour, "width": 2}, "hovertemplate": f"{s['label']}: {HOVER_NUMBER}<extra></extra>",
+            "type": "scatter", "x": xs, "y": ys, "name": plain(s["label"]), "mode": "lines",
+            # The name through the template's own variable: a "%{...}" in a channel's name stays text.
+            "line": {"color": colour, "width": 2},
+            "hovertemplate": f"%{{fullData.name}}: {HOVER_NUMBER}<extra></extra>",
         })
     if combined and len(channel_series) != 1:
         xs, ys = _xy(combined)
@@ -178,7 +180,7 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
         })
     top = max((v for _, v in all_points if v is not None), default=0.0)
     if target and target.get("value") is not None:
-        label = target.get("label") or "Critical-mass target"
+        label = plain(target.get("label") or "Critical-mass target")
         when = target.get("date")
         text = f"{label}: {theme.compact(target['value'])}" + (f" by {when}" if when else "")
         # Just above the line at its left end, in a row of its own under the campaign labels.
@@ -268,15 +270,19 @@ def goals_figure(goals: Sequence[dict]) -> dict:
     title = "Goal progress"
     if not goals:
         return empty_figure(title, "No sub-goals yet.", height=200)
-    titles = [_short(g["title"]) for g in goals][::-1]
     rows = list(goals)[::-1]
+    # One row per goal, even when two goals share a title: the rows are keyed by position and
+    # labelled with the (plain, shortened) title.
+    keys = [f"goal-{i}" for i in range(len(rows))]
+    titles = [plain(g["title"], 28) for g in rows]
     values = [max(0.0, min(float(g.get("percent") or 0), 100.0)) for g in rows]
     colours = [theme.status_colour(g.get("status")) for g in rows]
     texts = [_goal_bar_text(g) for g in rows]
     # Text inside a bar only where it fits; a short or empty bar gets it beside, in the status colour.
     positions = ["inside" if v >= 45 else "outside" for v in values]
     hover = [
-        f"<b>{g['title']}</b><br>{theme.status_label(g.get('status'))}: "
+        f"<b>{plain(g['title'])}</b>" + (f" · {plain(g['channel_label'])}" if g.get("channel_label") else "")
+        + f"<br>{theme.status_label(g.get('status'))}: "
         f"{_fmt_value(g.get('current'), g.get('unit'), exact=True)} of "
         f"{_fmt_value(g.get('target'), g.get('unit'), exact=True)} "
         f"({(g.get('percent') or 0):.0f}%)<br>Deadline: {g.get('deadline') or '–'}<br>"
@@ -287,10 +293,11 @@ def goals_figure(goals: Sequence[dict]) -> dict:
     fig = _figure(theme.base_layout(title, "", "Percent of target reached", height=height), {
         "hovermode": "closest", "bargap": 0.3, "margin": {"l": 190, "r": 24, "t": 44, "b": 44},
         "xaxis": {"range": [0, 100.5], "dtick": 25, "ticksuffix": "%", "showgrid": True, "gridcolor": "#e9ecef"},
-        "yaxis": {"tickformat": "", "rangemode": "normal", "automargin": True},
+        "yaxis": {"tickformat": "", "rangemode": "normal", "automargin": True, "tickmode": "array",
+                  "tickvals": keys, "ticktext": titles},
     })
     fig["data"].append({
-        "type": "bar", "x": values, "y": titles, "orientation": "h", "marker": {"color": colours}, "text": texts,
+        "type": "bar", "x": values, "y": keys, "orientation": "h", "marker": {"color": colours}, "text": texts,
         "textposition": positions, "insidetextanchor": "start", "textfont": {"size": 11},
         "insidetextfont": {"color": "#ffffff"}, "outsidetextfont": {"color": colours}, "cliponaxis": False,
         "hovertext": hover, "hoverinfo": "text", "showlegend": False,
@@ -315,7 +322,7 @@ def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Poi
                      target: float | None = None, unit: str | None = None) -> dict:
     """A goal's actual path against the straight path from its baseline to the target by the
     deadline."""
-    fig_title = f"{_short(title, 60)}: actual vs needed"
+    fig_title = f"{plain(title, 60)}: actual vs needed"
     if not actual and not required:
         return empty_figure(fig_title, "No numbers for this goal yet.")
     ratio = unit == "ratio"
@@ -359,3 +366,13 @@ def _fmt_value(value, unit: str | None = None, exact: bool = False) -> str:
 
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain(text: str | None, limit: int | None = None) -> str:
+    """User text as Plotly shows it literally: shortened first (so that a cut never splits an
+    entity), then ``&``, ``<`` and ``>`` as entities — Plotly reads ``<b>``, ``<a href>`` or
+    ``<br>`` in names, labels and hover text as markup."""
+    text = str(text or "")
+    if limit is not None:
+        text = _short(text, limit)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -122,7 +122,7 @@ def company_page(company_row, controls: ctl.Controls) -> CompanyPage:
     channels = channels_of(company_row.id)
     return CompanyPage(**base, channels=channels,
                        view=company_view(company_row, controls, channels=channels, rng=rng, today=today),
-                       goals=goals_view(company_row, rng=rng))
+                       goals=goals_view(company_row, rng=rng, channels=channels))
 
 
 _NOT_READ: Any = object()
@@ -193,9 +193,12 @@ def readers_for(company_id, data_range) -> dict:
     return {reader.company.id: reader}
 
 
-def goals_with_progress(company_id, readers: dict | None = None) -> list[dict[str, Any]]:
-    """Every goal of the company with its progress, in words and tone of the goal vocabulary.
-    Pass a ``readers`` dict and then the same one to :func:`goal_path` to share what is read."""
+def goals_with_progress(company_id, readers: dict | None = None,
+                        channels: list[Channel] | None = None) -> list[dict[str, Any]]:
+    """Every goal of the company with its progress, in words and tone of the goal vocabulary, and
+    its channel by name. Pass a ``readers`` dict and then the same one to :func:`goal_path` to
+    share what is read; ``channels`` when they have been read already."""
+    names = {c.key: c.name for c in (channels if channels is not None else channels_of(company_id))}
     out = []
     for goal, progress in company_goals_progress(company_id, readers=readers):
         definition = catalog.get(goal.kpi_metric)
@@ -208,15 +211,17 @@ def goals_with_progress(company_id, readers: dict | None = None) -> list[dict[st
             "deadline": goal.kpi_deadline, "start_date": goal.kpi_start_date,
             **{k: progress.get(k) for k in ("current", "baseline", "target", "percent", "status", "forecast_date")},
             "status_label": term.label, "tone": term.tone,
+            "channel_label": "All channels" if goal.kpi_channel == "all" else names.get(goal.kpi_channel,
+                                                                                         goal.kpi_channel),
         })
     return out
 
 
-def goals_view(company_row, rng=_NOT_READ) -> GoalsView:
+def goals_view(company_row, rng=_NOT_READ, channels: list[Channel] | None = None) -> GoalsView:
     """The goal bars, the goal most in need of attention and its path, from one set of readers
     (seeded with the data range ``rng`` when it was read)."""
     readers: dict = {} if rng is _NOT_READ else readers_for(company_row.id, rng)
-    goals = goals_with_progress(company_row.id, readers)
+    goals = goals_with_progress(company_row.id, readers, channels)
     chosen = min(goals, key=lambda g: attention_rank(g["status"]))["id"] if goals else None
     return GoalsView(goals=goals, chosen=chosen, path=goal_path(company_row.id, chosen, readers) if chosen else None)
 

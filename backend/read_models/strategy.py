@@ -49,7 +49,8 @@ class StrategyPage:
 
 def strategy_page(company_row) -> StrategyPage:
     strategy = get_strategy(company_row.id)
-    goals = goals_with_progress(company_row.id)
+    channels = channels_of(company_row.id)
+    goals = goals_with_progress(company_row.id, channels=channels)
     by_category: dict[str, list] = {}
     for g in goals:
         by_category.setdefault(g["category"], []).append(g)
@@ -62,7 +63,7 @@ def strategy_page(company_row) -> StrategyPage:
         channel_plan=list(strategy.channel_plan or []),
         launch_followers_target=launch.get("followers_target") or None,
         launch_target_date=launch_target_date(strategy) if launch.get("followers_target") else None,
-        channels={c.key: c for c in channels_of(company_row.id)},
+        channels={c.key: c for c in channels},
         goal_sections=[GoalSection(key, term.label, by_category[key]) for key, term in CATEGORY_TERMS.items()
                        if key in by_category],
         revisions=[Revision(r.revision, r.created_at, r.created_by, dict(r.changes or {}))

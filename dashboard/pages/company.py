@@ -271,7 +271,9 @@ def update_goals(company_id, goal_id):
 
 def lay_out_goals(view: rm.GoalsView) -> tuple:
     """The goal bars, the chooser's options and value (the goal most in need of attention) and its path."""
-    goal_options = [{"label": f"{g['title']} ({g['status_label']})", "value": g["id"]} for g in view.goals]
+    # Two goals may share a title: the channel tells them apart.
+    goal_options = [{"label": f"{g['title']} · {g['channel_label']} ({g['status_label']})", "value": g["id"]}
+                    for g in view.goals]
     path = (path_figure(view.path) if view.path is not None
             else figures.empty_figure("Goal path", "No sub-goals yet: a goal's path shows here."))
     return figures.goals_figure(view.goals), goal_options, view.chosen, path

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import plotly.graph_objects as go
 import pytest
@@ -206,8 +207,9 @@ def test_goals_figure_colours_bars_by_status_and_caps_at_100():
     ]
     fig = built(figures.goals_figure(goals))
     bar = fig.data[0]
-    # Bars are listed bottom-up: the first goal is the top bar.
-    assert list(bar.y) == ["Reach a million", "Answer faster", "Grow followers"]
+    # Bars are listed bottom-up: the first goal is the top bar; rows are labelled with the titles.
+    assert list(fig.layout.yaxis.ticktext) == ["Reach a million", "Answer faster", "Grow followers"]
+    assert list(fig.layout.yaxis.tickvals) == list(bar.y)
     assert list(bar.x) == [100.0, 0.0, 55.0]
     assert list(bar.marker.color) == [theme.status_colour("achieved"), theme.status_colour("off_track"),
                                       theme.status_colour("on_track")]
@@ -226,8 +228,11 @@ def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
         {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
          "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "followers"},
     ]
-    bar = built(figures.goals_figure(goals)).data[0]
-    by_title = {y: (x, text, pos) for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition, strict=True)}
+    fig = built(figures.goals_figure(goals))
+    bar = fig.data[0]
+    title_of = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
+    by_title = {title_of[y]: (x, text, pos)
+                for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition, strict=True)}
     x, text, pos = by_title["Answer faster"]
     assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
     assert pos == "outside"  # beside the empty bar, in the status colour, not white on nothing
@@ -412,3 +417,42 @@ def test_a_range_of_a_few_days_is_labelled_by_day_and_a_lone_day_is_visible():
     # A longer range is left to plotly's own ticks.
     months = built(figures.engagement_figure(days(90, base=0.02, step=0.0)))
     assert months.layout.xaxis.dtick is None and months.layout.xaxis.tickformat is None
+
+
+def test_two_goals_with_the_same_title_get_two_bars():
+    goals = [
+        {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
+         "deadline": dt.date(2025, 6, 1), "unit": "followers", "channel_label": "Instagram"},
+        {"title": "Grow followers", "status": "off_track", "percent": 20.0, "current": 2000, "target": 10000,
+         "deadline": dt.date(2025, 6, 1), "unit": "followers", "channel_label": "LinkedIn"},
+    ]
+    fig = built(figures.goals_figure(goals))
+    bar = fig.data[0]
+    assert len(set(bar.y)) == 2 and list(fig.layout.yaxis.ticktext) == ["Grow followers", "Grow followers"]
+    assert list(bar.marker.color) == [theme.status_colour("off_track"), theme.status_colour("on_track")]
+    assert "LinkedIn" in bar.hovertext[0] and "Instagram" in bar.hovertext[1]
+
+
+MARKUP = "<b>Bold</b> & <a href='https://evil.example'>link</a><br>%{y}"
+
+
+def test_user_text_in_figures_is_plain_text():
+    """Names, titles and labels a person typed are shown as typed: Plotly's label markup is
+    escaped, after shortening, and a hover never runs "%{...}" from a name."""
+    escaped = "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;a href='https://evil.example'&gt;link&lt;/a&gt;&lt;br&gt;%{y}"
+    assert figures.plain(MARKUP) == escaped
+    assert figures.plain("<b>" * 20, 10) == "&lt;b&gt;&lt;b&gt;&lt;b&gt;…"  # cut first, then escaped
+    fig = figures.followers_figure([{"label": MARKUP, "platform": "blog", "points": [(D0, 5.0)]}],
+                                   campaigns=[{"name": MARKUP, "start": D0, "end": D0}],
+                                   target={"value": 10.0, "label": MARKUP})
+    trace = fig["data"][0]
+    assert trace["name"] == escaped and "%{fullData.name}" in trace["hovertemplate"]
+    texts = [a["text"] for a in fig["layout"]["annotations"]] + [a.get("hovertext", "") for a in
+                                                                 fig["layout"]["annotations"]]
+    assert not any("<b>" in t or "<a " in t for t in texts), texts
+    goals = figures.goals_figure([{"title": MARKUP, "status": "on_track", "percent": 50.0, "current": 1,
+                                   "target": 2, "unit": "", "channel_label": MARKUP}])
+    assert "<b>Bold" not in json.dumps(goals["layout"]["yaxis"]["ticktext"])
+    assert goals["data"][0]["hovertext"][0].startswith("<b>&lt;b&gt;Bold")  # our own markup, their text escaped
+    path = figures.goal_path_figure(MARKUP, [(D0, 1.0)], [])
+    assert "<a " not in json.dumps(path["layout"]["title"])
