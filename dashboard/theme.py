@@ -126,6 +126,25 @@ def compact(value: float | int | None, digits: int = 1) -> str:
     return f"{sign}{v:.{digits}f}".rstrip("0").rstrip(".")
 
 
+def metric_value(value: float | None, unit: str | None = None) -> str:
+    """A metric's value as labels show it: a ratio as a percentage, money with cents, anything
+    else compact (never scientific notation, at most four significant figures)."""
+    if unit == "ratio":
+        return percent(value)
+    if unit == "currency":
+        return money(value)
+    return compact(value)
+
+
+def exact(value: float | None, unit: str | None = None) -> str:
+    """The full value, for a hover or a title: '12,345.5', '3.4500%'."""
+    if value is None:
+        return "–"
+    if unit == "ratio":
+        return f"{value * 100:,.4f}%"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+
+
 def percent(value: float | None, digits: int = 2) -> str:
     """A ratio as a percentage: 0.0345 → '3.45%'."""
     if value is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
+from dashboard import theme
+
 from ..path_objects import resolve_path_objects
 from ..tenancy import Forbidden, current_principal
 
@@ -38,6 +40,16 @@ def _check_access():
 def index():
     """The admin area starts at the company list."""
     return redirect(url_for("admin.companies"))
+
+
+@bp.app_template_filter("metric_value")
+def _metric_value(value: float | None, unit: str | None = None) -> str:
+    return theme.metric_value(value, unit)
+
+
+@bp.app_template_filter("exact")
+def _exact(value: float | None, unit: str | None = None) -> str:
+    return theme.exact(value, unit)
 
 
 @bp.app_context_processor

@@ -50,8 +50,9 @@ def goals(company_id):
 
     company = g.path_objects["company_id"]
     rows = company_goals_progress(company.id)
+    units = {key: d.unit for key, d in catalog.definitions().items()}
     return render_template("admin/goals.html", company=company, rows=rows, labels=CATEGORY_LABELS,
-                           statuses=STATUS_LABELS, section="companies", tab="goals")
+                           statuses=STATUS_LABELS, units=units, section="companies", tab="goals")
 
 
 def _render_form(goal: Goal | None, form: dict | None = None, errors=None, status=200):

@@ -402,3 +402,20 @@ def test_activity_lists_the_trail_filtered_by_company_and_person(app, tenants, l
     assert "Admin renamed B" in by_company and "Created company Owner&#39;s company" not in by_company
     other = owner.get("/manage/activity", query_string={"company_id": str(globex.company_a.id)})
     assert other.status_code == 404
+
+
+def test_goal_numbers_read_as_numbers_not_scientific_notation(app, world, login_as):
+    """The goals table shows 10k and 49.6k (exact value on hover), never 1e+04 or 4.96e+04."""
+    from backend.services import goals
+    from backend.tenancy import Principal, acting_as
+
+    acme, ids = world
+    with app.app_context(), acting_as(Principal.system(acme.agency_id, "test")):
+        for title, target in (("Ten thousand", 10_000), ("Big reach", 49_600), ("Odd", 18_540)):
+            goals.create_goal(ids["company_id"], {"title": title, "category": "other", "kpi": {
+                "metric": "reach", "aggregation": "total", "target": target, "start_date": TODAY,
+                "deadline": TODAY}})
+    html = login_as(acme, "owner").get(f"/manage/companies/{ids['company_id']}/goals").get_data(as_text=True)
+    assert "e+" not in html
+    for shown, exact in (("10k", "10,000"), ("49.6k", "49,600"), ("18.5k", "18,540")):
+        assert f'title="{exact}" data-value="{float(exact.replace(",", ""))}">{shown}<' in html, shown
