@@ -22,6 +22,10 @@ JSON_MAX_INT_DIGITS = 30
 
 PAGE_MAX = 100_000
 
+# A target, a baseline, a budget or a follower target: finite and below a trillion in size.
+NUMBER_MAX = 1e12
+NUMBER_MESSAGE = "Must be less than 1,000,000,000,000 in size."
+
 # A pushed or imported day's value: sums over channels and ten years stay far from overflow.
 METRIC_VALUE_MAX = 1e15
 

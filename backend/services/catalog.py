@@ -17,6 +17,7 @@ from .errors import Conflict
 from .memo import request_memo
 
 GAUGE, FLOW, DERIVED = "gauge", "flow", "derived"
+SIGNED_METRICS = frozenset({"follower_growth", "roi", "sentiment_score"})  # built-ins that may be negative
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -31,6 +32,11 @@ class MetricDef:
     # Derived metrics: the stored metrics they are computed from, and how (see ``derive``).
     inputs: tuple[str, ...] = field(default=())
     description: str = ""
+
+    @property
+    def nonnegative(self) -> bool:
+        """Built-in counts, levels and rates never go below 0 (growth, ROI and sentiment may)."""
+        return self.builtin and self.key not in SIGNED_METRICS
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, delete, func, select
 
@@ -33,6 +34,11 @@ def list_channels(company_id: uuid.UUID | str, *, active: bool | None = None) ->
 def all_channels(company_id: uuid.UUID | str, *, active: bool | None = None) -> list[Channel]:
     """The channels :func:`list_channels` selects, by key."""
     return list(db.session.scalars(list_channels(company_id, active=active)))
+
+
+def _web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def channel_keys(company_id: uuid.UUID | str) -> set[str]:
@@ -77,7 +83,9 @@ def _clean(data: dict[str, Any], problems: Problems, *, creating: bool) -> dict[
     for name, limit in (("name", 200), ("handle", 200), ("url", 2000), ("purpose", 10_000)):
         if name in data:
             value = problems.text(name, data[name], limit=limit)
-            if value is not None:
+            if value and name == "url" and not _web_address(value):
+                problems.add("url", "Must be a web address starting with http:// or https://.")
+            elif value is not None:
                 out[name] = value
     if "followers_target" in data:
         target = problems.number("followers_target", data["followers_target"], required=False, minimum=0)

@@ -118,8 +118,9 @@ def validate_goal(company_id: uuid.UUID | str, data: dict[str, Any]) -> dict[str
             problems.add("kpi.aggregation", why)
     out["kpi_aggregation"] = aggregation
 
-    out["kpi_baseline"] = problems.number("kpi.baseline", kpi.get("baseline"), required=False)
-    out["kpi_target"] = problems.number("kpi.target", kpi.get("target"))
+    floor = 0 if definition is not None and definition.nonnegative else None
+    out["kpi_baseline"] = problems.number("kpi.baseline", kpi.get("baseline"), required=False, minimum=floor)
+    out["kpi_target"] = problems.number("kpi.target", kpi.get("target"), minimum=floor)
     out["kpi_start_date"] = problems.date("kpi.start_date", kpi.get("start_date"))
     out["kpi_deadline"] = problems.date("kpi.deadline", kpi.get("deadline"))
     if out["kpi_start_date"] and out["kpi_deadline"] and out["kpi_deadline"] < out["kpi_start_date"]:

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any, Protocol, cast
 
-from ..bounds import DATE_MESSAGE, NUL_MESSAGE, date_in_bounds, has_nul
+from ..bounds import DATE_MESSAGE, NUL_MESSAGE, NUMBER_MAX, NUMBER_MESSAGE, date_in_bounds, has_nul
 from .errors import ValidationFailed
 
 TEXT_LIMIT = 10_000
@@ -76,6 +76,9 @@ class Problems:
             return None
         if not math.isfinite(number):
             self.add(field, "Must be a finite number (not NaN or infinity).")
+            return None
+        if abs(number) >= NUMBER_MAX:
+            self.add(field, NUMBER_MESSAGE)
             return None
         if minimum is not None and number < minimum:
             self.add(field, f"Must be {minimum:g} or more.")
