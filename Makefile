@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench fuzz lint venv dev db demo clean
+.PHONY: run test bench fuzz lint venv dev node openapi clients db demo clean
 
 # (Re)build the virtualenv when it is missing or older than the requirements: the runtime set for
 # `make run`, the development set (tests, benchmarks, lint, types) for everything else.
@@ -22,6 +22,25 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 venv: $(BIN)/.installed
 
 dev: $(BIN)/.installed-dev
+
+# The npm tools of the OpenAPI checks (package.json, pinned by package-lock.json): Redocly CLI,
+# openapi-typescript, openapi-fetch, TypeScript. Needs Node.js and npm (Debian: nodejs npm).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+node: node_modules/.installed
+
+# The OpenAPI document as the app serves it, built with the testing settings (no database).
+openapi: dev
+	@mkdir -p build
+	REACHBOARD_ENV=testing $(BIN)/flask openapi write --format=json build/openapi.json
+
+# Clients an integrator would generate, into build/clients (git-ignored): Python
+# (openapi-python-client) and TypeScript types (openapi-typescript) with the TypeScript test
+# script compiled by tsc --strict. tests/api/test_generated_clients.py runs them against the app.
+clients: dev node
+	$(BIN)/python tests/clients/generate.py
 
 db: venv
 	$(BIN)/flask db upgrade
@@ -52,10 +71,15 @@ bench: dev
 	$(BIN)/python -m bench
 
 # ruff (lint and import order) and mypy (types; strict on the services and the tenant layer),
-# as configured in pyproject.toml. CI runs it before the tests.
-lint: dev
+# as configured in pyproject.toml; the OpenAPI document through openapi-spec-validator and
+# Redocly CLI's recommended rules (redocly.yaml), zero errors and zero warnings. CI runs it
+# before the tests.
+lint: dev node openapi
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/openapi-spec-validator build/openapi.json
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint \
+		--max-problems 50 build/openapi.json
 
 # Schemathesis against the running app on a scratch SQLite database (made and dropped by the
 # test): every operation, FUZZ_EXAMPLES (default 100) cases per operation and phase, a new seed
@@ -65,4 +89,4 @@ fuzz: dev
 		$(BIN)/python -m pytest -q -s -p no:randomly tests/api/test_openapi_fuzz.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache build node_modules

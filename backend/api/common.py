@@ -186,25 +186,32 @@ RATE_LIMIT_HEADERS = {
 HEADERS: dict[str, dict] = {
     **{name: {"description": text, "schema": {"type": "integer", "minimum": 0}}
        for name, (text, _) in RATE_LIMIT_HEADERS.items()},
-    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}},
-    "WWW-Authenticate": {"description": "The scheme to authenticate with: Bearer", "schema": {"type": "string"}},
+    # Sent on every response that documents them: required in the component itself.
+    "Retry-After": {"description": "Seconds to wait before trying again", "required": True,
+                    "schema": {"type": "integer", "minimum": 0}},
+    "WWW-Authenticate": {"description": "The scheme to authenticate with: Bearer", "required": True,
+                         "schema": {"type": "string"}},
     "X-Pagination": {
         "description": "This page's place in the list, as JSON (next_page and previous_page only where they exist)",
+        "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}},
     "Idempotent-Replayed": {
         "description": "Sent (true) when this is the stored answer to an earlier request with the same "
                        "Idempotency-Key: nothing was written this time",
         "schema": {"type": "string", "enum": ["true"]}},
     "ETag": {"description": 'The strategy\'s revision, quoted ("3"): send it back as If-Match to save',
-             "schema": {"type": "string", "pattern": r'^"\d+"$'}},
-    "Content-Disposition": {"description": "attachment, with a file name", "schema": {"type": "string"}},
+             "required": True, "schema": {"type": "string", "pattern": r'^"\d+"$'}},
+    "Content-Disposition": {"description": "attachment, with a file name", "required": True,
+                            "schema": {"type": "string"}},
 }
 
 
 def header_ref(name: str, required: bool = False) -> dict:
-    ref: dict = {"$ref": f"#/components/headers/{name}"}
-    # A $ref object takes no siblings in OpenAPI 3.0: a required header is written out in full.
-    return {**HEADERS[name], "required": True} if required else ref
+    """A reference to a documented header; ``required`` where a response always sends one that
+    others may leave out (a $ref takes no siblings in OpenAPI 3.0, so it is written out in full)."""
+    if required and not HEADERS[name].get("required"):
+        return {**HEADERS[name], "required": True}
+    return {"$ref": f"#/components/headers/{name}"}
 
 
 def rate_limit_headers(required: bool = False) -> dict:
