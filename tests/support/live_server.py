@@ -3,8 +3,9 @@
 deploy/nginx/reachboard.conf.template, each on a free loopback port, plus small raw-socket HTTP
 helpers (no client library between the test and the wire).
 
-Used by tests/platform/test_slow_clients.py, tests/platform/test_login_limits_cluster.py and
-tests/api/test_idempotency_crash.py.
+Used by tests/platform/test_slow_clients.py, tests/platform/test_login_limits_cluster.py,
+tests/api/test_idempotency_crash.py and (``serve_in_thread``: the app in this process)
+tests/api/test_generated_clients.py.
 """
 from __future__ import annotations
 
@@ -232,3 +233,34 @@ def server_pid_of(client: socket.socket, server_port: int, pids: set[int]) -> in
             except OSError:
                 continue
     return None
+
+
+def serve_in_thread(app):
+    """``with serve_in_thread(app) as base_url:`` the app on a free loopback port (werkzeug,
+    threaded) in this process, so it shares the session's database; stopped on exit."""
+    import contextlib
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    @contextlib.contextmanager
+    def serving():
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+        thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            from backend.extensions import db
+
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    return serving()
