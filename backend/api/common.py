@@ -179,13 +179,13 @@ ERROR_DESCRIPTIONS = {
 
 # Response headers the API sends, documented once (components/headers) and referenced by name.
 RATE_LIMIT_HEADERS = {
-    "RateLimit-Limit": ("The requests allowed in the current window (per API key or user)", True),
-    "RateLimit-Remaining": ("The requests left in the current window", True),
-    "RateLimit-Reset": ("When the current window ends, in Unix time (seconds)", True),
+    "RateLimit-Limit": "The requests allowed in the current window (per API key or user)",
+    "RateLimit-Remaining": "The requests left in the current window",
+    "RateLimit-Reset": "When the current window ends, in Unix time (seconds)",
 }
 HEADERS: dict[str, dict] = {
     **{name: {"description": text, "schema": {"type": "integer", "minimum": 0}}
-       for name, (text, _) in RATE_LIMIT_HEADERS.items()},
+       for name, text in RATE_LIMIT_HEADERS.items()},
     # Sent on every response that documents them: required in the component itself.
     "Retry-After": {"description": "Seconds to wait before trying again", "required": True,
                     "schema": {"type": "integer", "minimum": 0}},
