@@ -18,6 +18,12 @@ bp = Blueprint("vendor", __name__)
 BOOTSTRAP_CSS_URL = "/vendor/bootstrap.min.css"
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers (and tools) that ask for the icon at the root; pages name it in their head."""
+    return send_from_directory(Path(__file__).resolve().parent / "static", "favicon.ico", max_age=86400)
+
+
 @bp.get("/vendor/<path:filename>")
 def asset(filename: str):
     if filename.startswith("fonts/"):

@@ -35,6 +35,7 @@ PUBLIC_ENDPOINTS = {
     "api-docs.openapi_swagger_ui",
     "api_docs_assets.asset",
     "vendor.asset",
+    "vendor.favicon",
 }
 AUTH_HEADER_CHALLENGE = 'Bearer realm="reachboard"'
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)

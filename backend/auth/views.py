@@ -120,15 +120,18 @@ def set_password(token: str):
             errors["confirm"] = "The two passwords differ."
         else:
             try:
-                set_password_with_token(token, password)
+                user = set_password_with_token(token, password)
             except ServiceError as err:
                 if err.errors:
                     errors.update({e["field"]: e["message"] for e in err.errors})
                 else:
                     errors["form"] = err.detail
             else:
-                flash("Your password is set. Log in with your e-mail address.")
-                return redirect(url_for("auth.login"))
+                # The person has just proved who they are: in they go, without typing it all again.
+                with cross_tenant("log in the person who has just set a password"):
+                    login_user(user)  # reads their id and new auth epoch
+                flash("Your password is set. Welcome to Reachboard.")
+                return redirect(home_for(user))
     status = 404 if not valid else (422 if errors else 200)
     return render_template("set_password.html", valid=valid, errors=errors, token=token,
                            min_length=MIN_PASSWORD_LENGTH), status
