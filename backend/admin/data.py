@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from ..api.api_keys.schemas import ApiKeyCreateSchema
 from ..bounds import CSV_MAX_BYTES
 from ..extensions import db
+from ..read_models.examples import push_example
 from ..services import api_keys as keys_svc
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from ..tenancy import SCOPES, current_principal
@@ -33,27 +33,15 @@ def _channel_keys(company) -> list[str]:
     return [c.key for c in all_channels(company.id)]
 
 
-def curl_example(company, key: str, channels: list[str]) -> str:
-    """A push that works as pasted: today's followers on the company's first channel."""
-    import datetime as dt
-
-    base = request.host_url.rstrip("/")
-    body = {"points": [{"channel": channels[0] if channels else "facebook", "metric": "followers",
-                        "date": dt.date.today().isoformat(), "value": 1200}]}
-    return (f"curl -X POST {base}/api/v1/companies/{company.id}/metrics \\\n"
-            f"  -H 'Authorization: Bearer {key}' \\\n"
-            f"  -H 'Content-Type: application/json' \\\n"
-            f"  -d '{json.dumps(body)}'")
-
-
 def _render(errors=None, form=None, status=200, new_key=None, plaintext=None, csv_result=None):
     company = g.path_objects["company_id"]
     p = current_principal()
     keys = keys_svc.all_keys(company_id=company.id) if p.can("admin") else []
     channels = _channel_keys(company)
-    curl = curl_example(company, plaintext or "<your API key>", channels)
+    example = push_example(company, request.host_url, key=plaintext)
     return render_template("admin/data.html", company=company, keys=keys, errors=errors or FormErrors(),
-                           form=form or {"scopes": ["metrics:write"]}, new_key=new_key, plaintext=plaintext, curl=curl,
+                           form=form or {"scopes": ["metrics:write"]}, new_key=new_key, plaintext=plaintext,
+                           example=example,
                            scopes=SCOPES, scope_help=SCOPE_HELP, channels=channels, csv_result=csv_result,
                            section="companies", tab="data"), status
 

@@ -20,6 +20,7 @@ from .company import (
     goal_path,
     goals_view,
 )
+from .examples import PushExample, push_example
 from .portfolio import STALE_AFTER_DAYS, PortfolioPage, portfolio_page
 from .strategy import StrategyPage, strategy_page
 
@@ -32,6 +33,6 @@ def reachable_companies() -> list:
 __all__ = [
     "ATTENTION_ORDER", "STATUS_TERMS", "STALE_AFTER_DAYS", "CompanyPage", "CompanyView", "GoalPath", "GoalsView",
     "NotFound", "PortfolioPage",
-    "StrategyPage", "company", "company_page", "company_view", "controls", "goal_path", "goals_view",
-    "portfolio_page", "reachable_companies", "strategy_page",
+    "PushExample", "StrategyPage", "company", "company_page", "company_view", "controls", "goal_path", "goals_view",
+    "portfolio_page", "push_example", "reachable_companies", "strategy_page",
 ]

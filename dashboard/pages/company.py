@@ -3,7 +3,6 @@ date range, granularity and channel kept in the URL's query string."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, ctx, dcc, html, no_update
@@ -14,7 +13,7 @@ from backend import read_models as rm
 from backend.read_models import controls as ctl
 
 from .. import figures, ids, theme
-from .common import company_url, html_attributes, page
+from .common import company_url, html_attributes, is_staff, page
 
 GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
@@ -97,29 +96,34 @@ def _graph(graph_id: str, figure: dict):
     return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figure), className="rb-panel p-1")
 
 
-def push_example(company_id) -> str:
-    base = request.host_url.rstrip("/")
-    body = json.dumps({"points": [
-        {"channel": "facebook", "metric": "followers", "date": dt.date.today().isoformat(), "value": 1520},
-        {"channel": "facebook", "metric": "reach", "date": dt.date.today().isoformat(), "value": 8400},
-    ]}, indent=2)
-    return (f"curl -X POST {base}/api/v1/companies/{company_id}/metrics \\\n"
-            f"  -H 'Authorization: Bearer $REACHBOARD_API_KEY' \\\n"
-            f"  -H 'Content-Type: application/json' \\\n"
-            f"  -d '{body}'")
-
-
 def first_data_card(company):
-    example = push_example(company.id)
+    """No data yet. Agency staff get a push command that works as pasted (built from the company's
+    channels, the key from $REACHBOARD_API_KEY); a client viewer is told their agency connects it."""
+    if not is_staff():
+        return html.Section([
+            html.H2("No data yet", className="h5"),
+            html.P("Your agency is connecting this company's channels; the numbers show here as soon as the "
+                   "first ones arrive."),
+        ], className="rb-panel", id="rb-first-data")
+    example = rm.push_example(company, request.host_url)
+    if example is None:
+        return html.Section([
+            html.H2("No data yet", className="h5"),
+            html.P(["This company has no channels yet. ",
+                    html.A("Add its channels", href=f"/manage/companies/{company.id}/channels"),
+                    ", then push their numbers with an API key from ",
+                    html.A("Data connections", href=f"/manage/companies/{company.id}/data"), "."]),
+        ], className="rb-panel", id="rb-first-data")
     return html.Section([
         html.H2("No data yet", className="h5"),
-        html.P(["This company has no metrics yet. Send its first points with an API key that may write "
-                "metrics (channels must exist first; the channel key goes in ", html.Code("channel"), "). ",
-                "Company id: ", html.Code(str(company.id), id="rb-company-id-text"), "."]),
+        html.P(["This company has no metrics yet. Put an API key that may write metrics (from ",
+                html.A("Data connections", href=f"/manage/companies/{company.id}/data"), ") in ",
+                html.Code("REACHBOARD_API_KEY"), " and run:"]),
         html.Div([
             dcc.Clipboard(target_id="rb-push-example", title="Copy", className="rb-copy"),
-            html.Pre(example, id="rb-push-example", className="rb-code"),
+            html.Pre(example.command, id="rb-push-example", className="rb-code"),
         ], className="position-relative"),
+        html.P(example.explanation, className="small text-muted mt-2 mb-0", id="rb-push-explanation"),
     ], className="rb-panel", id="rb-first-data")
 
 

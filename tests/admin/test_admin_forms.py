@@ -233,7 +233,11 @@ def test_key_is_shown_once_with_a_curl_example_that_works(app, world, login_as, 
         re.search(r'id="new-key-value" type="text" readonly value="([^"]+)"', html)
     key = key.group(1)
     assert key.startswith("rb_")
-    assert f"/api/v1/companies/{ids['company_id']}/metrics" in html and f"Bearer {key}" in html
+    example = html_lib.unescape(re.search(r'data-testid="curl-example">([^<]*)</pre>', html).group(1))
+    # The key goes into an environment variable that the shell expands in the header.
+    assert example.startswith(f"export REACHBOARD_API_KEY={key}\n")
+    assert f"/api/v1/companies/{ids['company_id']}/metrics" in example
+    assert '-H "Authorization: Bearer $REACHBOARD_API_KEY"' in example and "'Authorization" not in example
     # The default scope is metrics:write, bound to this company: it pushes here, reads nothing.
     r = api(key).post(f"/api/v1/companies/{ids['company_id']}/metrics",
                       json={"points": [{"channel": "facebook", "metric": "followers", "date": TODAY.isoformat(),

@@ -119,8 +119,20 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     page.click("button:has-text('Create key')")
     key = page.input_value("[data-testid=new-key-value]")
     assert key.startswith("rb_")
-    assert key in page.inner_text("[data-testid=curl-example]")
+    example = page.inner_text("[data-testid=curl-example]")
+    assert example.startswith(f"export REACHBOARD_API_KEY={key}")
     screenshot(page, "admin-08-key")
+
+    # 5b. The UI's own examples, pasted into a shell as they are, push what they say they push.
+    page.goto(f"/dashboard/company/{company_id}")
+    page.wait_for_selector("#rb-push-example")
+    pasted = page.inner_text("#rb-push-example")
+    assert "records 0 followers" in page.inner_text("#rb-push-explanation")
+    answer = run_in_shell(pasted, key)
+    assert answer == {"received": 1, "created": 1, "updated": 0, "unchanged": 0}, answer
+    page.goto(f"/manage/companies/{company_id}/data")
+    pasted = page.inner_text("[data-testid=curl-example]")  # re-sends what is stored: nothing changes
+    assert run_in_shell(pasted, key) == {"received": 1, "created": 0, "updated": 0, "unchanged": 1}
 
     # 6. The third party pushes 60 days of metrics over HTTP with that key.
     points = []
@@ -135,7 +147,8 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     resp = requests.post(f"{live_server.url}/api/v1/companies/{company_id}/metrics",
                          json={"points": points}, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert resp.status_code == 200, resp.text
-    assert resp.json()["created"] == len(points)
+    # Today's Facebook followers, pushed by the examples as 0, get their real value.
+    assert resp.json()["created"] == len(points) - 1 and resp.json()["updated"] == 1
 
     # 7. The company dashboard shows them: followers now 1,154 + 536 = 1,690 across channels.
     page.goto(f"/dashboard/company/{company_id}")
@@ -193,3 +206,15 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     finally:
         context.close()
     assert not [e for e in page.rb_console_errors if "favicon" not in e], page.rb_console_errors
+
+
+def run_in_shell(command: str, key: str) -> dict:
+    """Run a command as a person would paste it into bash, with their key in the environment."""
+    import json
+    import os
+    import subprocess
+
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "REACHBOARD_API_KEY": key})
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return json.loads(done.stdout)

@@ -232,11 +232,35 @@ def test_portfolio_lists_exactly_the_agencys_companies(login_as, seeded):
     assert b["stale"] is True and b["last_data_date"] is None
 
 
-def test_company_without_data_shows_a_curl_example(login_as, seeded):
+def test_company_without_data_shows_staff_a_push_that_works_as_pasted(app, login_as, seeded):
+    from backend.services.accounts import create_user
+    from backend.services.channels import create_channel
+    from backend.tenancy import Principal, acting_as
+
     mine, _ = seeded
-    page = texts(route(login_as(mine, "owner"), f"/dashboard/company/{mine.company_b.id}"))
+    owner = login_as(mine, "owner")
+    url = f"/dashboard/company/{mine.company_b.id}"
+    page = texts(route(owner, url))
     assert "rb-first-data" in page and ids.FOLLOWERS_GRAPH not in page
-    assert f"/api/v1/companies/{mine.company_b.id}/metrics" in page and "curl -X POST" in page
+    assert "Add its channels" in page and "curl" not in page  # no channel yet: nothing could be pushed
+    with app.app_context(), acting_as(Principal.system(mine.agency_id, "test")):
+        create_channel(mine.company_b.id, {"key": "tiktok", "platform": "tiktok", "name": "TikTok"})
+        create_user({"email": "b.viewer@acme.test", "password": "correct-horse-battery", "role": "viewer",
+                     "company_ids": [mine.company_b.id]})
+    page = texts(route(owner, url))
+    assert f"/api/v1/companies/{mine.company_b.id}/metrics" in page and "curl -sS -X POST" in page
+    assert '\\"Authorization: Bearer $REACHBOARD_API_KEY\\"' in page  # double quotes: the shell expands it
+    assert '\\"channel\\": \\"tiktok\\"' in page and "facebook" not in page  # the company's own channel
+    assert "records 0 followers for TikTok today" in page
+    # A client viewer of that company sees no developer example.
+    viewer_page = texts(route(_login(app, "b.viewer@acme.test"), url))
+    assert "rb-first-data" in viewer_page and "curl" not in viewer_page and "agency is connecting" in viewer_page
+
+
+def _login(app, email):
+    from conftest import login
+
+    return login(app.test_client(), email)
 
 
 def test_company_page_controls_come_from_the_query_string(login_as, seeded):
