@@ -79,6 +79,18 @@ BUILTIN: dict[str, MetricDef] = {
 }
 
 
+# Each ratio's denominator and numerators. A ratio over several days (a card's period, a week, a
+# month, every channel together) is computed from the (channel, day) pairs where the denominator
+# and at least one numerator were both reported, so that it is a weighted average of the daily
+# values the chart shows — never a sum over 2 days divided by the reach of 30.
+RATIO_PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "engagement_rate": ("reach", ("engagements",)),
+    "cost_per_1k_reach": ("reach", ("spend",)),
+    "roi": ("spend", ("revenue",)),
+    "sentiment_score": ("mentions", ("mentions_positive", "mentions_negative")),
+}
+
+
 def derive(key: str, inputs: Mapping[str, float | None]) -> float | None:
     """Compute a ratio-type derived metric from aggregated inputs; None when undefined.
 

@@ -19,14 +19,13 @@ from .statements import (
     flow_sums_by_period,
     gauge_edges_by_period,
     gauge_lasts,
+    paired_key,
+    paired_sums,
 )
 
 Defs = dict[str, catalog.MetricDef]
 # {(channel key or "all", metric): {bucket: value}}: what compute() answers.
 Computed = dict[tuple[str, str], Series]
-
-RATIO_METRICS = ("engagement_rate", "cost_per_1k_reach", "roi", "sentiment_score")
-
 
 GROWTH = "follower_growth"
 
@@ -62,10 +61,12 @@ def carried_sum(per_channel: list[tuple[list[Edge], float | None]]) -> Series:
     return out
 
 
-def plan(metrics: list[str], defs: Defs) -> tuple[set[str], set[str]]:
-    """The stored flows and gauges needed for ``metrics`` (derived ones via their inputs)."""
+def plan(metrics: list[str], defs: Defs) -> tuple[set[str], set[str], set[str]]:
+    """What a read of ``metrics`` needs: the stored flows summed, the gauges (follower_growth via
+    followers) and the ratios, whose inputs are summed in pairs (``paired_sums``)."""
     flows: set[str] = set()
     gauges: set[str] = set()
+    ratios: set[str] = set()
     for key in metrics:
         d = defs[key]
         if d.kind == catalog.FLOW:
@@ -75,8 +76,14 @@ def plan(metrics: list[str], defs: Defs) -> tuple[set[str], set[str]]:
         elif key == GROWTH:
             gauges.add("followers")
         else:
-            flows.update(d.inputs)
-    return flows, gauges
+            ratios.add(key)
+    return flows, gauges, ratios
+
+
+def stored_inputs(metric: str, defs: Defs) -> set[str]:
+    """The stored metrics a value of ``metric`` is made of."""
+    flows, gauges, ratios = plan([metric], defs)
+    return flows | gauges | {m for r in ratios for m in defs[r].inputs}
 
 
 def reads_levels(metric: str, defs: Defs) -> bool:
@@ -86,7 +93,7 @@ def reads_levels(metric: str, defs: Defs) -> bool:
 
 
 def _derive_series(key: str, flow_series: Callable[[str], Series]) -> Series:
-    inputs = {k: flow_series(k) for k in catalog.BUILTIN[key].inputs}
+    inputs = {k: flow_series(paired_key(key, k)) for k in catalog.BUILTIN[key].inputs}
     buckets = sorted({b for s in inputs.values() for b in s})
     out: Series = {}
     for bucket in buckets:
@@ -103,8 +110,9 @@ def compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UU
     ``split`` (combined only: every channel's id -> key) the stored gauges among ``metrics`` also
     come per channel, from the same read as the combined values."""
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
-    flows, gauges = plan(metrics, defs)
+    flows, gauges, ratios = plan(metrics, defs)
     sums = flow_sums(scope, flows, date_from, date_to, granularity, channel_ids is not None)
+    sums.update(paired_sums(scope, ratios, date_from, date_to, granularity, channel_ids is not None))
     lasts, seeds = gauge_lasts(scope, gauges, date_from, date_to, granularity, need_first=GROWTH in metrics)
     return _assemble(metrics, defs, channel_ids, sums, lasts, seeds, split)
 
@@ -123,8 +131,10 @@ def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict
         if start != end + dt.timedelta(days=1):
             raise ValueError("periods must be adjacent, oldest first")
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
-    flows, gauges = plan(metrics, defs)
+    flows, gauges, ratios = plan(metrics, defs)
     sums = flow_sums_by_period(scope, flows, periods, channel_ids is not None)
+    for i, (start, end) in enumerate(periods):
+        sums[i].update(paired_sums(scope, ratios, start, end, "period", channel_ids is not None))
     lasts, seeds = gauge_edges_by_period(scope, gauges, periods, need_first=GROWTH in metrics)
     return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]
 

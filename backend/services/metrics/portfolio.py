@@ -13,7 +13,7 @@ from ...models import Company
 from ...tenancy import current_principal
 from .. import catalog
 from .assembly import carried_sum, growth
-from .statements import Scope, flow_sums, gauge_lasts, last_dates
+from .statements import Scope, flow_sums, gauge_lasts, last_dates, paired_key, paired_sums
 
 
 def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
@@ -25,7 +25,9 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
     p.require("read")
     companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
     scope = Scope()
-    sums = flow_sums(scope, {"reach", "engagements"}, date_from, date_to, "period", False, by_company=True)
+    sums = flow_sums(scope, {"reach"}, date_from, date_to, "period", False, by_company=True)
+    # The rate from the days where engagements and reach were both reported (as the company page).
+    paired = paired_sums(scope, {"engagement_rate"}, date_from, date_to, "period", False, by_company=True)
     last_seen = last_dates(scope)
     lasts, seeds = gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
     channels_of: dict[uuid.UUID | None, set[uuid.UUID | None]] = defaultdict(set)
@@ -47,7 +49,8 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
         elif followers is not None:
             change = 0.0
         reach = sums.get((cid, None, "reach"), {}).get(date_from)
-        engagements = sums.get((cid, None, "engagements"), {}).get(date_from)
+        rate_inputs = {m: paired.get((cid, None, paired_key("engagement_rate", m)), {}).get(date_from)
+                       for m in ("engagements", "reach")}
         last = last_seen.get(cid)
         out.append({
             "company_id": cid,
@@ -55,7 +58,7 @@ def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
             "followers": followers,
             "followers_change": change,
             "reach": reach,
-            "engagement_rate": catalog.derive("engagement_rate", {"engagements": engagements, "reach": reach}),
+            "engagement_rate": catalog.derive("engagement_rate", rate_inputs),
             "last_data_date": last,
             "followers_spark": sorted(spark.items()),
         })

@@ -8,7 +8,7 @@ from typing import Literal
 from ...extensions import db
 from .. import catalog
 from ..errors import ValidationFailed
-from .assembly import compute, plan
+from .assembly import compute, stored_inputs
 from .reads import range_of, resolve
 from .statements import Scope, as_date, date_bounds, last_levels_statement, stored_bounds
 from .validation import MIN_DATE
@@ -94,7 +94,6 @@ class CompanyReader:
     def _find_last(self, metric: str, channel: str | None, day: dt.date) -> Point | None:
         channel_ids = self._channel_ids(channel)
         only = next(iter(channel_ids)) if channel_ids else None
-        flows, gauges = plan([metric], self.defs)
         scope = Scope(company_id=self.company.id, channel_id=only)
         if self.defs[metric].kind == catalog.GAUGE:
             # A stored level: the combined value on the last day any channel has a point is the
@@ -105,7 +104,7 @@ class CompanyReader:
                 return None
             return max(as_date(d) for d, _ in lasts), sum(float(v) for _, v in lasts)
         for _ in range(8):
-            _, ends = date_bounds(scope, sorted(flows | gauges), before=day)
+            _, ends = date_bounds(scope, sorted(stored_inputs(metric, self.defs)), before=day)
             if not ends:
                 return None
             found = max(ends)

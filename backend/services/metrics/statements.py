@@ -125,6 +125,12 @@ _MP_FIRST = aliased(MetricPoint, name="mp_first")
 _MP_LAST = aliased(MetricPoint, name="mp_last")
 
 
+_PAIR_DENOMINATOR = aliased(MetricPoint, name="pair_d")
+
+
+_PAIR_NUMERATOR = aliased(MetricPoint, name="pair_n")
+
+
 def flow_sums(scope: Scope, metrics: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
               by_channel: bool, by_company: bool = False) -> FlowSums:
     """{(company_id|None, channel_id|None, metric): {bucket: sum}}"""
@@ -157,6 +163,50 @@ def flow_sums(scope: Scope, metrics: Collection[str], date_from: dt.date, date_t
         metric = row[n_keys]
         bucket = as_date(row[n_keys + 1]) if b is not None else date_from
         out[(grp, ch, metric)][bucket] = float(row[-1])
+    return out
+
+
+def paired_key(ratio: str, metric: str) -> str:
+    """The FlowSums metric under which :func:`paired_sums` answers one input of ``ratio``."""
+    return f"{ratio}:{metric}"
+
+
+def paired_sums(scope: Scope, ratios: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
+                by_channel: bool, by_company: bool = False) -> FlowSums:
+    """The inputs of each ratio summed like :func:`flow_sums`, but only over the (channel, day)
+    points where the ratio's denominator and one of its numerators were both reported (see
+    ``catalog.RATIO_PARTS``); answered under ``paired_key(ratio, input)``. One statement: a union
+    of one grouped select per ratio, each point checked by two seeks in the natural-key index."""
+    if not ratios:
+        return {}
+    dialect = dialect_name()
+    mp = MetricPoint
+    b = bucket_start(mp.date, granularity, dialect) if granularity != "period" else None
+    groups: list[SQLColumnExpression[Any]] = [
+        *([mp.company_id] if by_company else []), *([mp.channel_id] if by_channel else []), mp.metric,
+        *([b] if b is not None else [])]
+
+    def reported(alias: type[MetricPoint], metrics: Sequence[str]) -> ColumnElement[bool]:
+        return (select(literal(1)).where(alias.agency_id == scope.agency_id, alias.company_id == mp.company_id,
+                                         alias.channel_id == mp.channel_id, alias.metric.in_(metrics),
+                                         alias.date == mp.date).correlate(mp).exists())
+
+    parts = []
+    for ratio in sorted(ratios):
+        denominator, numerators = catalog.RATIO_PARTS[ratio]
+        parts.append(select(literal(ratio, String).label("ratio"), *groups, func.sum(mp.value))
+                     .where(*scope.points(), mp.metric.in_([denominator, *numerators]),
+                            mp.date >= date_from, mp.date <= date_to,
+                            reported(_PAIR_DENOMINATOR, [denominator]), reported(_PAIR_NUMERATOR, numerators))
+                     .group_by(*groups))
+    out: FlowSums = defaultdict(dict)
+    n_keys = int(by_company) + int(by_channel)
+    for row in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        grp = row[1] if by_company else None
+        ch = row[n_keys] if by_channel else None
+        metric = row[n_keys + 1]
+        bucket = as_date(row[n_keys + 2]) if b is not None else date_from
+        out[(grp, ch, paired_key(row[0], metric))][bucket] = float(row[-1])
     return out
 
 
