@@ -470,3 +470,27 @@ def test_the_response_hook_catches_what_the_document_does_not_say(spec):
     # Not an operation: only its errors are held to the problem schema.
     assert checker.problems("GET", "/api/v1/nothing", Response("<p>", status=404, mimetype="text/html"))
     assert checker.problems("GET", "/dashboard/", Response("<p>", mimetype="text/html")) == []
+
+
+def test_every_property_and_parameter_is_typed(spec):
+    """A generator turns an untyped property into ``Any``/``unknown``: every one has a type (or
+    is a reference, or a choice of typed ones)."""
+    untyped = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for name, prop in (node.get("properties") or {}).items():
+                if not {"type", "$ref", "anyOf", "oneOf", "allOf"} & set(prop):
+                    untyped.append(f"{where}.{name}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(spec, "#")
+    for path, method, op in _operations(spec):
+        for parameter in op.get("parameters", []):
+            if not {"type", "$ref"} & set(parameter.get("schema", {})):
+                untyped.append(f"{method} {path} {parameter['name']}")
+    assert untyped == []
