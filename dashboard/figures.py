@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import plotly.io as pio
 
-from . import theme
+from . import goal_text, theme
 
 Point = tuple  # (date, value)
 
@@ -261,61 +261,89 @@ def engagement_figure(points: Sequence[Point], *, granularity: str = "day") -> d
     return _few_days(fig)
 
 
-def goals_figure(goals: Sequence[dict]) -> dict:
-    """One horizontal bar per goal: percent of the way to its target, coloured by status.
+GOAL_ROW_PX = 62  # one goal: two lines of words over its bar
 
-    :param goals: ``[{"title", "status", "percent", "current", "target", "forecast_date",
-        "deadline", "unit"}]`` with ``percent`` as 0–100 (may be None or above 100).
+
+def goals_figure(goals: Sequence[dict]) -> dict:
+    """One bar per goal, the share of the way from its start value to its target (the axis runs
+    from "start" to "target"), coloured by status; above each bar, across the whole width (so
+    that nothing is cut on a phone), the goal's title and channel and the goal in words
+    ("24.6 min now · target ≤ 30 min · achieved").
+
+    :param goals: ``[{"title", "status", "percent", "current", "baseline", "target", "direction",
+        "aggregation", "unit", "channel_label", "start_date", "deadline", "forecast_date"}]`` with
+        ``percent`` as 0–100 (may be None, negative or above 100).
     """
     title = "Goal progress"
     if not goals:
         return empty_figure(title, "No sub-goals yet.", height=200)
     rows = list(goals)[::-1]
-    # One row per goal, even when two goals share a title: the rows are keyed by position and
-    # labelled with the (plain, shortened) title.
-    keys = [f"goal-{i}" for i in range(len(rows))]
-    titles = [plain(g["title"], 28) for g in rows]
+    # One row per goal, even when two goals share a title: the rows are keyed by position.
+    keys = list(range(len(rows)))
     values = [max(0.0, min(float(g.get("percent") or 0), 100.0)) for g in rows]
     colours = [theme.status_colour(g.get("status")) for g in rows]
-    texts = [_goal_bar_text(g) for g in rows]
-    # Text inside a bar only where it fits; a short or empty bar gets it beside, in the status colour.
-    positions = ["inside" if v >= 45 else "outside" for v in values]
-    hover = [
-        f"<b>{plain(g['title'])}</b>" + (f" · {plain(g['channel_label'])}" if g.get("channel_label") else "")
-        + f"<br>{theme.status_label(g.get('status'))}: "
-        f"{_fmt_value(g.get('current'), g.get('unit'), exact=True)} of "
-        f"{_fmt_value(g.get('target'), g.get('unit'), exact=True)} "
-        f"({(g.get('percent') or 0):.0f}%)<br>Deadline: {g.get('deadline') or '–'}<br>"
-        f"Forecast: {g.get('forecast_date') or 'not reached at the current pace'}"
-        for g in rows
-    ]
-    height = max(200, 70 + 38 * len(goals))
-    fig = _figure(theme.base_layout(title, "", "Percent of target reached", height=height), {
-        "hovermode": "closest", "bargap": 0.3, "margin": {"l": 190, "r": 24, "t": 44, "b": 44},
-        "xaxis": {"range": [0, 100.5], "dtick": 25, "ticksuffix": "%", "showgrid": True, "gridcolor": "#e9ecef"},
-        "yaxis": {"tickformat": "", "rangemode": "normal", "automargin": True, "tickmode": "array",
-                  "tickvals": keys, "ticktext": titles},
+    labels = [{
+        "xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": i + 0.2, "yanchor": "bottom",
+        "showarrow": False, "align": "left", "font": {"size": 12, "color": "#212529"},
+        "text": _goal_label(g, colours[i]),
+    } for i, g in enumerate(rows)]
+    hover = [_goal_hover(g) for g in rows]
+    plot_height = GOAL_ROW_PX * len(rows)
+    fig = _figure(theme.base_layout(title, "", "", height=plot_height + 96), {
+        "hovermode": "closest", "margin": {"l": 8, "r": 16, "t": 44, "b": 40}, "annotations": labels,
+        "xaxis": {"range": [0, 101.5], "tickmode": "array", "tickvals": [0, 25, 50, 75, 100],
+                  "ticktext": ["start", "25%", "50%", "75%", "target"], "showgrid": True, "gridcolor": "#e9ecef",
+                  "fixedrange": True},
+        "yaxis": {"range": [-0.45, len(rows) - 0.25], "showticklabels": False, "showgrid": False,
+                  "zeroline": False, "fixedrange": True},
+        "shapes": [{"type": "line", "xref": "x", "x0": 100, "x1": 100, "yref": "paper", "y0": 0, "y1": 1,
+                    "line": {"color": theme.TARGET_COLOUR, "dash": "dot", "width": 1}}],
     })
     fig["data"].append({
-        "type": "bar", "x": values, "y": keys, "orientation": "h", "marker": {"color": colours}, "text": texts,
-        "textposition": positions, "insidetextanchor": "start", "textfont": {"size": 11},
-        "insidetextfont": {"color": "#ffffff"}, "outsidetextfont": {"color": colours}, "cliponaxis": False,
-        "hovertext": hover, "hoverinfo": "text", "showlegend": False,
+        "type": "bar", "x": values, "y": keys, "orientation": "h", "width": 0.36,
+        "marker": {"color": colours}, "hovertext": hover, "hoverinfo": "text", "showlegend": False,
     })
+    # Under each bar the whole way as a pale track, so a short bar still reads as a share of it.
+    fig["data"].insert(0, {
+        "type": "bar", "x": [100] * len(rows), "y": keys, "orientation": "h", "width": 0.36,
+        "marker": {"color": "#eef1f4"}, "hoverinfo": "skip", "showlegend": False,
+    })
+    fig["layout"]["barmode"] = "overlay"
     return fig
 
 
-def _goal_bar_text(g: dict) -> str:
-    """'On track · 5.5k of 10k'; a goal moving away from its target says by how much
-    ('Off track · −12%, moving away · …'), one without numbers says so — never an empty bar."""
-    status = theme.status_label(g.get("status"))
-    if g.get("current") is None:
-        return f"{status} · no numbers yet"
-    text = f"{status} · {_fmt_value(g.get('current'), g.get('unit'))} of {_fmt_value(g.get('target'), g.get('unit'))}"
-    percent = g.get("percent")
-    if percent is not None and percent < 0:
-        text = f"{status} · −{abs(percent):.0f}%, moving away · " + text.split(" · ", 1)[1]
-    return text
+def _goal_label(g: dict, colour: str) -> str:
+    """Two lines above a goal's bar: the title and channel, then the goal in words with the status
+    in its colour (user text escaped; the markup is ours)."""
+    title, channel = _title_and_channel(str(g["title"] or ""), str(g.get("channel_label") or ""))
+    head = f"<b>{plain(title)}</b>" + (f" · {plain(channel)}" if channel else "")
+    words = goal_text.reading(g)
+    now_and_target, _, status = words.rpartition(" · ")
+    return (f"{head}<br><span style='font-size:11px;color:#495057'>{plain(now_and_target)} · "
+            f"<span style='color:{colour};font-weight:600'>{plain(status)}</span></span>")
+
+
+GOAL_LINE_CHARS = 44  # one line above a bar fits a phone's width (about 330 px)
+
+
+def _title_and_channel(title: str, channel: str) -> tuple[str, str]:
+    """The title and channel shortened to share one line: the channel keeps at least 14
+    characters, the title the rest."""
+    room = GOAL_LINE_CHARS - 3
+    if len(title) + len(channel) <= room:
+        return title, channel
+    channel = _short(channel, max(14, room - len(title))) if channel else ""
+    return _short(title, room - len(channel)), channel
+
+
+def _goal_hover(g: dict) -> str:
+    lines = [f"<b>{plain(g['title'])}</b>" + (f" · {plain(g['channel_label'])}" if g.get("channel_label") else ""),
+             plain(goal_text.reading(g, exact=True)),
+             plain(goal_text.share_words(g)),
+             f"Deadline: {g.get('deadline') or '–'}"]
+    if g.get("status") not in ("achieved", "missed", "not_started"):
+        lines.append(f"Forecast: {g.get('forecast_date') or 'not reached at the current pace'}")
+    return "<br>".join(lines)
 
 
 def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Point], *,

@@ -93,7 +93,9 @@ def compute_progress(kpi: dict[str, Any], daily: Iterable[tuple[dt.date, float]]
         ``latest`` these are the KPI's daily levels, for ``total`` the daily amounts.
     :param as_of: the day to judge on. Data after it is ignored; after the deadline the goal is
         judged on its deadline (what came later does not count).
-    :returns: ``{current, baseline, target, percent, status, forecast_date, as_of}``.
+    :returns: ``{current, baseline, target, direction, percent, status, forecast_date, as_of}``;
+        ``direction`` is ``up`` when the target is reached from below (at least the target),
+        ``down`` from above (at most the target).
     """
     aggregation = kpi["aggregation"]
     target = float(kpi["target"])
@@ -154,6 +156,7 @@ def compute_progress(kpi: dict[str, Any], daily: Iterable[tuple[dt.date, float]]
         "current": current,
         "baseline": baseline,
         "target": target,
+        "direction": "up" if direction > 0 else "down",
         "percent": percent,
         "status": status,
         "forecast_date": forecast,

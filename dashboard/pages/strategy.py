@@ -8,7 +8,7 @@ from dash.development.base_component import Component
 
 from backend import read_models as rm
 
-from .. import theme
+from .. import goal_text, theme
 from .common import company_url, page
 
 
@@ -64,12 +64,10 @@ def layout(company):
             html.Span(g["status_label"], className="rb-status me-2",
                       style={"backgroundColor": theme.tone_colour(g["tone"])}),
             html.Span(g["title"], className="fw-semibold"),
-            html.Div(f"{g['metric_label']} on {('all channels' if g['channel'] == 'all' else g['channel'])}: "
-                     + (f"{_value(g['current'], g['unit'])} of {_value(g['target'], g['unit'])}"
-                        if g["current"] is not None else f"target {_value(g['target'], g['unit'])}")
+            html.Div(f"{g['metric_label']} on {_channel_words(g)}: "
+                     + goal_text.reading(g).rpartition(" · ")[0]
                      + f" by {_date(g['deadline'])}"
-                     + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else "")
-                     + ("; no numbers yet" if g["current"] is None else ""),
+                     + (f"; forecast {_date(g['forecast_date'])}" if g.get("forecast_date") else ""),
                      className="small text-muted"),
         ], className="mb-2") for g in section.goals], className="list-unstyled"))
     goals_panel = html.Section([html.H2("Sub-goals", className="h5"),
@@ -131,9 +129,6 @@ def changed_fields(changes: dict | None) -> str:
     return text[0].upper() + text[1:]
 
 
-def _value(v, unit):
-    if v is None:
-        return "–"
-    if unit == "ratio":
-        return theme.percent(v)
-    return theme.compact(v)
+def _channel_words(goal: dict) -> str:
+    """A goal's channel by its name ('Instagram'), or 'all channels'."""
+    return "all channels" if goal["channel"] == "all" else goal["channel_label"]

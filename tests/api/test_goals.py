@@ -64,7 +64,8 @@ def test_crud(setup, app):
     assert goal["kpi"] == {"metric": "followers", "channel": "fb", "aggregation": "latest", "baseline": 500.0,
                            "target": 2000.0, "start_date": "2024-01-01", "deadline": "2024-06-30"}
     assert goal["progress"]["status"] == "missed"  # today is after the deadline and no data
-    assert set(goal["progress"]) == {"current", "baseline", "target", "percent", "status", "forecast_date", "as_of"}
+    assert set(goal["progress"]) == {"current", "baseline", "target", "direction", "percent", "status", "forecast_date",
+                                    "as_of"}
     r = w.post(url(a), json={"title": "Posts", "kpi": {"metric": "posts", "target": 100,
                                                        "start_date": "2024-01-01", "deadline": "2024-03-31"}})
     assert r.status_code == 201, r.json

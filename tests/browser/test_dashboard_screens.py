@@ -79,9 +79,9 @@ def test_missed_goals_are_visible_as_missed(page, login, demo, screenshot):
 
     page.goto(f"/dashboard/company/{demo['companies']['Northwind Coffee']}?range=90d")
     wait_for_charts(page)
-    bars = page.locator("#rb-goals-graph .barlayer .point path")
-    texts = page.locator("#rb-goals-graph .barlayer .point text").evaluate_all("els => els.map(e => e.textContent)")
-    assert any(t.startswith("Missed") for t in texts), texts
+    bars = page.locator("#rb-goals-graph .barlayer .trace:last-child .point path")
+    texts = page.locator("#rb-goals-graph .annotation-text").all_text_contents()
+    assert any(t.endswith("· missed") for t in texts), texts
     fills = {_hex(c) for c in bars.evaluate_all("els => els.map(e => e.style.fill)")}
     assert theme.status_colour("missed").lower() in fills
     assert theme.status_colour("missed") != theme.status_colour("not_started")

@@ -196,51 +196,87 @@ def test_reach_and_engagement_figures():
     assert "No engagement" in built(figures.engagement_figure([(D0, None)])).layout.annotations[0].text
 
 
+def _goal(title, status, percent, current, target, unit, **more):
+    return {"title": title, "status": status, "percent": percent, "current": current, "target": target,
+            "unit": unit, "direction": "up", "aggregation": "latest", "deadline": dt.date(2025, 6, 1),
+            "forecast_date": None, "baseline": None if current is None else 0, **more}
+
+
+def _labels(fig):
+    """The words above each bar, top first, without markup."""
+    import re
+    return [re.sub(r"<[^>]+>", "", a.text) for a in sorted(fig.layout.annotations, key=lambda a: -a.y)]
+
+
 def test_goals_figure_colours_bars_by_status_and_caps_at_100():
     goals = [
-        {"title": "Grow followers", "status": "on_track", "percent": 55.0, "current": 5500, "target": 10000,
-         "forecast_date": dt.date(2025, 9, 1), "deadline": dt.date(2025, 10, 1), "unit": "followers"},
-        {"title": "Answer faster", "status": "off_track", "percent": -20.0, "current": 90, "target": 30,
-         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "minutes"},
-        {"title": "Reach a million", "status": "achieved", "percent": 130.0, "current": 1.3e6, "target": 1e6,
-         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "people"},
+        _goal("Grow followers", "on_track", 55.0, 5500, 10000, "followers", forecast_date=dt.date(2025, 9, 1),
+              deadline=dt.date(2025, 10, 1), baseline=0, start_date=dt.date(2025, 1, 1)),
+        _goal("Answer faster", "off_track", -20.0, 90, 30, "minutes", direction="down", baseline=80),
+        _goal("Reach a million", "achieved", 130.0, 1.3e6, 1e6, "people"),
     ]
     fig = built(figures.goals_figure(goals))
-    bar = fig.data[0]
-    # Bars are listed bottom-up: the first goal is the top bar; rows are labelled with the titles.
-    assert list(fig.layout.yaxis.ticktext) == ["Reach a million", "Answer faster", "Grow followers"]
-    assert list(fig.layout.yaxis.tickvals) == list(bar.y)
-    assert list(bar.x) == [100.0, 0.0, 55.0]
+    track, bar = fig.data
+    # Bars are listed bottom-up: the first goal is the top bar, and its words are the top label.
+    assert list(bar.x) == [100.0, 0.0, 55.0] and list(track.x) == [100, 100, 100]
     assert list(bar.marker.color) == [theme.status_colour("achieved"), theme.status_colour("off_track"),
                                       theme.status_colour("on_track")]
-    assert "On track · 5.5k of 10k" in bar.text[2]
-    assert "Forecast: 2025-09-01" in bar.hovertext[2] and "5,500 of 10,000" in bar.hovertext[2]
+    assert _labels(fig) == [
+        "Grow followers5.5k now · target ≥ 10k followers · on track",
+        "Answer faster90 min now · target ≤ 30 min · off track, moving away",
+        "Reach a million1.3M now · target ≥ 1M people · achieved",
+    ]
+    # The axis says what the length means: from the start value (0) to the target (100).
+    assert list(fig.layout.xaxis.ticktext) == ["start", "25%", "50%", "75%", "target"]
+    assert "55% of the way from 0 (the value on 1 Jan 2025) to 10k followers" in bar.hovertext[2]
+    assert "Forecast: 2025-09-01" in bar.hovertext[2] and "5,500 now" in bar.hovertext[2]
     assert "not reached at the current pace" in bar.hovertext[1]
+    assert "Forecast" not in bar.hovertext[0]  # achieved: nothing to forecast
     assert "No sub-goals" in built(figures.goals_figure([])).layout.annotations[0].text
 
 
-def test_goals_moving_away_or_without_numbers_still_get_a_labelled_bar():
+def test_goals_moving_away_or_without_numbers_still_read_as_goals():
     goals = [
-        {"title": "Answer faster", "status": "off_track", "percent": -12.4, "current": 90, "target": 30,
-         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "minutes"},
-        {"title": "Brew guide library", "status": "not_started", "percent": None, "current": None, "target": 9000,
-         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "people"},
-        {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
-         "forecast_date": None, "deadline": dt.date(2025, 6, 1), "unit": "followers"},
+        _goal("Answer faster", "off_track", -12.4, 90, 30, "minutes", direction="down"),
+        _goal("Brew guide library", "not_started", None, None, 9000, "people", aggregation="total"),
+        _goal("Grow followers", "on_track", 80.0, 8000, 10000, "followers"),
     ]
+    labels = _labels(built(figures.goals_figure(goals)))
+    assert labels[0] == "Answer faster90 min now · target ≤ 30 min · off track, moving away"
+    assert labels[1] == "Brew guide libraryno numbers yet · target 9k people · not started"
+
+
+@pytest.mark.parametrize(("goal", "words"), [
+    # The issue's examples: goals that aim down, units from the catalog, totals, rates.
+    (_goal("", "achieved", 100.0, 24.6, 30, "minutes", direction="down"), "24.6 min now · target ≤ 30 min · achieved"),
+    (_goal("", "off_track", -5.0, 74.7, 60, "minutes", direction="down"),
+     "74.7 min now · target ≤ 60 min · off track, moving away"),
+    (_goal("", "on_track", 59.0, 4900, 6000, "followers"), "4.9k now · target ≥ 6k followers · on track"),
+    (_goal("", "at_risk", 40.0, 1234, 5000, "mentions", aggregation="total"),
+     "1.2k so far · target 5k mentions · at risk"),
+    (_goal("", "on_track", 50.0, 0.0345, 0.05, "ratio"), "3.45% now · target ≥ 5.00% · on track"),
+    (_goal("", "missed", 20.0, 1e15, 1e12, "views"), "1000T now · target ≥ 1T views · missed"),
+])
+def test_a_goal_reads_as_it_is_meant(goal, words):
+    from dashboard import goal_text
+    assert goal_text.reading(goal) == words
+
+
+def test_two_goals_with_the_same_title_get_two_bars():
+    goals = [_goal("Grow followers", "on_track", 80.0, 8000, 10000, "followers", channel_label="Instagram"),
+             _goal("Grow followers", "off_track", 20.0, 2000, 10000, "followers", channel_label="LinkedIn")]
     fig = built(figures.goals_figure(goals))
-    bar = fig.data[0]
-    title_of = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
-    by_title = {title_of[y]: (x, text, pos)
-                for y, x, text, pos in zip(bar.y, bar.x, bar.text, bar.textposition, strict=True)}
-    x, text, pos = by_title["Answer faster"]
-    assert x == 0 and text.startswith("Off track · −12%, moving away") and "90 of 30" in text
-    assert pos == "outside"  # beside the empty bar, in the status colour, not white on nothing
-    assert list(bar.outsidetextfont.color) == list(bar.marker.color)
-    x, text, pos = by_title["Brew guide library"]
-    assert x == 0 and text == "Not started · no numbers yet" and pos == "outside"
-    assert by_title["Grow followers"][2] == "inside"
-    assert all(t.strip() for t in bar.text)
+    bar = fig.data[1]
+    assert len(set(bar.y)) == 2
+    assert [lbl.split("now")[0] for lbl in _labels(fig)] == ["Grow followers · Instagram8k ",
+                                                             "Grow followers · LinkedIn2k "]
+    assert list(bar.marker.color) == [theme.status_colour("off_track"), theme.status_colour("on_track")]
+    assert "LinkedIn" in bar.hovertext[0] and "Instagram" in bar.hovertext[1]
+    # A long title and channel share one line that fits a phone: both shortened, both there.
+    long = built(figures.goals_figure([_goal("Answer Facebook questions within the hour, always", "on_track",
+                                             50.0, 1, 2, "", channel_label="Northwind Coffee on Facebook")]))
+    head = _labels(long)[0].split("1 now")[0]
+    assert len(head) <= figures.GOAL_LINE_CHARS and head.startswith("Answer Facebook") and "· Northwind" in head
 
 
 def test_goal_path_figure_shows_actual_against_needed():
@@ -419,20 +455,6 @@ def test_a_range_of_a_few_days_is_labelled_by_day_and_a_lone_day_is_visible():
     assert months.layout.xaxis.dtick is None and months.layout.xaxis.tickformat is None
 
 
-def test_two_goals_with_the_same_title_get_two_bars():
-    goals = [
-        {"title": "Grow followers", "status": "on_track", "percent": 80.0, "current": 8000, "target": 10000,
-         "deadline": dt.date(2025, 6, 1), "unit": "followers", "channel_label": "Instagram"},
-        {"title": "Grow followers", "status": "off_track", "percent": 20.0, "current": 2000, "target": 10000,
-         "deadline": dt.date(2025, 6, 1), "unit": "followers", "channel_label": "LinkedIn"},
-    ]
-    fig = built(figures.goals_figure(goals))
-    bar = fig.data[0]
-    assert len(set(bar.y)) == 2 and list(fig.layout.yaxis.ticktext) == ["Grow followers", "Grow followers"]
-    assert list(bar.marker.color) == [theme.status_colour("off_track"), theme.status_colour("on_track")]
-    assert "LinkedIn" in bar.hovertext[0] and "Instagram" in bar.hovertext[1]
-
-
 MARKUP = "<b>Bold</b> & <a href='https://evil.example'>link</a><br>%{y}"
 
 
@@ -452,7 +474,9 @@ def test_user_text_in_figures_is_plain_text():
     assert not any("<b>" in t or "<a " in t for t in texts), texts
     goals = figures.goals_figure([{"title": MARKUP, "status": "on_track", "percent": 50.0, "current": 1,
                                    "target": 2, "unit": "", "channel_label": MARKUP}])
-    assert "<b>Bold" not in json.dumps(goals["layout"]["yaxis"]["ticktext"])
-    assert goals["data"][0]["hovertext"][0].startswith("<b>&lt;b&gt;Bold")  # our own markup, their text escaped
+    (label,) = goals["layout"]["annotations"]
+    assert label["text"].startswith("<b>&lt;b&gt;Bold") and "<a " not in label["text"]  # our markup, their text escaped
+    assert "<b>Bold" not in label["text"] and "· &lt;b&gt;Bold" in label["text"]
+    assert goals["data"][1]["hovertext"][0].startswith("<b>&lt;b&gt;Bold")
     path = figures.goal_path_figure(MARKUP, [(D0, 1.0)], [])
     assert "<a " not in json.dumps(path["layout"]["title"])

@@ -90,7 +90,7 @@ def test_trend_away_from_target_has_no_forecast():
 
 def test_no_data_is_not_started():
     p = compute_progress(kpi(), [], D(2024, 2, 1))
-    assert p == {"current": None, "baseline": None, "target": 200.0, "percent": None,
+    assert p == {"current": None, "baseline": None, "target": 200.0, "direction": "up", "percent": None,
                  "status": "not_started", "forecast_date": None, "as_of": D(2024, 2, 1)}
     # Before the start date, even with data.
     p = compute_progress(kpi(), days(D(2023, 12, 1), [100] * 20), D(2023, 12, 20))

@@ -60,6 +60,9 @@ class ProgressSchema(OutSchema):
     current = fields.Float(allow_none=True, metadata={"description": "null when there is no data yet"})
     baseline = fields.Float(allow_none=True)
     target = fields.Float()
+    direction = fields.String(metadata={
+        "enum": ["up", "down"],
+        "description": "up: reached at or above the target; down: at or below it (a response time, a cost)"})
     percent = fields.Float(allow_none=True,
                            metadata={"description": "(current − baseline) / (target − baseline) × 100"})
     status = fields.String(metadata={"enum": list(STATUSES)})
