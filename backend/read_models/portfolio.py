@@ -13,7 +13,7 @@ from ..models import Goal
 from ..services import metrics
 from ..services.companies import all_companies
 from ..services.goal_terms import STATUSES
-from ..services.progress import goals_progress
+from ..services.progress import company_today, goals_progress
 from . import controls as ctl
 
 STALE_AFTER_DAYS = 3
@@ -22,9 +22,10 @@ STALE_AFTER_DAYS = 3
 @dataclass(frozen=True)
 class PortfolioPage:
     preset: str
-    date_from: dt.date
+    date_from: dt.date  # the period of most companies (each ends on its company's own today)
     date_to: dt.date
     rows: list[dict[str, Any]]  # company_id, name, figures, a count per goal status, last data date, spark
+    periods: int = 1  # how many different periods there are (companies in time zones a day apart)
 
 
 def goal_statuses(company_ids) -> dict:
@@ -40,14 +41,23 @@ def goal_statuses(company_ids) -> dict:
 
 
 def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
-    today = today or dt.date.today()
-    date_from, date_to = ctl.preset_range(preset, today)
+    """Every active company in reach. "Today" is each company's own, in its time zone, as on its
+    page (``today`` overrides it for all): the period ends there and staleness counts from there.
+    Companies sharing a today are read together (usually one or two reads)."""
     companies = {c.id: c for c in all_companies(include_archived=False)}
+    todays = {cid: today or company_today(c) for cid, c in companies.items()}
+    groups: dict[dt.date, list] = {}
+    for cid, day in todays.items():
+        groups.setdefault(day, []).append(cid)
     statuses = goal_statuses(list(companies))
+    read: dict = {}
+    for day, ids in groups.items():
+        start, end = ctl.preset_range(preset, day)
+        read.update({r["company_id"]: r for r in metrics.portfolio(start, end, among=ids)})
     rows = []
-    for r in metrics.portfolio(date_from, date_to):
-        company = companies.get(r["company_id"])
-        if company is None:  # archived
+    for company in sorted(companies.values(), key=lambda c: c.name):
+        r = read.get(company.id)
+        if r is None:
             continue
         counts = dict.fromkeys(STATUSES, 0)
         for status in statuses.get(company.id, []):
@@ -60,7 +70,10 @@ def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
             "reach": r.get("reach"), "engagement_rate": r.get("engagement_rate"),
             **counts,
             "last_data_date": last,
-            "stale": last is None or (today - last).days > STALE_AFTER_DAYS,
+            "stale": last is None or (todays[company.id] - last).days > STALE_AFTER_DAYS,
             "spark": [v for _, v in (r.get("followers_spark") or []) if v is not None],
         })
-    return PortfolioPage(preset=preset, date_from=date_from, date_to=date_to, rows=rows)
+    usual = max(groups, key=lambda d: len(groups[d])) if groups else (today or dt.date.today())
+    date_from, date_to = ctl.preset_range(preset, usual)
+    return PortfolioPage(preset=preset, date_from=date_from, date_to=date_to, rows=rows,
+                         periods=max(1, len(groups)))

@@ -17,6 +17,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 args.set("channel", channel);
             }
             return "?" + args.toString();
+        },
+        // The portfolio: a click on a company's row opens its page (the row's id is the company's).
+        openCompany: function (cell) {
+            if (!cell || !cell.rowId) {
+                return window.dash_clientside.no_update;
+            }
+            return "/dashboard/company/" + encodeURIComponent(cell.rowId);
         }
     }
 });

@@ -1,11 +1,9 @@
 """The portfolio (agency staff): every company of the agency in a sortable, filterable table."""
 from __future__ import annotations
 
-import datetime as dt
-
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import ClientsideFunction, Input, Output, dcc, html
 
 from backend import read_models as rm
 from backend.read_models import controls as ctl
@@ -27,33 +25,36 @@ def column_defs() -> list[dict]:
     num = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
     return [
         {"headerName": "Company", "field": "company", "cellRenderer": "markdown", "pinned": "left",
-         "filter": "agTextColumnFilter", "minWidth": 180, "flex": 2, "sort": "asc"},
-        {"headerName": "Followers", "field": "followers", **num, "minWidth": 110,
+         "filter": "agTextColumnFilter", "minWidth": 150, "flex": 2, "sort": "asc"},
+        {"headerName": "Followers", "field": "followers", **num, "minWidth": 96,
          "valueFormatter": {"function": "rbCompact(params.value)"}},
-        {"headerName": "Change", "field": "followers_change", **num,
+        {"headerName": "Change", "field": "followers_change", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbSigned(params.value)"},
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
-        {"headerName": "Reach", "field": "reach", **num, "valueFormatter": {"function": "rbCompact(params.value)"}},
-        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 130,
+        {"headerName": "Reach", "field": "reach", **num, "minWidth": 84, "valueFormatter": {"function": "rbCompact(params.value)"}},
+        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 122,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         # One column per goal status, most in need of attention first: the counts add up.
         {"headerName": "Goals", "children": [
-            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "width": 100,
+            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "minWidth": 90, "flex": 0.6,
+             "filter": False,  # sorted, not filtered: the most off-track companies first
              "cellClass": "rb-status-count", "headerTooltip": rm.STATUS_TERMS[status].sentence,
              "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
             for status in rm.ATTENTION_ORDER
         ]},
+        # ISO dates, typed into a plain box (the browser's picker would show mm/dd/yyyy).
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
-         "cellRenderer": "RbLatest", "minWidth": 200},  # room for the date filter's mm/dd/yyyy and its icons
+         "filterParams": {"browserDatePicker": False, "minValidYear": 2000, "maxValidYear": 2100},
+         "cellRenderer": "RbLatest", "minWidth": 130},
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
-         "filter": False, "minWidth": 140},
+         "filter": False, "width": 150, "minWidth": 150, "flex": 0},
     ]
 
 
-def rows(preset: str, today: dt.date | None = None) -> list[dict]:
+def rows(view: rm.PortfolioPage) -> list[dict]:
     """One grid row per company in reach (the portfolio read model, laid out for the grid)."""
     out = []
-    for r in rm.portfolio_page(preset, today).rows:
+    for r in view.rows:
         last = r["last_data_date"]
         out.append({**r, "id": str(r["company_id"]), "company_id": str(r["company_id"]),
                     "company": f"[{_md_escape(r['name'])}]({company_url(r['company_id'])})",
@@ -101,14 +102,23 @@ def update_portfolio(preset):
     principal = get_principal()
     if principal is None or not principal.is_staff:
         return [], "", "?range=" + preset
-    today = dt.date.today()
-    date_from, date_to = ctl.preset_range(preset, today)
-    label = (f"Followers change, reach and engagement over {ctl._fmt(date_from)} – {ctl._fmt(date_to)}. "
+    view = rm.portfolio_page(preset)
+    period = f"{ctl._fmt(view.date_from)} – {ctl._fmt(view.date_to)}"
+    if view.periods > 1:
+        period += " (each company's period ends on its own today, in its time zone)"
+    label = (f"Followers change, reach and engagement over {period}. "
              f"Latest data older than {STALE_AFTER_DAYS} days is flagged as stale.")
-    return rows(preset, today), label, ctl.Controls(preset=preset).query_string()
+    return rows(view), label, ctl.Controls(preset=preset).query_string()
 
 
 def register(dash_app) -> None:
+    # A click anywhere on a row (its sparkline too) opens the company, in the page (no reload).
+    dash_app.clientside_callback(
+        ClientsideFunction(namespace="reachboard", function_name="openCompany"),
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Input(ids.PORTFOLIO_GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
     dash_app.callback(
         Output(ids.PORTFOLIO_GRID, "rowData"),
         Output(ids.PORTFOLIO_PERIOD, "children"),

@@ -136,7 +136,8 @@ def is_csp_violation(text: str) -> bool:
 
 def new_page(browser, live_server, **context_args):
     """A fresh context and page that record console errors, failed requests and CSP violations."""
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB", **context_args)
+    context_args.setdefault("viewport", VIEWPORT)
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", **context_args)
     context.set_default_timeout(15_000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()
@@ -150,6 +151,23 @@ def new_page(browser, live_server, **context_args):
 
 def csp_violations(pg) -> list[str]:
     return [e for e in pg.rb_console_errors if is_csp_violation(e)]
+
+
+@pytest.fixture(scope="session")
+def demo(live_server):
+    """The demo agency (backend/demo/) on the live server: its owner's login and its companies' ids."""
+    from sqlalchemy import select
+
+    from backend.demo import DEMO_PASSWORD, OWNER_EMAIL, seed_demo
+    from backend.extensions import db
+    from backend.models import Company
+    from backend.tenancy import cross_tenant
+
+    with live_server.app.app_context():
+        seed_demo(progress=lambda _message: None)
+        with cross_tenant("browser test: find the demo companies"):
+            companies = {c.name: str(c.id) for c in db.session.scalars(select(Company))}
+    return {"email": OWNER_EMAIL, "password": DEMO_PASSWORD, "companies": companies}
 
 
 @pytest.fixture

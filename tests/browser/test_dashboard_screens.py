@@ -17,22 +17,6 @@ def _hex(css_rgb: str) -> str:
     return "#" + "".join(f"{int(c):02x}" for c in css_rgb[css_rgb.index("(") + 1:-1].split(",")[:3])
 
 
-@pytest.fixture(scope="module")
-def demo(live_server):
-    from sqlalchemy import select
-
-    from backend.demo import DEMO_PASSWORD, OWNER_EMAIL, seed_demo
-    from backend.extensions import db
-    from backend.models import Company
-    from backend.tenancy import cross_tenant
-
-    with live_server.app.app_context():
-        seed_demo(progress=lambda _message: None)
-        with cross_tenant("browser test: find the demo companies"):
-            companies = {c.name: str(c.id) for c in db.session.scalars(select(Company))}
-    return {"email": OWNER_EMAIL, "password": DEMO_PASSWORD, "companies": companies}
-
-
 def test_demo_screens(page, login, demo, screenshot):
     login(page, demo["email"], demo["password"])
     page.wait_for_selector(".ag-row .ag-cell a")

@@ -43,3 +43,63 @@ def test_a_channels_web_address_is_a_link(app, tenant, login_as):
     html = owner.get(f"/manage/companies/{cid}/channels").get_data(as_text=True)
     assert ('<a href="https://blog.example/acme" target="_blank" rel="noopener noreferrer" '
             'data-testid="channel-url">') in html
+
+
+def test_the_portfolio_counts_each_companys_today_in_its_time_zone(app, tenant):
+    """Issue 12, item 11: a company in UTC+14 and one in UTC−11 are a day or two apart; each
+    row's period ends on that company's own today (as on its page) and staleness counts from it."""
+    import datetime as dt
+
+    from metrics_util import add_channels
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.models import Channel, Company, MetricPoint
+    from backend.read_models import portfolio_page
+    from backend.services.progress import company_today
+    from backend.tenancy import Principal, acting_as
+
+    a, b = tenant.company_a, tenant.company_b
+    add_channels(app, tenant, ("fb",), company=a)
+    add_channels(app, tenant, ("fb",), company=b)
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        rows = {}
+        for company, zone in ((a, "Pacific/Kiritimati"), (b, "Pacific/Pago_Pago")):
+            row = db.session.get(Company, company.id)
+            row.timezone = zone
+            today = company_today(row)
+            channel = db.session.scalars(select(Channel).where(Channel.company_id == row.id)).one()
+            # Reach on the company's own today; its last data 4 days before (b) or on today (a).
+            db.session.add(MetricPoint(company_id=row.id, channel_id=channel.id, metric="reach", date=today,
+                                       value=100))
+            rows[company.id] = today
+        db.session.commit()
+        view = {r["company_id"]: r for r in portfolio_page("7d").rows}
+        for cid, today in rows.items():
+            assert view[cid]["reach"] == 100, (cid, today)  # today counts, whatever the server's date
+            assert view[cid]["last_data_date"] == today and view[cid]["stale"] is False
+        stale_day = rows[b.id] - dt.timedelta(days=4)
+        db.session.execute(db.delete(MetricPoint).where(MetricPoint.company_id == b.id))
+        channel = db.session.scalars(select(Channel).where(Channel.company_id == b.id)).one()
+        db.session.add(MetricPoint(company_id=b.id, channel_id=channel.id, metric="reach", date=stale_day, value=5))
+        db.session.commit()
+        assert {r["company_id"]: r for r in portfolio_page("7d").rows}[b.id]["stale"] is True
+
+
+def test_a_narrowed_portfolio_never_widens_a_viewers_reach(app, tenant):
+    import datetime as dt
+
+    from backend.extensions import db
+    from backend.models import User
+    from backend.services import metrics
+    from backend.tenancy import Principal, acting_as
+
+    days = dt.date(2024, 1, 1), dt.date(2024, 1, 31)
+    a, b = tenant.company_a.id, tenant.company_b.id
+    with app.app_context():
+        with acting_as(Principal.system(tenant.agency_id, "test")):
+            user = db.session.get(User, tenant.users["viewer"].id)
+        with acting_as(Principal.for_user(user, "viewer", [a])):
+            assert metrics.portfolio(*days, among=[b]) == []
+            assert [r["company_id"] for r in metrics.portfolio(*days, among=[a, b])] == [a]
+            assert [r["company_id"] for r in metrics.portfolio(*days)] == [a]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -16,15 +17,20 @@ from .assembly import carried_sum, growth
 from .statements import Scope, flow_sums, gauge_lasts, last_dates, paired_key, paired_sums
 
 
-def portfolio(date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
+def portfolio(date_from: dt.date, date_to: dt.date, among: Collection[uuid.UUID] | None = None
+              ) -> list[dict[str, Any]]:
     """One row per company in reach for the portfolio table, from a few grouped queries:
     ``company_id, name, followers`` (all channels, latest known by ``date_to``),
     ``followers_change`` (follower_growth over the period), ``reach``, ``engagement_rate``,
-    ``last_data_date`` and ``followers_spark`` (weekly [(week start, followers)])."""
+    ``last_data_date`` and ``followers_spark`` (weekly [(week start, followers)]). ``among``: only
+    these companies (of those in reach)."""
     p = current_principal()
     p.require("read")
-    companies = db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
-    scope = Scope()
+    stmt = select(Company.id, Company.name).order_by(Company.name)
+    if among is not None:
+        stmt = stmt.where(Company.id.in_(list(among)))
+    companies = db.session.execute(stmt).all()
+    scope = Scope(among=among)
     sums = flow_sums(scope, {"reach"}, date_from, date_to, "period", False, by_company=True)
     # The rate from the days where engagements and reach were both reported (as the company page).
     paired = paired_sums(scope, {"engagement_rate"}, date_from, date_to, "period", False, by_company=True)

@@ -81,13 +81,18 @@ class Scope:
     one company (or every company in reach) and optionally one channel. ``points(alias)`` gives
     the MetricPoint criteria, ``channels()`` the Channel criteria of the same scope."""
 
-    def __init__(self, company_id: uuid.UUID | None = None, channel_id: uuid.UUID | None = None):
+    def __init__(self, company_id: uuid.UUID | None = None, channel_id: uuid.UUID | None = None,
+                 among: Collection[uuid.UUID] | None = None):
         p = current_principal()
         self.agency_id = p.agency_id
         self.company_id = company_id
         self.company_ids: list[uuid.UUID] | None = None
-        if company_id is None and p.company_ids is not None:
-            self.company_ids = list(p.company_ids) or [uuid.UUID(int=0)]
+        if company_id is None and (p.company_ids is not None or among is not None):
+            # ``among`` narrows every company in reach to some of them (never widens it).
+            reach = set(among if among is not None else p.company_ids or ())
+            if p.company_ids is not None:
+                reach &= set(p.company_ids)
+            self.company_ids = sorted(reach, key=str) or [uuid.UUID(int=0)]
         self.channel_id = channel_id
 
     def _criteria(self, agency_col: QueryableAttribute[uuid.UUID], company_col: QueryableAttribute[uuid.UUID],
