@@ -89,14 +89,29 @@ def _x_title(granularity: str) -> str:
     return GRANULARITY_WORDS.get(granularity, "Date")
 
 
-def _campaign_shapes(campaigns: Sequence[dict]) -> list[dict]:
+def campaign_colours(campaigns: Sequence[dict]) -> list[int]:
+    """An index into ``theme.CAMPAIGN_COLOURS`` per campaign: the first one that no earlier,
+    overlapping campaign has (so overlapping spans never share a colour while there are enough)."""
+    out: list[int] = []
+    n = len(theme.CAMPAIGN_COLOURS)
+    for i, c in enumerate(campaigns):
+        start, end = _as_date(c["start"]), _as_date(c["end"])
+        taken = {out[j] for j, other in enumerate(campaigns[:i])
+                 if start is None or end is None
+                 or not ((_as_date(other["end"]) or end) < start or (_as_date(other["start"]) or start) > end)}
+        out.append(next((k for k in range(n) if k not in taken), i % n))
+    return out
+
+
+def _campaign_shapes(campaigns: Sequence[dict], colours: Sequence[int]) -> list[dict]:
     shapes = []
-    for c in campaigns:
+    for c, colour in zip(campaigns, colours, strict=True):
         start, end = c["start"], c["end"]
         end_excl = (end + dt.timedelta(days=1)) if isinstance(end, dt.date) else end
         shapes.append({
             "type": "rect", "xref": "x", "yref": "paper", "x0": str(start), "x1": str(end_excl),
-            "y0": 0, "y1": 1, "fillcolor": theme.CAMPAIGN_FILL, "line": {"width": 0}, "layer": "below",
+            "y0": 0, "y1": 1, "fillcolor": theme.CAMPAIGN_COLOURS[colour][0], "line": {"width": 0},
+            "layer": "below",
         })
     return shapes
 
@@ -136,26 +151,29 @@ def _campaign_rows(campaigns: Sequence[dict], x_from: dt.date, x_to: dt.date) ->
     return rows
 
 
-def _campaign_labels(campaigns: Sequence[dict], rows: Sequence[int]) -> list[dict]:
-    """Campaign names in a band above the data, one row lower for each clash; the full name and
-    dates on hover."""
+def _campaign_labels(campaigns: Sequence[dict], rows: Sequence[int], colours: Sequence[int]) -> list[dict]:
+    """Campaign names in a band above the data, one row lower for each clash, in their span's
+    colour; the full name and dates on hover."""
     return [{
         "x": str(c["start"]), "y": 1 - row * LABEL_ROW, "xref": "x", "yref": "paper", "xanchor": "left",
         "yanchor": "top", "text": plain(c["name"], CAMPAIGN_LABEL_CHARS), "showarrow": False,
-        "font": {"size": 10, "color": "#6b5200"}, "bgcolor": "rgba(255,255,255,0.85)",
+        "font": {"size": 10, "color": theme.CAMPAIGN_COLOURS[colour][1]}, "bgcolor": "rgba(255,255,255,0.85)",
         "hovertext": f"Campaign: {plain(c['name'])}<br>{c['start']} – {c['end']}",
-    } for c, row in zip(campaigns, rows, strict=True)]
+    } for c, row, colour in zip(campaigns, rows, colours, strict=True)]
 
 
 def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] | None = None, *,
                      target: dict | None = None, campaigns: Sequence[dict] = (),
-                     granularity: str = "day") -> dict:
+                     granularity: str = "day", year_earlier: Sequence[Point] | None = None) -> dict:
     """Followers over time: one line per channel, the combined total, the launch plan's
-    critical-mass target as a dashed line and campaigns as shaded spans.
+    critical-mass target as a dashed line and campaigns as shaded spans, each overlapping one in
+    its own colour. The axis fits the lines (not from 0, where growth would look flat).
 
     :param channel_series: ``[{"label", "platform", "points"}]``
     :param target: ``{"value", "label", "date"}`` (date optional: the deadline of the target)
     :param campaigns: ``[{"name", "start", "end"}]``
+    :param year_earlier: the combined (or one channel's) followers of the same days a year
+        earlier, dated a year on: drawn as a dotted grey line under this year's.
     """
     title = "Follower growth"
     if not any(s["points"] for s in channel_series) and not combined:
@@ -178,7 +196,17 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
             "type": "scatter", "x": xs, "y": ys, "name": "All channels", "mode": "lines",
             "line": dict(theme.COMBINED_LINE), "hovertemplate": f"All channels: {HOVER_NUMBER}<extra></extra>",
         })
-    top = max((v for _, v in all_points if v is not None), default=0.0)
+    if year_earlier:
+        xs, ys = _xy(year_earlier)
+        traces.append({
+            "type": "scatter", "x": xs, "y": ys, "name": "A year earlier", "mode": "lines",
+            "line": dict(theme.YEAR_EARLIER_LINE),
+            "hovertemplate": f"A year earlier: {HOVER_NUMBER}<extra></extra>",
+        })
+        all_points += list(year_earlier)
+    values = [v for _, v in all_points if v is not None]
+    top = max(values, default=0.0)
+    bottom = min(values, default=0.0)
     if target and target.get("value") is not None:
         label = plain(target.get("label") or "Critical-mass target")
         when = target.get("date")
@@ -188,19 +216,25 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
                {"text": text, "font": {"size": 11, "color": theme.TARGET_COLOUR},
                 "xanchor": "left", "x": 0, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
         top = max(top, float(target["value"]))
+        bottom = min(bottom, float(target["value"]))
     labels, label_rows = [], 1 if target and target.get("value") is not None else 0
+    spans = campaign_colours(campaigns)
     # Each series is in date order: its first and last points bound the x range.
     ends = [pts[i] for pts in [s["points"] for s in channel_series] + [combined or []] if pts for i in (0, -1)]
     dates = [d for d in (_as_date(p[0]) for p in ends) if d is not None]
     if campaigns and dates:
         rows = _campaign_rows(campaigns, min(dates), max(dates))
-        labels = _campaign_labels(campaigns, rows)
+        labels = _campaign_labels(campaigns, rows, spans)
         label_rows += max(rows) + 1
-    if label_rows and top > 0:
-        band = LABEL_ROW * label_rows + 0.02  # room above the highest line for the rows of labels
-        _update(fig["layout"], {"yaxis": {"range": [0, top * 1.03 / (1 - band)]}})
+    if values:
+        # From a little under the lowest value, not from 0; from 0 when that is close anyway.
+        pad = (top - bottom) * 0.08 or abs(top) * 0.05 or 1.0
+        low = bottom - pad if bottom - pad > (top - bottom) * 0.5 else min(0.0, bottom)
+        band = LABEL_ROW * label_rows + 0.02 if label_rows else 0.0  # room above the lines for the labels
+        high = low + (top + pad - low) / (1 - band)
+        _update(fig["layout"], {"yaxis": {"range": [low, high], "rangemode": "normal"}})
     layout = fig["layout"]
-    layout["shapes"] = layout.get("shapes", []) + _campaign_shapes(campaigns)
+    layout["shapes"] = layout.get("shapes", []) + _campaign_shapes(campaigns, spans)
     layout["annotations"] = layout.get("annotations", []) + labels
     return _few_days(fig)
 
@@ -233,7 +267,7 @@ def reach_figure(reach: Sequence[Point], impressions: Sequence[Point], *, granul
         return empty_figure(title, "No reach or impressions in this period.")
     per = {"day": "per day", "week": "per week", "month": "per month"}.get(granularity, "")
     fig = _figure(theme.base_layout(title, f"People / views {per}".strip(), _x_title(granularity)),
-                  {"bargap": 0.15, "shapes": _campaign_shapes(campaigns)})
+                  {"bargap": 0.15, "shapes": _campaign_shapes(campaigns, campaign_colours(campaigns))})
     if reach:
         xs, ys = _xy(reach)
         fig["data"].append({"type": "bar", "x": xs, "y": ys, "name": "Reach (people)", "marker": {"color": "#0A66C2"},

@@ -32,6 +32,15 @@ COMBINED_COLOUR = "#212529"
 COMBINED_LINE = {"color": COMBINED_COLOUR, "width": 3, "dash": "dash"}
 TARGET_COLOUR = "#B02A37"
 CAMPAIGN_FILL = "rgba(255, 193, 7, 0.18)"
+# Campaigns that overlap get different colours: (span fill, label text), pale fills under the lines.
+CAMPAIGN_COLOURS = (
+    ("rgba(255, 193, 7, 0.18)", "#6b5200"),   # amber
+    ("rgba(32, 201, 151, 0.16)", "#0b5e46"),  # teal
+    ("rgba(111, 66, 193, 0.13)", "#4a2c85"),  # purple
+    ("rgba(253, 126, 20, 0.15)", "#8a4100"),  # orange
+    ("rgba(214, 51, 132, 0.12)", "#8c1f57"),  # pink
+)
+YEAR_EARLIER_LINE = {"color": "#868e96", "width": 2, "dash": "dot"}
 
 # A tone of the goal vocabulary (backend/services/goal_terms.py) → its colour. Every colour meets
 # WCAG AA (≥ 4.5:1) against white text, as status badges and bars carry white labels.

@@ -65,6 +65,8 @@ class CompanyView:
     engagement_rate: list[Point]
     campaigns: list[dict[str, Any]]  # {name, start, end, channels}, clipped to the range
     target: dict[str, Any] | None  # the follower line to reach: {value, label, date?}
+    compare: str = "previous"  # what the cards compare with: "previous" or "year"
+    followers_year_earlier: list[Point] | None = None  # with compare "year": last year's line, a year on
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,14 @@ def company_view(company_row, controls: ctl.Controls, *, channels: list[Channel]
     known = {c.key: c for c in (channels if channels is not None else channels_of(company_row.id))}
     chan = controls.channel if controls.channel in known else "all"
 
+    compare = controls.comparison
+    messages = resolved.messages
+    if compare == "year" and metrics.year_earlier(date_to) >= date_from:
+        compare = "previous"
+        messages += ("A range longer than a year is compared with the previous period, not with itself a year "
+                     "earlier.",)
     summary = metrics.summary(company_row.id, date_from, date_to, channel=None if chan == "all" else chan,
-                              metrics=list(KPI_METRICS))
+                              metrics=list(KPI_METRICS), compare=compare)
     kpis = {m["metric"]: m for m in summary["metrics"]}
     lines: list[dict[str, Any]]
     if chan == "all" and len(known) > 1:
@@ -162,6 +170,12 @@ def company_view(company_row, controls: ctl.Controls, *, channels: list[Channel]
                         key=lambda c: c.start_date)]
     if chan != "all":
         campaigns = [c for c in campaigns if not c["channels"] or chan in c["channels"]]
+    year_line = None
+    if compare == "year":
+        # The followers of the same days a year earlier, moved a year on to sit under this year's.
+        earlier = metrics.series_points(company_row.id, ["followers"], chan, metrics.year_earlier(date_from),
+                                        metrics.year_earlier(date_to), gran)
+        year_line = [(_year_later(d), v) for d, v in earlier.get((chan, "followers"), [])]
     if chan == "all":
         target = launch_target(company_row.id)
     else:
@@ -169,11 +183,18 @@ def company_view(company_row, controls: ctl.Controls, *, channels: list[Channel]
                   if known[chan].followers_target else None)
     return CompanyView(
         preset=controls.preset, date_from=date_from, date_to=date_to, granularity=gran, channel=chan,
-        messages=resolved.messages, previous_from=summary["previous_from"], previous_to=summary["previous_to"],
+        messages=messages, previous_from=summary["previous_from"], previous_to=summary["previous_to"],
         data_start=rng[0] if rng else None, kpis=kpis, follower_lines=lines,
         followers=series.get((chan, "followers")), reach=series.get((chan, "reach"), []),
         impressions=series.get((chan, "impressions"), []), engagement_rate=series.get((chan, "engagement_rate"), []),
-        campaigns=campaigns, target=target)
+        campaigns=campaigns, target=target, compare=compare, followers_year_earlier=year_line)
+
+
+def _year_later(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def launch_target(company_id) -> dict[str, Any] | None:

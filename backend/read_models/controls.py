@@ -26,6 +26,15 @@ BUCKET_DAYS = {"day": 1, "week": 7, "month": 30.4}
 COARSER = {"day": "week", "week": "month"}
 
 
+# What the cards compare a period with: the period just before, or the same days a year earlier
+# (year to date compares with the same days last year unless told otherwise).
+COMPARISONS = {"previous": "Previous period", "year": "Same period last year"}
+
+
+def default_compare(preset: str) -> str:
+    return "year" if preset == "ytd" else "previous"
+
+
 @dataclass(frozen=True)
 class Controls:
     preset: str = DEFAULT_PRESET
@@ -33,9 +42,15 @@ class Controls:
     date_to: dt.date | None = None
     granularity: str = DEFAULT_GRANULARITY
     channel: str = "all"
+    compare: str | None = None  # None: the preset's default (see default_compare)
+
+    @property
+    def comparison(self) -> str:
+        return self.compare if self.compare in COMPARISONS else default_compare(self.preset)
 
     def query_string(self) -> str:
-        """The controls as '?range=...' (custom dates only when the preset is custom)."""
+        """The controls as '?range=...' (custom dates only when the preset is custom, the
+        comparison only when it is not the preset's default)."""
         args = {"range": self.preset}
         if self.preset == "custom" and self.date_from and self.date_to:
             args["from"] = self.date_from.isoformat()
@@ -44,6 +59,8 @@ class Controls:
             args["granularity"] = self.granularity
         if self.channel and self.channel != "all":
             args["channel"] = self.channel
+        if self.comparison != default_compare(self.preset):
+            args["compare"] = self.comparison
         return "?" + urlencode(args)
 
 
@@ -76,7 +93,8 @@ def parse_query(search: str | None) -> Controls:
     if granularity not in GRANULARITIES:
         granularity = DEFAULT_GRANULARITY
     channel = (one("channel") or "all")[:64]
-    return Controls(preset, date_from, date_to, granularity, channel)
+    compare = one("compare")
+    return Controls(preset, date_from, date_to, granularity, channel, compare if compare in COMPARISONS else None)
 
 
 def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -126,10 +144,15 @@ def resolve_range(controls: Controls, today: dt.date,
     if start > end:
         start, end = end, start
         messages.append("The start date was after the end date; the two are swapped.")
-    if end > today:
+    if start > today:
+        # Wholly in the future: the same length, ending today (not a single day).
+        asked = f"{_fmt(start)} – {_fmt(end)}"
+        start, end = max(DATE_MIN, today - (end - start)), today
+        messages.append(f"The chosen range ({asked}) lies in the future; showing as many days up to today: "
+                        f"{_fmt(start)} – {_fmt(end)}.")
+    elif end > today:
+        messages.append(f"The range ended in the future ({_fmt(end)}); it now ends today ({_fmt(today)}).")
         end = today
-        start = min(start, end)
-        messages.append(f"The range ended in the future; it now ends today ({_fmt(today)}).")
     if data_range is not None:
         first, last = data_range
         length = end - start

@@ -3,7 +3,7 @@
 // custom range, the granularity unless it is the default (day), the channel unless it is "all".
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     reachboard: {
-        querystring: function (preset, start, end, granularity, channel) {
+        querystring: function (preset, start, end, granularity, channel, compare) {
             const args = new URLSearchParams();
             args.set("range", preset || "90d");
             if (preset === "custom" && start && end) {
@@ -15,6 +15,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             }
             if (channel && channel !== "all") {
                 args.set("channel", channel);
+            }
+            // The comparison only when it is not the period's own (year to date: last year).
+            const usual = preset === "ytd" ? "year" : "previous";
+            if (compare && compare !== usual) {
+                args.set("compare", compare);
             }
             return "?" + args.toString();
         },

@@ -44,7 +44,7 @@ def layout(company, search: str | None):
     start, end = ((controls.date_from, controls.date_to) if controls.preset == "custom"
                   else ctl.preset_range(controls.preset, today))
     (cards, followers, reach, engagement, messages, period, start, end,
-     preset) = lay_out_view(view.view, controls, _iso(start), _iso(end))
+     preset, _compare) = lay_out_view(view.view, controls, _iso(start), _iso(end))
     assert view.goals is not None  # read with the view
     goals_figure, goal_options, chosen_goal, path_figure = lay_out_goals(view.goals)
     control_row = dbc.Row([
@@ -54,14 +54,17 @@ def layout(company, search: str | None):
         dbc.Col([dbc.Label("From – to", className="small mb-1"),
                  dcc.DatePickerRange(id=ids.DATE_RANGE, start_date=start, end_date=end, display_format="D MMM YYYY",
                                      first_day_of_week=1, minimum_nights=0, className="d-block",
-                                     max_date_allowed=today.isoformat())], md=5, lg=4),
+                                     max_date_allowed=today.isoformat())], md=5, lg=3),
         dbc.Col([dbc.Label("Granularity", className="small mb-1"),
                  dbc.RadioItems(id=ids.GRANULARITY,
                                 options=[{"label": v, "value": k} for k, v in ctl.GRANULARITIES.items()],
                                 value=controls.granularity, inline=True, className="pt-1")], md=4, lg=3),
         dbc.Col([dbc.Label("Channel", html_for=ids.CHANNEL, className="small mb-1"),
                  dcc.Dropdown(id=ids.CHANNEL, options=channel_options, value=channel_value, clearable=False)],
-                md=4, lg=3),
+                md=6, lg=2),
+        dbc.Col([dbc.Label("Compare with", html_for=ids.COMPARE, className="small mb-1"),
+                 dcc.Dropdown(id=ids.COMPARE, options=[{"label": v, "value": k} for k, v in ctl.COMPARISONS.items()],
+                              value=view.view.compare, clearable=False, searchable=False)], md=6, lg=2),
     ], className="g-2 align-items-end")
     return page(
         company, "company",
@@ -173,7 +176,7 @@ def previous_partly_covered(previous_from, data_start) -> bool:
 
 
 def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
-              data_start: dt.date | None = None) -> list:
+              data_start: dt.date | None = None, compare: str = "previous") -> list:
     """One card per KPI: the value, the change against the previous period, and for mentions the
     sentiment split. A KPI without data says so in words. Pass ``previous_from`` (the summary's
     ``previous_from``) and ``data_start`` (the first date of the company's data) to have cards
@@ -199,13 +202,16 @@ def kpi_cards(by_metric: dict[str, dict], previous_from: dt.date | None = None,
                 good = (change < 0) if better_lower else (change > 0)
                 tone = "rb-good" if good else "rb-bad"
             if change is None:
-                change_text, hint = "No data for the previous period", None
+                change_text = "No data a year earlier" if compare == "year" else "No data for the previous period"
+                hint = None
             elif partial and data_start is not None:  # (partial: there is a data start)
-                change_text = "Previous period only partly covered"
+                change_text = ("Last year only partly covered" if compare == "year"
+                               else "Previous period only partly covered")
                 hint = f"Stored history starts {ctl._fmt(data_start)}; change against what is stored: " \
                        f"{theme.signed_change(change, pct, unit)}"
             else:
-                change_text, hint = theme.signed_change(change, pct, unit) + " vs previous period", None
+                against = "same period last year" if compare == "year" else "previous period"
+                change_text, hint = f"{theme.signed_change(change, pct, unit)} vs {against}", None
             exact = f"{value:,.4f}" if unit == "ratio" else f"{value:,.2f}" if unit == "currency" else f"{value:,.0f}"
             body = [
                 html.Div(format_kpi(value, unit), className="rb-kpi-value", title=exact,
@@ -224,22 +230,26 @@ def _range_message(messages) -> list:
     return [dbc.Alert(m, color="warning", className="py-1 px-2 mb-1 small") for m in messages]
 
 
-def controls_of(preset, start_date, end_date, granularity, channel, trigger=None) -> ctl.Controls:
-    """The controls as the user left them; moving the date picker makes the range custom."""
+def controls_of(preset, start_date, end_date, granularity, channel, trigger=None, compare=None) -> ctl.Controls:
+    """The controls as the user left them; moving the date picker makes the range custom, and
+    choosing another period brings back that period's comparison (year to date: last year)."""
     if trigger == ids.DATE_RANGE and preset != "custom":
         preset = "custom"
+    if trigger == ids.PRESET:
+        compare = None
     return ctl.Controls(preset or ctl.DEFAULT_PRESET, ctl.parse_date(start_date), ctl.parse_date(end_date),
-                        granularity or ctl.DEFAULT_GRANULARITY, channel or "all")
+                        granularity or ctl.DEFAULT_GRANULARITY, channel or "all",
+                        compare if compare in ctl.COMPARISONS else None)
 
 
-def update_company(company_id, preset, start_date, end_date, granularity, channel):
+def update_company(company_id, preset, start_date, end_date, granularity, channel, compare=None):
     """KPI cards and charts when a control changes (the page arrives with its first view drawn)."""
     try:
         company = rm.company(company_id)
     except rm.NotFound:
         empty = NOT_FOUND_FIGURE
-        return ([], empty, empty, empty, not_found_message(), "", start_date, end_date, preset)
-    controls = controls_of(preset, start_date, end_date, granularity, channel, ctx.triggered_id)
+        return ([], empty, empty, empty, not_found_message(), "", start_date, end_date, preset, compare)
+    controls = controls_of(preset, start_date, end_date, granularity, channel, ctx.triggered_id, compare)
     return lay_out_view(rm.company_view(company, controls), controls, start_date, end_date)
 
 
@@ -248,17 +258,20 @@ def lay_out_view(view: rm.CompanyView, controls: ctl.Controls, start_date, end_d
     the preset of a company view."""
     date_from, date_to, gran = view.date_from, view.date_to, view.granularity
     followers = figures.followers_figure(view.follower_lines, view.followers, target=view.target,
-                                         campaigns=view.campaigns, granularity=gran)
+                                         campaigns=view.campaigns, granularity=gran,
+                                         year_earlier=view.followers_year_earlier)
     reach = figures.reach_figure(view.reach, view.impressions, granularity=gran, campaigns=view.campaigns)
     engagement = figures.engagement_figure(view.engagement_rate, granularity=gran)
-    period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; "
-              f"compared with {ctl._fmt(view.previous_from)} – {ctl._fmt(view.previous_to)}.")
+    period = (f"Showing {ctl._fmt(date_from)} – {ctl._fmt(date_to)}, per {gran}; compared with "
+              f"{'the same days a year earlier, ' if view.compare == 'year' else ''}"
+              f"{ctl._fmt(view.previous_from)} – {ctl._fmt(view.previous_to)}.")
     corrected = controls.preset != "custom" or view.messages
     picker_start = date_from.isoformat() if corrected else start_date
     picker_end = date_to.isoformat() if corrected else end_date
-    cards = kpi_cards(view.kpis, previous_from=view.previous_from, data_start=view.data_start)
+    cards = kpi_cards(view.kpis, previous_from=view.previous_from, data_start=view.data_start,
+                      compare=view.compare)
     return (cards, followers, reach, engagement, _range_message(view.messages), period,
-            picker_start, picker_end, view.preset)
+            picker_start, picker_end, view.preset, view.compare)
 
 
 def update_goals(company_id, goal_id):
@@ -312,12 +325,14 @@ def register(dash_app) -> None:
         Output(ids.DATE_RANGE, "start_date"),
         Output(ids.DATE_RANGE, "end_date"),
         Output(ids.PRESET, "value"),
+        Output(ids.COMPARE, "value"),
         Input(ids.COMPANY_ID, "data"),
         Input(ids.PRESET, "value"),
         Input(ids.DATE_RANGE, "start_date"),
         Input(ids.DATE_RANGE, "end_date"),
         Input(ids.GRANULARITY, "value"),
         Input(ids.CHANNEL, "value"),
+        Input(ids.COMPARE, "value"),
         # The page arrives with its first view drawn (see layout): answer changes only.
         prevent_initial_call=True,
     )(update_company)
@@ -332,6 +347,7 @@ def register(dash_app) -> None:
         Input(ids.DATE_RANGE, "end_date"),
         Input(ids.GRANULARITY, "value"),
         Input(ids.CHANNEL, "value"),
+        Input(ids.COMPARE, "value"),
     )
     # The chooser's value is both an output (the worst goal when the page opens) and an input
     # (the user picks another): one callback, so that opening the page is one request.

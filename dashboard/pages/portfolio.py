@@ -31,7 +31,8 @@ def column_defs() -> list[dict]:
         {"headerName": "Change", "field": "followers_change", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbSigned(params.value)"},
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
-        {"headerName": "Reach", "field": "reach", **num, "minWidth": 84, "valueFormatter": {"function": "rbCompact(params.value)"}},
+        {"headerName": "Reach", "field": "reach", **num, "minWidth": 84,
+         "valueFormatter": {"function": "rbCompact(params.value)"}},
         {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 122,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         # One column per goal status, most in need of attention first: the counts add up.

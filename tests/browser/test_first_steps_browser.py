@@ -9,6 +9,7 @@ import re
 import pytest
 
 from .conftest import do_login, new_page
+from .test_dashboard_browser import wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -75,3 +76,42 @@ def test_portfolio_filters_latest_data_by_iso_date(desktop, demo):
                            f"document.querySelectorAll('.ag-row').length <= {before}")
     days = page.locator(".ag-row .ag-cell[col-id=last_data_date]").all_inner_texts()
     assert days and all(d.startswith(day) for d in days), days
+
+
+def test_the_company_page_compares_with_the_same_days_last_year(desktop, demo, screenshot):
+    page = desktop
+    northwind = demo["companies"]["Northwind Coffee"]
+    page.goto(f"/dashboard/company/{northwind}?range=ytd")
+    wait_for_charts(page)
+    assert page.locator("#rb-compare").inner_text().strip().startswith("Same period last year")
+    page.goto(f"/dashboard/company/{northwind}?range=30d&compare=year")
+    wait_for_charts(page)
+    page.wait_for_selector("#rb-kpi-followers [data-testid=kpi-change]")
+    assert "vs same period last year" in page.locator("#rb-kpi-followers").inner_text()
+    assert "the same days a year earlier" in page.inner_text("#rb-period-label")
+    names = page.locator("#rb-followers-graph .legendtext").all_text_contents()
+    assert "A year earlier" in names, names
+    screenshot(page, "first-steps-company-year-1440", full_page=False)
+    # One channel's followers: the axis fits its line (from 0 its growth would look flat).
+    page.goto(f"/dashboard/company/{northwind}?range=30d&channel=instagram")
+    wait_for_charts(page)
+    ticks = page.locator("#rb-followers-graph .ytick text").all_text_contents()
+    assert ticks and ticks[0] not in ("0", ""), ticks
+    page.goto(f"/dashboard/company/{northwind}?range=30d&compare=year")
+    wait_for_charts(page)
+
+    # Back to the previous period from the chooser; the URL follows.
+    page.locator("#rb-compare").click()
+    page.get_by_role("option", name="Previous period").click()
+    page.wait_for_url(lambda url: "compare=" not in url)
+    page.wait_for_function("document.querySelector('#rb-kpi-followers').innerText.includes('vs previous period')")
+
+
+def test_the_date_picker_is_in_the_themes_blue(desktop, demo):
+    page = desktop
+    page.goto(f"/dashboard/company/{demo['companies']['Vistula Software']}?range=30d")
+    wait_for_charts(page)
+    page.locator("#rb-date-range").click()  # the start date's input carries the id
+    selected = page.locator(".dash-datepicker-calendar td.dash-datepicker-calendar-date-selected").first
+    selected.wait_for()
+    assert selected.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(13, 110, 253)"

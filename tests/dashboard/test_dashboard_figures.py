@@ -480,3 +480,33 @@ def test_user_text_in_figures_is_plain_text():
     assert goals["data"][1]["hovertext"][0].startswith("<b>&lt;b&gt;Bold")
     path = figures.goal_path_figure(MARKUP, [(D0, 1.0)], [])
     assert "<a " not in json.dumps(path["layout"]["title"])
+
+
+def test_overlapping_campaigns_get_their_own_colours():
+    """Issue 12, item 15: three campaigns overlapping in a 90-day chart are three colours (not one
+    yellow wash), each label in its span's colour; one after another may share one."""
+    campaigns = [{"name": "Spring", "start": D0, "end": D0 + dt.timedelta(days=40)},
+                 {"name": "Launch", "start": D0 + dt.timedelta(days=10), "end": D0 + dt.timedelta(days=20)},
+                 {"name": "Blends", "start": D0 + dt.timedelta(days=15), "end": D0 + dt.timedelta(days=60)},
+                 {"name": "Autumn", "start": D0 + dt.timedelta(days=70), "end": D0 + dt.timedelta(days=80)}]
+    assert figures.campaign_colours(campaigns) == [0, 1, 2, 0]
+    fig = figures.followers_figure([{"label": "fb", "platform": "facebook", "points": days(90)}], campaigns=campaigns)
+    fills = [s["fillcolor"] for s in fig["layout"]["shapes"] if s["type"] == "rect"]
+    assert len(set(fills[:3])) == 3 and fills[3] == fills[0]
+    label_colours = [a["font"]["color"] for a in fig["layout"]["annotations"] if a["text"] in ("Spring", "Launch")]
+    assert label_colours == [theme.CAMPAIGN_COLOURS[0][1], theme.CAMPAIGN_COLOURS[1][1]]
+
+
+def test_the_follower_axis_fits_the_lines_and_can_show_last_year():
+    """Growth from 19.1k to 19.3k is not drawn from 0; last year's line is dotted and grey."""
+    fig = built(figures.followers_figure([{"label": "fb", "platform": "facebook",
+                                           "points": days(30, base=19_100, step=7)}],
+                                         year_earlier=days(30, base=15_000, step=5)))
+    low, high = fig.layout.yaxis.range
+    assert 14_000 < low < 15_000 and 19_303 < high < 20_000
+    last_year = [t for t in fig.data if t.name == "A year earlier"]
+    assert len(last_year) == 1 and last_year[0].line.dash == "dot"
+    # Lines of very different size: 0 is close to the lowest, so the axis starts there.
+    mixed = built(figures.followers_figure([{"label": "a", "platform": "x", "points": days(5, base=500)},
+                                            {"label": "b", "platform": "y", "points": days(5, base=80_000)}]))
+    assert mixed.layout.yaxis.range[0] == 0

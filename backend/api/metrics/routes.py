@@ -94,9 +94,14 @@ class MetricsSummary(MethodView):
     @blp.arguments(SummaryQuerySchema, location="query")
     @blp.response(200, SummaryResultSchema)
     def get(self, args, company_id):
-        """Summarise each metric over a period against the previous period of the same length"""
+        """Summarise each metric over a period against an earlier one
+
+        ``compare=previous`` (default): the period of the same length just before; ``compare=year``:
+        the same days a year earlier (year to date against the same days last year).
+        """
         date_from, date_to = _period(company_id, args, SUMMARY_DAYS)
-        return svc.summary(company_id, date_from, date_to, channel=args.get("channel"), metrics=args.get("metric"))
+        return svc.summary(company_id, date_from, date_to, channel=args.get("channel"), metrics=args.get("metric"),
+                           compare=args["compare"])
 
 
 @blp.route("/import")

@@ -69,6 +69,9 @@ class SummaryQuerySchema(StrictSchema):
     channel = fields.String(metadata={"description": "A channel key; absent or 'all': channels combined"})
     from_ = Day(data_key="from", metadata={"description": "First day (default: 30 days before 'to')"})
     to = Day(metadata={"description": "Last day (default: the latest data date, or today)"})
+    compare = fields.String(load_default="previous", validate=validate.OneOf(["previous", "year"]), metadata={
+        "description": "previous: the period of the same length just before; year: the same days a year "
+                       "earlier (a period of at most a year)"})
 
 
 class SeriesPointSchema(OutSchema):
@@ -100,7 +103,8 @@ class SummaryMetricSchema(OutSchema):
 class SummaryResultSchema(OutSchema):
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
-    previous_from = fields.Date()
+    previous_from = fields.Date(metadata={"description": "First day of the period compared with"})
     previous_to = fields.Date()
+    compare = fields.String(metadata={"enum": ["previous", "year"]})
     channel = fields.String()
     metrics = fields.List(fields.Nested(SummaryMetricSchema))

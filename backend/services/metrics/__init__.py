@@ -31,12 +31,23 @@ from .assembly import reads_levels
 from .csvio import export_csv, import_csv
 from .portfolio import portfolio
 from .reader import CompanyReader
-from .reads import GRANULARITIES, bucket_count, data_range, previous_period, read_series, series_points, summary
+from .reads import (
+    GRANULARITIES,
+    bucket_count,
+    comparison_period,
+    data_range,
+    previous_period,
+    read_series,
+    series_points,
+    summary,
+    year_earlier,
+)
 from .statements import bucket_start
 from .write import MAX_POINTS_PER_PUSH, push_points
 
 __all__ = [
     "GRANULARITIES", "MAX_POINTS_PER_PUSH", "CompanyReader", "bucket_count", "bucket_start",
-    "data_range", "export_csv", "import_csv", "portfolio", "previous_period", "push_points", "read_series",
+    "comparison_period", "data_range", "export_csv", "import_csv", "portfolio", "previous_period",
+    "push_points", "read_series", "year_earlier",
     "reads_levels", "series_points", "summary",
 ]

@@ -147,13 +147,41 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
     return prev_to - (date_to - date_from), prev_to
 
 
+COMPARISONS = ("previous", "year")
+
+
+def year_earlier(day: dt.date) -> dt.date:
+    """The same day a year earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def comparison_period(date_from: dt.date, date_to: dt.date, compare: str = "previous") -> tuple[dt.date, dt.date]:
+    """What a period is compared with: the period of the same length just before (``previous``)
+    or the same days a year earlier (``year``: year to date against the same days last year).
+    A period longer than a year has no year-earlier period apart from itself."""
+    if compare not in COMPARISONS:
+        raise ValidationFailed.field("compare", "Must be one of previous, year.")
+    if compare == "previous":
+        return previous_period(date_from, date_to)
+    start, end = year_earlier(date_from), year_earlier(date_to)
+    if end >= date_from:
+        raise ValidationFailed.field("compare", "A period longer than a year overlaps the same period a year "
+                                                "earlier; compare it with the previous period.")
+    return start, end
+
+
 def summary(company_id: uuid.UUID | str, date_from: dt.date, date_to: dt.date, channel: str | None = None,
-            metrics: list[str] | None = None) -> dict[str, Any]:
-    """Each metric over the period and over the previous period of the same length (KPI cards).
+            metrics: list[str] | None = None, compare: str = "previous") -> dict[str, Any]:
+    """Each metric over the period and over the period it is compared with (KPI cards): the
+    previous period of the same length, or with ``compare="year"`` the same days a year earlier.
 
     A flow is summed, a gauge is its value at the end of the period (channels combined with
     carry-forward), a ratio comes from the period's sums, follower_growth is the change."""
     check_range(date_from, date_to, "day")
+    prev_from, prev_to = comparison_period(date_from, date_to, compare)
     label = "all" if channel is None or channel == "all" else channel
     combined = label == "all"
     company, defs, metrics, channel_ids = resolve(company_id, metrics, None if combined else channel)
@@ -161,8 +189,14 @@ def summary(company_id: uuid.UUID | str, date_from: dt.date, date_to: dt.date, c
         metrics = list(defs)
     if combined:
         channel_ids = None
-    prev_from, prev_to = previous_period(date_from, date_to)
-    before, now = compute_periods(company.id, metrics, channel_ids, [(prev_from, prev_to), (date_from, date_to)], defs)
+    # Adjacent periods are read together (a later one's gauges carry on from the one before): a
+    # year-earlier period is followed by the stretch up to this one, read and left unused.
+    periods = [(prev_from, prev_to)]
+    if prev_to + dt.timedelta(days=1) < date_from:
+        periods.append((prev_to + dt.timedelta(days=1), date_from - dt.timedelta(days=1)))
+    periods.append((date_from, date_to))
+    read = compute_periods(company.id, metrics, channel_ids, periods, defs)
+    before, now = read[0], read[-1]
     rows = []
     for m in metrics:
         value = now.get((label, m), {}).get(date_from)
@@ -172,4 +206,4 @@ def summary(company_id: uuid.UUID | str, date_from: dt.date, date_to: dt.date, c
         rows.append({"metric": m, "value": value, "previous": previous, "change": change,
                      "change_percent": percent})
     return {"from": date_from, "to": date_to, "previous_from": prev_from, "previous_to": prev_to,
-            "channel": label, "metrics": rows}
+            "compare": compare, "channel": label, "metrics": rows}
