@@ -44,7 +44,7 @@ def init_dashboard(server: Flask) -> Dash:
     dash_app.layout = serve_layout
     _protect(server)
 
-    from .pages import company, portfolio
+    from .pages import common, company, portfolio
 
     dash_app.callback(
         Output(ids.PAGE, "children"),
@@ -53,6 +53,7 @@ def init_dashboard(server: Flask) -> Dash:
     )(route)
     portfolio.register(dash_app)
     company.register(dash_app)
+    common.register_navbar(dash_app)
     server.extensions["reachboard_dashboard"] = dash_app
     return dash_app
 

@@ -22,7 +22,9 @@ Point = tuple  # (date, value)
 
 HOVER_NUMBER = "%{y:,.0f}"
 HOVER_PERCENT = "%{y:.2%}"
-GRANULARITY_WORDS = {"day": "Day", "week": "Week starting", "month": "Month"}
+# The date of a point in a hover, by granularity (a bucket is labelled by its first day). The date
+# axis has no title: the dates say what it is, and under it the legend needs the room on a phone.
+HOVER_DATES = {"day": "%-d %b %Y", "week": "Week starting %-d %b %Y", "month": "%B %Y"}
 
 
 # What go.Figure() puts in every layout: the default template (computed once; read-only).
@@ -85,8 +87,8 @@ def empty_figure(title: str, message: str, height: int = 320) -> dict:
     })
 
 
-def _x_title(granularity: str) -> str:
-    return GRANULARITY_WORDS.get(granularity, "Date")
+def _date_axis(granularity: str) -> dict:
+    return {"xaxis": {"hoverformat": HOVER_DATES.get(granularity, HOVER_DATES["day"])}}
 
 
 def campaign_colours(campaigns: Sequence[dict]) -> list[int]:
@@ -178,7 +180,7 @@ def followers_figure(channel_series: Sequence[dict], combined: Sequence[Point] |
     title = "Follower growth"
     if not any(s["points"] for s in channel_series) and not combined:
         return empty_figure(title, "No follower numbers in this period.")
-    fig = _figure(theme.base_layout(title, "Followers", _x_title(granularity)))
+    fig = _figure(theme.base_layout(title, "Followers", "", height=360), _date_axis(granularity))
     traces = fig["data"]
     colours = theme.series_colours([s.get("platform") for s in channel_series])
     all_points = [p for s in channel_series for p in s["points"]] + list(combined or [])
@@ -266,7 +268,7 @@ def reach_figure(reach: Sequence[Point], impressions: Sequence[Point], *, granul
     if not reach and not impressions:
         return empty_figure(title, "No reach or impressions in this period.")
     per = {"day": "per day", "week": "per week", "month": "per month"}.get(granularity, "")
-    fig = _figure(theme.base_layout(title, f"People / views {per}".strip(), _x_title(granularity)),
+    fig = _figure(theme.base_layout(title, f"People / views {per}".strip(), ""), _date_axis(granularity),
                   {"bargap": 0.15, "shapes": _campaign_shapes(campaigns, campaign_colours(campaigns))})
     if reach:
         xs, ys = _xy(reach)
@@ -285,7 +287,7 @@ def engagement_figure(points: Sequence[Point], *, granularity: str = "day") -> d
     title = "Engagement rate"
     if not points or all(v is None for _, v in points):
         return empty_figure(title, "No engagement numbers in this period.")
-    fig = _figure(theme.base_layout(title, "Engagements per person reached", _x_title(granularity)),
+    fig = _figure(theme.base_layout(title, "Engagements per person reached", ""), _date_axis(granularity),
                   {"yaxis": {"tickformat": ".1%"}, "showlegend": False})
     xs, ys = _xy(points)
     fig["data"].append({"type": "scatter", "x": xs, "y": ys, "name": "Engagement rate",
@@ -389,8 +391,8 @@ def goal_path_figure(title: str, actual: Sequence[Point], required: Sequence[Poi
         return empty_figure(fig_title, "No numbers for this goal yet.")
     ratio = unit == "ratio"
     # Not from zero: a goal of 19.3k → 19.5k would be two flat lines on top of each other.
-    fig = _figure(theme.base_layout(fig_title, _unit_words(unit), "Date"), {"yaxis": {"rangemode": "normal"}},
-                  {"yaxis": {"tickformat": ".1%"}} if ratio else {})
+    fig = _figure(theme.base_layout(fig_title, _unit_words(unit), ""), _date_axis("day"),
+                  {"yaxis": {"rangemode": "normal"}}, {"yaxis": {"tickformat": ".1%"}} if ratio else {})
     hover = HOVER_PERCENT if ratio else HOVER_NUMBER
     if required:
         xs, ys = _xy(required)

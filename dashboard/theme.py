@@ -190,11 +190,13 @@ def base_layout(title: str, y_title: str = "", x_title: str = "Date", height: in
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         "font": {"family": FONT, "size": 12, "color": "#212529"},
         "height": height,
-        "margin": {"l": 56, "r": 16, "t": 56, "b": 44},
+        "margin": {"l": 56, "r": 16, "t": 56, "b": 32},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right",
+        # Under the plot, from the left: on a phone a legend of long channel names wraps into
+        # rows that, above the plot, ran into the title.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left",
                    "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0)"},
         "xaxis": {"title": {"text": x_title}, "showgrid": False, "linecolor": "#adb5bd"},
         "yaxis": {"title": {"text": y_title}, "gridcolor": "#e9ecef", "tickformat": "~s", "rangemode": "tozero"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
-from dashboard import theme
+from dashboard import goal_text, theme
 
 from ..path_objects import resolve_path_objects
 from ..tenancy import Forbidden, current_principal
@@ -44,7 +44,8 @@ def index():
 
 @bp.app_template_filter("metric_value")
 def _metric_value(value: float | None, unit: str | None = None) -> str:
-    return theme.metric_value(value, unit)
+    """Compact, with a short unit where it reads as one with the number ('24.6 min')."""
+    return goal_text.quantity(value, unit, with_unit=(unit or "") in goal_text.SHORT_UNITS)
 
 
 @bp.app_template_filter("exact")

@@ -46,13 +46,19 @@ def _choices(company):
 @bp.get("/companies/<uuid:company_id>/goals")
 def goals(company_id):
     """The company's sub-goals with their progress."""
+    from ..services.channels import all_channels
     from ..services.progress import company_goals_progress
 
     company = g.path_objects["company_id"]
     rows = company_goals_progress(company.id)
-    units = {key: d.unit for key, d in catalog.definitions().items()}
+    definitions = catalog.definitions()
+    units = {key: d.unit for key, d in definitions.items()}
+    # The KPI in words: the metric's label and the channel's name (the keys on hover).
+    metric_labels = {key: d.label for key, d in definitions.items()}
+    channel_names = {c.key: c.name or c.key for c in all_channels(company.id)}
     return render_template("admin/goals.html", company=company, rows=rows, labels=CATEGORY_LABELS,
-                           statuses=STATUS_LABELS, units=units, section="companies", tab="goals")
+                           statuses=STATUS_LABELS, units=units, metric_labels=metric_labels,
+                           channel_names=channel_names, section="companies", tab="goals")
 
 
 def _render_form(goal: Goal | None, form: dict | None = None, errors=None, status=200):

@@ -1,6 +1,8 @@
-// The company page's controls in the URL's query string, written in the browser (no request).
-// Same rules as dashboard/controls.py Controls.query_string: the range always, the dates only for a
-// custom range, the granularity unless it is the default (day), the channel unless it is "all".
+// The dashboard's clientside functions (run in the browser, no request).
+// querystring: the company page's controls in the URL's query string, the same rules as
+// backend/read_models/controls.py Controls.query_string: the range always, the dates only for a
+// custom range, the granularity unless it is the default (day), the channel unless it is "all",
+// the comparison unless it is the period's own.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     reachboard: {
         querystring: function (preset, start, end, granularity, channel, compare) {
@@ -22,6 +24,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 args.set("compare", compare);
             }
             return "?" + args.toString();
+        },
+        // The navigation bar's menu button (phones): open or close the folded links.
+        toggle: function (clicks, open) {
+            return clicks ? !open : open;
         },
         // The portfolio: a click on a company's row opens its page (the row's id is the company's).
         openCompany: function (cell) {

@@ -41,13 +41,34 @@ def navbar(company=None, active: str = "") -> html.Header:
             "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
             external_link=True, id="rb-manage-link")))
     who = getattr(current_user, "email", "")
+    # Below 768 px the links fold under a menu button (toggled in the browser, see register_navbar).
     return html.Header(dbc.Navbar(dbc.Container([
         html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"),
-        dbc.Nav(links, navbar=True, className="me-auto"),
-        html.A(who, href="/account", title="Your account", id="rb-account-link",
-               className="navbar-text small me-3 d-none d-md-inline text-decoration-none"),
-        logout_form(),
-    ], fluid=True), color="dark", dark=True, className="mb-3 py-2"))
+        dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"), html.Span("Menu", className="visually-hidden")],
+                          id=NAV_TOGGLE, n_clicks=0),
+        dbc.Collapse([
+            dbc.Nav(links, navbar=True, className="me-auto"),
+            html.A(who, href="/account", title="Your account", id="rb-account-link",
+                   className="navbar-text small me-md-3 text-decoration-none text-truncate"),
+            logout_form(),
+        ], id=NAV_COLLAPSE, is_open=False, navbar=True),
+    ], fluid=True), color="dark", dark=True, expand="md", className="mb-3 py-2"))
+
+
+NAV_TOGGLE, NAV_COLLAPSE = "rb-nav-toggle", "rb-nav-collapse"
+
+
+def register_navbar(dash_app) -> None:
+    """The menu button opens and closes the folded links, in the browser (no request)."""
+    from dash import ClientsideFunction, Input, Output, State
+
+    dash_app.clientside_callback(
+        ClientsideFunction(namespace="reachboard", function_name="toggle"),
+        Output(NAV_COLLAPSE, "is_open"),
+        Input(NAV_TOGGLE, "n_clicks"),
+        State(NAV_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
+    )
 
 
 def logout_form() -> html.Form:

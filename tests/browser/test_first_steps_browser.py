@@ -36,10 +36,19 @@ def _grid_overflow(page) -> int:
 
 def _page_overflow(page) -> list[str]:
     """The elements that reach past the window's right edge (a horizontal scrollbar), if any."""
-    return page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
-                     && !e.closest('.ag-center-cols-viewport, .rb-scroll-x, .js-plotly-plot .modebar'))
-        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    return page.evaluate("""() => {
+        // Cut by an ancestor that clips or scrolls sideways within the window: not the page's width.
+        const clipped = e => {
+            for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+                if (getComputedStyle(a).overflowX !== 'visible'
+                    && a.getBoundingClientRect().right <= window.innerWidth + 1) return true;
+            }
+            return false;
+        };
+        return [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+    }""")
 
 
 def test_portfolio_rows_open_their_company_and_fit_1440(desktop, demo, screenshot):
@@ -115,3 +124,89 @@ def test_the_date_picker_is_in_the_themes_blue(desktop, demo):
     selected = page.locator(".dash-datepicker-calendar td.dash-datepicker-calendar-date-selected").first
     selected.wait_for()
     assert selected.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(13, 110, 253)"
+
+
+def _boxes_overlap(page, a: str, b: str) -> list[str]:
+    """Charts whose elements ``a`` and ``b`` (e.g. legend and title) overlap on screen."""
+    return page.evaluate("""([a, b]) => [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+        const x = plot.querySelector(a), y = plot.querySelector(b);
+        if (!x || !y) return false;
+        const p = x.getBoundingClientRect(), q = y.getBoundingClientRect();
+        return p.width && q.width && p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom;
+    }).map(plot => plot.parentElement.id || plot.id)""", [a, b])
+
+
+def _clipped_annotations(page, graph: str) -> list[str]:
+    """Annotation texts of a chart that reach past its right edge (cut off)."""
+    return page.evaluate("""(graph) => {
+        const box = document.querySelector(graph).getBoundingClientRect();
+        return [...document.querySelectorAll(graph + ' .annotation-text')]
+            .filter(t => t.getBoundingClientRect().right > box.right + 1).map(t => t.textContent);
+    }""", graph)
+
+
+def test_a_phone_gets_a_folded_menu_stacked_charts_and_scrolling_tables(browser, live_server, demo, screenshot):
+    context, page = new_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        do_login(page, demo["email"], demo["password"])
+        page.wait_for_selector(".ag-row .ag-cell a")
+        # The portfolio: pinned to the company name, the other columns scroll inside the grid.
+        assert page.locator(".ag-pinned-left-cols-container .ag-cell[col-id=company]").count() == 3
+        assert page.evaluate("(() => { const v = document.querySelector('.ag-center-cols-viewport');"
+                             " return v.scrollWidth > v.clientWidth; })()")
+        assert _page_overflow(page) == []
+        # The navigation is folded under the menu button.
+        assert not page.locator("#rb-nav-collapse a", has_text="Manage").is_visible()
+        screenshot(page, "first-steps-portfolio-390", full_page=False)
+        page.locator("#rb-nav-toggle").click()
+        page.locator("#rb-nav-collapse a", has_text="Manage").wait_for(state="visible")
+        page.locator("#rb-nav-toggle").click()
+
+        northwind = demo["companies"]["Northwind Coffee"]
+        page.goto(f"/dashboard/company/{northwind}?range=90d")
+        wait_for_charts(page)
+        page.wait_for_function("document.querySelectorAll('#rb-goals-graph .annotation-text').length >= 8")
+        assert _page_overflow(page) == []
+        # Stacked: every card and chart panel as wide as the others, one under the other.
+        lefts = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(e => "
+                              "Math.round(e.getBoundingClientRect().left))")
+        assert len(set(lefts)) == 1, lefts
+        assert page.evaluate("[...document.querySelectorAll('.modebar-container')]"
+                             ".every(e => getComputedStyle(e).display === 'none')")
+        assert _boxes_overlap(page, ".legend", ".gtitle") == []
+        assert _clipped_annotations(page, "#rb-goals-graph") == []
+        screenshot(page, "first-steps-company-390")
+
+        page.goto(f"/manage/companies/{northwind}/goals")
+        page.wait_for_selector("[data-testid=goal-list]")
+        assert _page_overflow(page) == []
+        scroller = page.locator(".rb-scroll-x").first
+        assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # the table scrolls in its box
+        first_cell = page.locator("[data-testid=goal-list] tbody td").first
+        assert first_cell.evaluate("e => getComputedStyle(e).position") == "sticky"
+        assert page.locator("[data-testid=kpi]").first.inner_text().split(" on ")[0] in {
+            "Comments", "Response time", "Mentions", "Clicks", "Followers", "Shares"}  # words, not keys
+        assert not page.locator(".rb-admin-nav").is_visible()
+        screenshot(page, "first-steps-manage-goals-390")
+        page.locator("label.rb-menu-button").click()
+        assert page.locator(".rb-admin-nav a", has_text="People").is_visible()
+    finally:
+        context.close()
+
+
+def test_desktop_screens_of_the_company_page_and_manage_goals(desktop, demo, screenshot):
+    page = desktop
+    northwind = demo["companies"]["Northwind Coffee"]
+    page.goto(f"/dashboard/company/{northwind}?range=90d")
+    wait_for_charts(page)
+    assert _page_overflow(page) == []
+    assert _boxes_overlap(page, ".legend", ".gtitle") == []
+    assert _clipped_annotations(page, "#rb-goals-graph") == []
+    assert page.locator("#rb-nav-toggle").is_hidden()
+    assert page.locator("#rb-nav-collapse a", has_text="Manage").is_visible()
+    screenshot(page, "first-steps-company-1440")
+    page.goto(f"/manage/companies/{northwind}/goals")
+    page.wait_for_selector("[data-testid=goal-list]")
+    assert _page_overflow(page) == []
+    assert page.locator("label.rb-menu-button").is_hidden() and page.locator(".rb-admin-nav").is_visible()
+    screenshot(page, "first-steps-manage-goals-1440")

@@ -94,7 +94,7 @@ def test_followers_figure_has_a_line_per_channel_the_total_the_target_and_campai
     assert len(spans) == 1 and spans[0].x0 == str(D0 + dt.timedelta(days=3))
     assert any("Spring sale" in a.text for a in fig.layout.annotations)
     assert any("Critical mass: 5k by 1 Jun 2025" in a.text for a in fig.layout.annotations)
-    assert fig.layout.yaxis.title.text == "Followers" and fig.layout.xaxis.title.text == "Day"
+    assert fig.layout.yaxis.title.text == "Followers" and fig.layout.xaxis.hoverformat == "%-d %b %Y"
     assert "%{y:,.0f}" in fig.data[0].hovertemplate  # exact values on hover
 
 
@@ -187,7 +187,7 @@ def test_reach_and_engagement_figures():
     reach = days(10, base=5000, step=100)
     fig = built(figures.reach_figure(reach, days(10, base=9000), granularity="week"))
     assert [t.type for t in fig.data] == ["bar", "scatter"]
-    assert fig.layout.xaxis.title.text == "Week starting"
+    assert fig.layout.xaxis.hoverformat.startswith("Week starting")
     assert "per week" in fig.layout.yaxis.title.text
     eng = built(figures.engagement_figure(
         [(D0, 0.031), (D0 + dt.timedelta(days=1), None), (D0 + dt.timedelta(days=2), 0.04)]))
