@@ -48,6 +48,24 @@ def _metric_value(value: float | None, unit: str | None = None) -> str:
     return goal_text.quantity(value, unit, with_unit=(unit or "") in goal_text.SHORT_UNITS)
 
 
+@bp.app_template_global("timezone_options")
+def _timezone_options(current: str | None = None) -> list[tuple[str, str]]:
+    """(name, 'Europe/Stockholm (UTC+01:00)') for every IANA zone, UTC first, by name; a zone
+    not in the list (an old stored value) stays choosable."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, available_timezones
+
+    now = dt.datetime.now(dt.UTC)
+    names = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    out = [("UTC", "UTC")]
+    for name in names:
+        offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+        out.append((name, f"{name.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"))
+    if current and current not in {n for n, _ in out}:
+        out.insert(1, (current, current))
+    return out
+
+
 @bp.app_template_filter("exact")
 def _exact(value: float | None, unit: str | None = None) -> str:
     return theme.exact(value, unit)

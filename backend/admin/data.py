@@ -14,7 +14,7 @@ from ..services import api_keys as keys_svc
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from ..tenancy import SCOPES, current_principal
 from .blueprint import bp, needs
-from .forms import FormErrors, FormInvalid, from_service_error, load, text
+from .forms import FormErrors, FormInvalid, from_service_error, load, plain_words, text
 
 KEYS_ADMIN_ONLY = "Only agency owners and admins create or revoke API keys."
 PREVIEW_ROWS = 10
@@ -102,44 +102,76 @@ def _preview(content: str) -> tuple[list[str], list[list[str]], int]:
     return header, rows, total
 
 
-@bp.post("/companies/<uuid:company_id>/data/csv")
-@needs("metrics:write")
-def upload_csv(company_id):
-    """Import a CSV of metrics (long or wide form): all rows or none, errors by row number."""
+def _read_upload() -> tuple[str, str] | tuple[None, FormInvalid]:
+    """The uploaded file's name and text, or the form error that says what is wrong with it."""
+    upload = request.files.get("file")
+    errors = FormErrors()
+    if upload is None or not upload.filename:
+        errors.add("file", "Choose a CSV file to upload.")
+        return None, FormInvalid(errors)
+    raw = upload.read(CSV_MAX_BYTES + 1)
+    if len(raw) > CSV_MAX_BYTES:
+        errors.add("file", f"The file is larger than {CSV_MAX_BYTES // 1_000_000} MB; split it into smaller files.")
+        return None, FormInvalid(errors, 413)
+    try:
+        return upload.filename, raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        errors.add("file", "The file is not UTF-8 text; save it as CSV (UTF-8) and try again.")
+        return None, FormInvalid(errors)
+
+
+def _run_csv(content: str, filename: str, dry_run: bool) -> tuple[dict, int]:
+    """Check (``dry_run``) or import the CSV: the result for the page and its status."""
     from ..services import metrics
 
     company = g.path_objects["company_id"]
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        errors = FormErrors()
-        errors.add("file", "Choose a CSV file to upload.")
-        return _render(errors, status=422)
-    raw = upload.read(CSV_MAX_BYTES + 1)
-    if len(raw) > CSV_MAX_BYTES:
-        errors = FormErrors()
-        errors.add("file", f"The file is larger than {CSV_MAX_BYTES // 1_000_000} MB; split it into smaller files.")
-        return _render(errors, status=413)
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        errors = FormErrors()
-        errors.add("file", "The file is not UTF-8 text; save it as CSV (UTF-8) and try again.")
-        return _render(errors, status=422)
     header, rows, total = _preview(content)
-    result = {"filename": upload.filename, "header": header, "rows": rows, "total": total,
-              "errors": [], "error_count": 0, "summary": None}
+    result = {"filename": filename, "header": header, "rows": rows, "total": total,
+              "errors": [], "error_count": 0, "summary": None, "checked": dry_run}
     try:
-        result["summary"] = metrics.import_csv(company.id, io.StringIO(content, newline=""))
+        result["summary"] = metrics.import_csv(company.id, io.StringIO(content, newline=""), dry_run=dry_run)
     except ValidationFailed as err:
         db.session.rollback()
         problems = err.errors or [{"field": "file", "message": err.detail}]
-        result["errors"] = problems[:MAX_ERRORS_SHOWN]
+        result["errors"] = [{**e, "message": plain_words(e.get("message", ""))} for e in problems[:MAX_ERRORS_SHOWN]]
         result["error_count"] = err.extra.get("error_count") or err.extra.get("total_errors") or len(problems)
-        return _render(csv_result=result, status=422)
+        return result, 422
     except ServiceError as err:
         db.session.rollback()
         result["errors"] = [{"message": err.detail}]
         result["error_count"] = 1
-        return _render(csv_result=result, status=err.status if err.status in (409, 413) else 422)
-    current_app.logger.info("CSV import into %s: %s", company.id, result["summary"])
-    return _render(csv_result=result)
+        return result, err.status if err.status in (409, 413) else 422
+    if dry_run:
+        db.session.rollback()  # a check reads only; end its transaction
+    return result, 200
+
+
+@bp.post("/companies/<uuid:company_id>/data/csv/check")
+@needs("metrics:write")
+def check_csv(company_id):
+    """The preview step (the page's script sends the chosen file here before the import): every
+    row checked, what the import would add, replace or leave unchanged — an HTML fragment, nothing
+    stored."""
+    filename, content = _read_upload()
+    if filename is None:
+        assert isinstance(content, FormInvalid)
+        return render_template("admin/_csv_result.html", file_error=content.errors.get("file")), content.status
+    assert isinstance(content, str)
+    result, status = _run_csv(content, filename, dry_run=True)
+    return render_template("admin/_csv_result.html", csv_result=result, file_error=None), status
+
+
+@bp.post("/companies/<uuid:company_id>/data/csv")
+@needs("metrics:write")
+def upload_csv(company_id):
+    """Import a CSV of metrics (long or wide form): all rows or none, errors by row number."""
+    company = g.path_objects["company_id"]
+    filename, content = _read_upload()
+    if filename is None:
+        assert isinstance(content, FormInvalid)
+        return _render(content.errors, status=content.status)
+    assert isinstance(content, str)
+    result, status = _run_csv(content, filename, dry_run=False)
+    if status == 200:
+        current_app.logger.info("CSV import into %s: %s", company.id, result["summary"])
+    return _render(csv_result=result, status=status)

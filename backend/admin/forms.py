@@ -7,6 +7,7 @@ so an error's ``field`` is also the input it belongs to.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -15,9 +16,67 @@ from ..errors import _flatten_messages
 from ..extensions import db
 from ..services.errors import ServiceError, StaleObject
 
+# The API's (marshmallow's) wording, said as a form says it to a person. The API keeps its own.
+PLAIN_WORDS = {
+    "Missing data for required field.": "Fill this in.",
+    "Field may not be null.": "Fill this in.",
+    "Shorter than minimum length 1.": "Fill this in.",
+    "Not a valid number.": "Enter a number, such as 1200 or 12.5.",
+    "Not a valid integer.": "Enter a whole number, such as 1200.",
+    "Not a valid date.": "Enter a date as year-month-day, such as 2026-03-31.",
+    "Not a valid datetime.": "Enter a date as year-month-day, such as 2026-03-31.",
+    "Not a valid string.": "Enter text here.",
+    "Not a valid boolean.": "Choose yes or no.",
+    "Not a valid list.": "Choose one or more of the options.",
+    "Not a valid UUID.": "Choose one of the options.",
+    "Not a valid email address.": "Enter an e-mail address, such as name@example.com.",
+    "Not a valid URL.": "Enter a web address starting with https://",
+    "Unknown field.": "This is not part of the form.",
+}
+_ONE_OF = re.compile(r"^Must be one of: (.+)\.$")
+_LONGER = re.compile(r"^Longer than maximum length (\d+)\.$")
+# "start_date: must be …" or "kpi.target: …" — a field path in front of a message.
+_FIELD_PREFIX = re.compile(r"^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.+)$")
+
+
+# Field names the services put inside a message ("Must be on or before end_date.").
+_NAMED_FIELD = re.compile(r"(?<![\w'`])(start_date|end_date|target_date)(?![\w'`])")
+_FIELD_NAMES = {"start_date": "the start date", "end_date": "the end date", "target_date": "the target date"}
+
+
+def field_words(path: str) -> str:
+    """'start_date' → 'Start date', 'kpi.target' → 'Target', 'audiences.0.name' → 'Name'."""
+    last = [part for part in path.split(".") if not part.isdigit()][-1]
+    return last.replace("_", " ").capitalize()
+
+
+def plain_words(message: str, under_field: bool = True) -> str:
+    """A validation message in words a non-developer understands. Under its field a path in front
+    ('start_date: …') is dropped; for the whole form ('a: …; b: …') each path becomes words."""
+    message = message.strip()
+    parts = message.split("; ")
+    if len(parts) > 1 and all(_FIELD_PREFIX.match(p) for p in parts):
+        return " ".join(f"{field_words(m.group(1))}: {plain_words(m.group(2))}"
+                        for m in (_FIELD_PREFIX.match(p) for p in parts) if m)
+    prefixed = _FIELD_PREFIX.match(message)
+    if prefixed:
+        inner = plain_words(prefixed.group(2)[:1].upper() + prefixed.group(2)[1:])
+        return inner if under_field else f"{field_words(prefixed.group(1))}: {inner}"
+    if message in PLAIN_WORDS:
+        return PLAIN_WORDS[message]
+    message = _NAMED_FIELD.sub(lambda m: _FIELD_NAMES[m.group(1)], message)
+    one_of = _ONE_OF.match(message)
+    if one_of:
+        return f"Choose one of: {one_of.group(1)}."
+    longer = _LONGER.match(message)
+    if longer:
+        return f"Use at most {int(longer.group(1)):,} characters."
+    return message
+
 
 class FormErrors(dict):
-    """field name -> message; ``form`` holds a message for the whole form."""
+    """field name -> message (in plain words, see :func:`plain_words`); ``form`` holds a message
+    for the whole form."""
 
     @property
     def stale(self) -> bool:
@@ -25,6 +84,7 @@ class FormErrors(dict):
 
     def add(self, field: str | None, message: str) -> None:
         key = field or "form"
+        message = plain_words(message, under_field=key not in ("form", "body", "_schema", "id"))
         if key in ("body", "_schema", "id"):
             key = "form"
         self[key] = f"{self[key]} {message}" if key in self else message

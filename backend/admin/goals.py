@@ -15,7 +15,7 @@ from ..services import goals as svc
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.goal_terms import CATEGORY_TERMS, STATUS_TERMS, status_term
 from .blueprint import bp
-from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
+from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, plain_words, text
 
 # The goal vocabulary (services/goal_terms.py) as the templates use it.
 CATEGORY_HELP = {key: term.sentence for key, term in CATEGORY_TERMS.items()}
@@ -32,7 +32,27 @@ def goal_form(form) -> dict:
         if kpi[name]:
             kpi[name] = kpi[name].replace(",", ".").replace(" ", "")
     return {"title": text(form, "title"), "description": text(form, "description"),
-            "category": text(form, "category") or "other", "owner": text(form, "owner"), "kpi": kpi}
+            "category": text(form, "category"), "owner": text(form, "owner"), "kpi": kpi}
+
+
+NO_CATEGORY = "Choose what this sub-goal is for; choose Other if none of these fits."
+
+
+def _load_goal(schema, form: dict) -> dict:
+    """The form through the API's schema, and a category that was chosen (never "Other" by
+    default): every problem at once, each under its field."""
+    errors = FormErrors()
+    data: dict = {}
+    try:
+        data = api_load(schema, form)
+    except FormInvalid as err:
+        errors = err.errors
+    if not form.get("category"):
+        errors.pop("category", None)
+        errors.add("category", NO_CATEGORY)
+    if errors:
+        raise FormInvalid(errors)
+    return data
 
 
 def _choices(company):
@@ -85,7 +105,7 @@ def new_goal(company_id):
 def create_goal(company_id):
     form = goal_form(request.form)
     try:
-        goal = svc.create_goal(company_id, api_load(GoalCreateSchema(), form))
+        goal = svc.create_goal(company_id, _load_goal(GoalCreateSchema(), form))
     except FormInvalid as err:
         return _render_form(None, form, err.errors, err.status)
     except ServiceError as err:
@@ -106,7 +126,7 @@ def update_goal(company_id, goal_id):
     goal = g.path_objects["goal_id"]
     form = goal_form(request.form)
     try:
-        svc.update_goal(company_id, goal_id, api_load(GoalUpdateSchema(), form),
+        svc.update_goal(company_id, goal_id, _load_goal(GoalUpdateSchema(), form),
                         expected_version=int_or_none(request.form, "version"))
     except FormInvalid as err:
         return _render_form(goal, form, err.errors, err.status)
@@ -142,13 +162,15 @@ def goal_preview(company_id):
     company = g.path_objects["company_id"]
     data = goal_form(request.args)
     data["title"] = data["title"] or "preview"
+    data["category"] = data["category"] or "other"  # the preview is about the KPI
     try:
         clean = svc.validate_goal(company.id, api_load(GoalCreateSchema(), data))
     except FormInvalid as err:
         return jsonify({"ok": False, "errors": [{"field": k, "message": v} for k, v in err.errors.items()]})
     except ValidationFailed as err:
         db.session.rollback()
-        return jsonify({"ok": False, "errors": err.errors or []})
+        return jsonify({"ok": False, "errors": [{"field": e.get("field"), "message": plain_words(e.get("message", ""))}
+                                                for e in err.errors or []]})
     transient = Goal(company_id=company.id, agency_id=company.agency_id, **clean)
     progress = goal_progress(transient)
     return jsonify({"ok": True, "progress": {

@@ -114,6 +114,12 @@
     var aggregation = $('select[name="kpi.aggregation"]', form);
     var timer = null;
     var seq = 0;
+    // Only fields the person has touched get a complaint: a blank new form says nothing yet.
+    var touched = {};
+    function labelOf(field) {
+      var label = $('label[for="f-' + field.replace(/\./g, "-") + '"]', form);
+      return label ? label.textContent.trim() : field.replace("kpi.", "");
+    }
     var badge = { achieved: "success", on_track: "success", at_risk: "warning", off_track: "danger", missed: "danger", not_started: "secondary" };
     function fmt(v) {
       if (v === null || v === undefined) return "—";
@@ -132,9 +138,10 @@
           if (!data.ok) {
             result.classList.add("d-none");
             hint.classList.remove("d-none");
-            (data.errors || []).filter(function (e) { return /^kpi/.test(e.field); }).forEach(function (e) {
-              var li = document.createElement("li"); li.textContent = e.field.replace("kpi.", "") + ": " + e.message; list.appendChild(li);
-            });
+            (data.errors || []).filter(function (e) { return /^kpi/.test(e.field) && touched[e.field]; })
+              .forEach(function (e) {
+                var li = document.createElement("li"); li.textContent = labelOf(e.field) + ": " + e.message; list.appendChild(li);
+              });
             return;
           }
           var p = data.progress;
@@ -150,7 +157,10 @@
         })
         .catch(function () { /* the preview is a convenience; saving still works */ });
     }
-    function later() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
+    function later(event) {
+      if (event && event.target && event.target.name) touched[event.target.name] = true;
+      clearTimeout(timer); timer = setTimeout(refresh, 250);
+    }
     form.addEventListener("input", later);
     form.addEventListener("change", later);
     if (metric && aggregation) {
@@ -161,5 +171,36 @@
       });
     }
     refresh();
+  });
+
+  // CSV upload: choosing a file checks it on the server (nothing stored) and shows what it holds
+  // and would change; Import is on only when the check passed.
+  $$("form[data-check-url]").forEach(function (form) {
+    var file = $('input[type="file"]', form);
+    var out = $("[data-csv-check]", form);
+    var button = $("[data-csv-import]", form);
+    if (!file || !out || !button) return;
+    button.disabled = true;
+    var seq = 0;
+    file.addEventListener("change", function () {
+      var mine = ++seq;
+      button.disabled = true;
+      if (!file.files.length) { out.innerHTML = ""; return; }
+      out.innerHTML = '<p class="small rb-muted mb-0">Checking the file…</p>';
+      fetch(form.getAttribute("data-check-url"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          if (mine !== seq) return;
+          out.innerHTML = html;  // rendered (and escaped) by the server's template
+          var card = $("[data-ok]", out);
+          button.disabled = !(card && card.getAttribute("data-ok") === "1");
+          out.scrollIntoView({ block: "nearest", behavior: "smooth" });
+        })
+        .catch(function () {
+          if (mine !== seq) return;
+          out.innerHTML = '<p class="small text-danger mb-0">The file could not be checked; Import checks it again.</p>';
+          button.disabled = false;
+        });
+    });
   });
 })();

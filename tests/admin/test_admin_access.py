@@ -230,3 +230,18 @@ def test_goal_preview_is_a_read_and_changes_nothing(app, world, login_as):
     viewer = login_as(acme, "viewer")
     preview = viewer.get(f"/manage/companies/{ids['company_id']}/goals/preview", query_string=goal_form())
     assert preview.status_code == 403
+
+
+def test_the_csv_check_is_a_read_and_changes_nothing(app, world, login_as):
+    """Issue 12, item 13: the preview step before an import stores nothing, and it is as guarded
+    as the import itself."""
+    acme, globex, ids, globex_ids = world
+    owner, viewer, foreign = login_as(acme, "owner"), login_as(acme, "viewer"), login_as(globex, "owner")
+    before = fingerprint(app)
+    url = f"/manage/companies/{ids['company_id']}/data/csv/check"
+    resp = owner.post(url, data={"file": csv_file()}, content_type="multipart/form-data")
+    assert resp.status_code == 200 and 'data-ok="1"' in resp.get_data(as_text=True)
+    assert fingerprint(app) == before
+    assert viewer.post(url, data={"file": csv_file()}, content_type="multipart/form-data").status_code == 403
+    assert foreign.post(url, data={"file": csv_file()}, content_type="multipart/form-data").status_code == 404
+    assert fingerprint(app) == before

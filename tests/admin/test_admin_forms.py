@@ -52,12 +52,14 @@ def acting(app, tenant):
     return stack
 
 
-# --- errors next to the field, in the API's words ---------------------------------------------
+# --- errors next to the field: the API's rules, in plain words ---------------------------------
 def test_company_errors_are_the_apis_and_sit_next_to_the_field(app, world, login_as, api):
+    from backend.admin.forms import plain_words
+
     tenant, _ = world
     owner = login_as(tenant, "owner")
     api_errors = api(tenant.keys["admin"]).post("/api/v1/companies", json={"name": "", "timezone": "Mars/Base"}).json
-    expected = {e["field"]: e["message"] for e in api_errors["errors"]}
+    expected = {e["field"]: plain_words(e["message"]) for e in api_errors["errors"]}
     resp = owner.post("/manage/companies", data={"name": "", "timezone": "Mars/Base"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
@@ -86,7 +88,8 @@ def test_goal_errors_match_the_api_and_nothing_is_saved(app, world, login_as, ap
         "kpi": {"metric": "reach", "channel": "all", "aggregation": "total", "target": "lots",
                 "start_date": TODAY.isoformat(), "deadline": bad["kpi.deadline"]}})
     api_messages = {e["field"]: e["message"] for e in api_resp.json["errors"]}
-    assert field_error(html, "kpi.target") == api_messages["kpi.target"]
+    assert api_messages["kpi.target"] == "Not a valid number."  # the API keeps its wording ...
+    assert field_error(html, "kpi.target") == "Enter a number, such as 1200 or 12.5."  # ... a person reads this
     assert count(app, Goal, company_id=ids["company_id"]) == 1  # only the seeded goal
 
     # Type errors fixed, the rule errors come from the service, each under its own field.
@@ -109,7 +112,7 @@ def test_strategy_errors_point_at_the_row_and_nothing_is_saved(app, world, login
         "launch_plan.followers_target": "-5", "launch_plan.target_date": "2026-13-01", "action": "activate"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert field_error(html, "launch_plan.target_date") == "Not a valid date."
+    assert field_error(html, "launch_plan.target_date") == "Enter a date as year-month-day, such as 2026-03-31."
     assert 'value="Cafés"' in html and 'value="Tea lovers"' in html
     assert fingerprint(app) == before
 
@@ -120,7 +123,7 @@ def test_people_errors_next_to_fields(app, world, login_as):
     resp = owner.post("/manage/people", data={"email": "not-an-address", "role": "viewer"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert field_error(html, "email") == "Not a valid email address."
+    assert field_error(html, "email") == "Enter an e-mail address, such as name@example.com."
     resp = owner.post("/manage/people", data={"email": "client@example.test", "role": "viewer"})
     html = resp.get_data(as_text=True)
     assert field_error(html, "company_ids") == "A client viewer needs at least one company."
@@ -423,3 +426,69 @@ def test_goal_numbers_read_as_numbers_not_scientific_notation(app, world, login_
     assert "e+" not in html
     for shown, exact in (("10k", "10,000"), ("49.6k", "49,600"), ("18.5k", "18,540")):
         assert f'title="{exact}" data-value="{float(exact.replace(",", ""))}">{shown}<' in html, shown
+
+
+def test_a_goal_without_a_category_is_asked_for_one_not_filed_under_other(app, world, login_as):
+    """Issue 12, item 13: an empty category was silently saved as "Other"."""
+    from backend.models import Goal
+
+    tenant, ids = world
+    owner = login_as(tenant, "owner")
+    form = goal_form(category="")
+    resp = owner.post(f"/manage/companies/{ids['company_id']}/goals", data=form)
+    assert resp.status_code == 422
+    assert field_error(resp.get_data(as_text=True), "category").startswith("Choose what this sub-goal is for")
+    assert count(app, Goal, company_id=ids["company_id"]) == 1
+    form["category"] = "other"  # chosen on purpose: saved
+    assert owner.post(f"/manage/companies/{ids['company_id']}/goals", data=form).status_code == 302
+
+
+def test_form_messages_are_plain_words():
+    from backend.admin.forms import plain_words
+
+    assert plain_words("Missing data for required field.") == "Fill this in."
+    assert plain_words("start_date: Must be on or before end_date.") == "Must be on or before the end date."
+    assert plain_words("start_date: Not a valid date.; end_date: Missing data for required field.",
+                       under_field=False) == ("Start date: Enter a date as year-month-day, such as 2026-03-31. "
+                                              "End date: Fill this in.")
+    assert plain_words("Must be one of: day, week, month.") == "Choose one of: day, week, month."
+    assert plain_words("Longer than maximum length 200.") == "Use at most 200 characters."
+    assert plain_words("'follower_growth' is derived (computed from followers).") == \
+        "'follower_growth' is derived (computed from followers)."  # a key someone types stays as typed
+
+
+def test_the_time_zone_is_chosen_from_a_list(world, login_as):
+    tenant, ids = world
+    owner = login_as(tenant, "owner")
+    html = owner.get("/manage/companies").get_data(as_text=True)
+    assert '<select class="form-select" id="f-timezone" name="timezone"' in html
+    assert re.search(r'<option value="Europe/Stockholm">Europe/Stockholm \(UTC\+0[12]:00\)</option>', html)
+    assert '<option value="UTC" selected>UTC</option>' in html
+
+
+def test_the_csv_check_shows_what_an_import_would_replace_before_it_happens(app, world, login_as):
+    """Issue 12, items 2 and 13: a file that would overwrite a stored number says so, with the
+    old and new values, and stores nothing until Import."""
+    from backend.models import MetricPoint
+
+    tenant, ids = world
+    member = login_as(tenant, "member")
+    day = TODAY.isoformat()
+    assert _upload(member, ids["company_id"], f"date,channel,followers\n{day},facebook,8235\n").status_code == 200
+    url = f"/manage/companies/{ids['company_id']}/data/csv/check"
+    text = f"date,channel,followers,reach\n{day},facebook,1200,50\n"
+    resp = member.post(url, data={"file": (io.BytesIO(text.encode()), "m.csv")}, content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'data-ok="1"' in html
+    assert f"Ready to import 2 values</strong> for facebook, {day}:" in html
+    assert "1 new, 1 replacing a stored value, 0 unchanged" in html
+    assert re.search(rf"facebook · followers · {day}: <span[^>]*>8.2k</span> → <strong[^>]*>1.2k</strong>", html)
+    assert "Nothing is stored until you press" in html
+    assert count(app, MetricPoint, company_id=ids["company_id"]) == 1
+    bad = member.post(url, data={"file": (io.BytesIO(b"date,channel,followers\n2026-02-30,facebook,x\n"), "b.csv")},
+                      content_type="multipart/form-data")
+    bad_html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'data-ok="0"' in bad_html and "This file cannot be imported" in bad_html
+    assert "Not a valid" not in bad_html and "Missing data" not in bad_html  # plain words
+    empty = member.post(url, data={}, content_type="multipart/form-data")
+    assert empty.status_code == 422 and "Choose a CSV file to upload." in empty.get_data(as_text=True)

@@ -210,3 +210,47 @@ def test_desktop_screens_of_the_company_page_and_manage_goals(desktop, demo, scr
     assert _page_overflow(page) == []
     assert page.locator("label.rb-menu-button").is_hidden() and page.locator(".rb-admin-nav").is_visible()
     screenshot(page, "first-steps-manage-goals-1440")
+
+
+def test_a_csv_is_checked_before_it_is_imported_and_the_result_is_in_view(desktop, demo, screenshot):
+    """Issue 12, items 2 and 13: choosing a file shows what it holds and which stored numbers it
+    would replace; Import is on only after a good check; the result shows at the top."""
+    page = desktop
+    vistula = demo["companies"]["Vistula Software"]
+    page.goto(f"/manage/companies/{vistula}/data")
+    import_button = page.locator("[data-csv-import]")
+    assert import_button.is_disabled()
+    bad = b"date,channel,metric,value\n2026-02-30,nowhere,followers,x\n"
+    page.set_input_files("#csv-form input[type=file]", files=[{"name": "bad.csv", "mimeType": "text/csv",
+                                                                 "buffer": bad}])
+    page.wait_for_selector("[data-testid=csv-check] [data-testid=csv-errors]")
+    assert import_button.is_disabled()
+    errors = page.inner_text("[data-testid=csv-errors]")
+    assert "Row 2" in errors and "Not a valid" not in errors
+    channel = page.locator("[data-testid=curl-example]").inner_text().split('"channel": "')[1].split('"')[0]
+    good = f"date,channel,metric,value\n2026-01-05,{channel},reach,123\n".encode()
+    page.set_input_files("#csv-form input[type=file]", files=[{"name": "reach.csv", "mimeType": "text/csv",
+                                                                 "buffer": good}])
+    page.wait_for_selector("[data-testid=csv-check][data-ok='1']")
+    summary = page.inner_text("[data-testid=csv-summary]")
+    assert "Ready to import 1 value" in summary and "replacing a stored value" in summary
+    assert page.locator("[data-testid=csv-replaced] li").count() == 1  # the demo has reach on that day
+    screenshot(page, "first-steps-csv-check", full_page=False)
+    import_button.click()
+    page.wait_for_selector("#csv-result [data-testid=csv-summary]")
+    assert "1 updated" in page.inner_text("#csv-result")
+    box = page.locator("#csv-result").bounding_box()
+    assert box is not None and box["y"] < DESKTOP["height"]  # in view, not below the fold
+
+
+def test_a_blank_goal_form_complains_only_about_what_was_typed(desktop, demo):
+    page = desktop
+    page.goto(f"/manage/companies/{demo['companies']['Fjord Outdoor']}/goals/new")
+    page.wait_for_selector("[data-testid=goal-preview]")
+    page.wait_for_timeout(800)  # the preview has asked the server once
+    assert page.locator("[data-preview-errors] li").count() == 0
+    assert page.locator(".is-invalid").count() == 0
+    page.fill("#f-kpi-target", "lots")
+    page.wait_for_selector("[data-preview-errors] li")
+    errors = page.locator("[data-preview-errors] li").all_inner_texts()
+    assert errors == ["Target: Enter a number, such as 1200 or 12.5."]

@@ -42,7 +42,7 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     page.goto("/manage/companies")
     page.fill("#f-name", "Nordic Tea House")
     page.fill("#f-industry", "Tea retail")
-    page.fill("#f-timezone", "Europe/Oslo")
+    page.select_option("#f-timezone", "Europe/Oslo")  # a list of zones, not a box to type a name into
     screenshot(page, "admin-01-companies")
     page.click("text=Create company")
     page.wait_for_url(re.compile(r"/manage/companies/[0-9a-f-]{36}/strategy$"))

@@ -16,8 +16,8 @@ from ..companies import get_company
 from ..errors import TooLarge, ValidationFailed
 from .assembly import compute
 from .reads import check_range, check_size, resolve
-from .validation import MAX_ERRORS, ErrorLimitReached, PointValidator
-from .write import write_points
+from .validation import MAX_ERRORS, ErrorLimitReached, PointRow, PointValidator
+from .write import existing_values, write_points
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,17 @@ def _parse_number(text: str) -> float | str:
 
 
 def import_csv(company_id: uuid.UUID | str, lines: Iterable[str], *,
-               progress: Callable[[str, int], None] | None = None, log_every: int = 50_000) -> dict[str, int]:
+               progress: Callable[[str, int], None] | None = None, log_every: int = 50_000,
+               dry_run: bool = False) -> dict[str, Any]:
     """Import a CSV file (long form ``date,channel,metric,value`` or wide form
     ``date,channel,<metric>,...``), all or nothing: every row is checked before anything is
     written, then all points are upserted in one transaction.
 
     Errors carry the CSV row number (the header is row 1): ``[{"row", "field", "message"}]``.
     ``progress(phase, n)`` is called with ``("read", rows so far)`` and ``("write", points)``.
+
+    ``dry_run``: check everything and count what the import would do, write nothing — see
+    :func:`what_would_change`.
 
     Bounded: more than CSV_MAX_ROWS rows (or values, in the wide form) is a 413 as soon as the
     limit is passed; checking stops at CSV_MAX_ERRORS errors and the answer says how many rows
@@ -165,11 +169,41 @@ def import_csv(company_id: uuid.UUID | str, lines: Iterable[str], *,
                 "are listed.",
                 errors=validator.errors, error_count=validator.error_count, rows_not_checked=not_checked)
         validator.raise_if_invalid("value")
+    if dry_run:
+        return {**what_would_change(company.id, validator.rows), "rows": n_rows}
     done = write_points(company, validator.channels, validator.rows, "metrics.import",
                         f"Imported {len(validator.rows)} points from CSV",
                         progress=(lambda n: progress("write", n)) if progress else None)
     done["rows"] = n_rows
     return done
+
+
+REPLACED_SHOWN = 5
+
+
+def what_would_change(company_id: uuid.UUID, rows: list[PointRow]) -> dict[str, Any]:
+    """What importing ``rows`` would do, read only: ``received``, ``created``, ``updated``,
+    ``unchanged``, the channels, the first and last date, and the first few stored values it
+    would replace (``replaced``: ``[{"channel", "metric", "date", "stored", "new"}]``)."""
+    created = updated = unchanged = 0
+    replaced: list[dict[str, Any]] = []
+    for start in range(0, len(rows), CSV_CHUNK_ROWS):
+        chunk = rows[start:start + CSV_CHUNK_ROWS]
+        stored = existing_values(company_id, chunk)
+        for channel, metric, day, value in chunk:
+            old = stored.get((channel, metric, day))
+            if old is None:
+                created += 1
+            elif old == value:
+                unchanged += 1
+            else:
+                updated += 1
+                if len(replaced) < REPLACED_SHOWN:
+                    replaced.append({"channel": channel, "metric": metric, "date": day, "stored": old, "new": value})
+    days = [r[2] for r in rows]
+    return {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged,
+            "channels": sorted({r[0] for r in rows}), "from": min(days) if days else None,
+            "to": max(days) if days else None, "replaced": replaced}
 
 
 EXPORT_WINDOW_POINTS = 20_000

@@ -102,7 +102,7 @@ def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, u
     date_text: dict[dt.date, Any] = {}
     for start in range(0, len(rows), WRITE_CHUNK):
         chunk = rows[start:start + WRITE_CHUNK]
-        existing = _existing_values(company_id, chunk)
+        existing = existing_values(company_id, chunk)
         params = []
         for ch, m, d, v in chunk:
             if existing:
@@ -127,7 +127,7 @@ def upsert(agency_id: uuid.UUID, company_id: uuid.UUID, channel_ids: dict[str, u
     return created, updated, unchanged
 
 
-def _existing_values(company_id: uuid.UUID, chunk: list[PointRow]) -> dict[tuple[str, str, dt.date], float]:
+def existing_values(company_id: uuid.UUID, chunk: list[PointRow]) -> dict[tuple[str, str, dt.date], float]:
     """{(channel key, metric, date): value} stored for the keys of ``chunk`` (a superset query)."""
     channels = {r[0] for r in chunk}
     metrics = {r[1] for r in chunk}
