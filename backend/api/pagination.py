@@ -40,6 +40,12 @@ def paginate(stmt, args: dict):
         raise ValidationFailed.field("page_size", f"Must be between 1 and {max_size}.")
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
+    set_pagination(total or 0, page, size)
+    return items
+
+
+def set_pagination(total: int, page: int, size: int) -> None:
+    """The X-Pagination header data of one page of ``total`` items (for a list a service pages)."""
     pages = max(1, math.ceil(total / size)) if total else 0
     meta = {"total": total, "total_pages": pages, "page": page, "page_size": size}
     if page > 1:
@@ -47,7 +53,6 @@ def paginate(stmt, args: dict):
     if page < pages:
         meta["next_page"] = page + 1
     g.pagination_header = json.dumps(meta)
-    return items
 
 
 def init_pagination_header(app) -> None:

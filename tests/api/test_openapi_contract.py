@@ -381,6 +381,7 @@ OPERATION_IDS = {
     "listGoals", "createGoal", "getGoal", "updateGoal", "deleteGoal",
     "listCampaigns", "createCampaign", "getCampaign", "updateCampaign", "deleteCampaign",
     "readMetrics", "pushMetrics", "summariseMetrics", "importMetrics", "exportMetrics",
+    "listMetricPoints", "deleteMetrics",
 }
 
 
@@ -424,7 +425,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 7
+    assert lists == 8
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

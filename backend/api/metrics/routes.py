@@ -1,4 +1,5 @@
-"""Metrics of a company: push, read (bucketed), summary, CSV import and export."""
+"""Metrics of a company: push, read (bucketed), summary, CSV import and export; the stored points
+of one channel and metric, listed and deleted (corrections)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,19 +7,26 @@ import io
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from ...services import metrics as svc
 from ...services.errors import TooLarge, ValidationFailed
+from ...services.metrics.correct import DELETE_GRANT_MESSAGE
 from ..access import requires
 from ..common import Blueprint, header_ref
 from ..idempotency import idempotent
+from ..pagination import set_pagination
 from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
 from .schemas import (
+    DeleteResultSchema,
     ImportResultSchema,
     PushResultSchema,
     PushSchema,
     SeriesQuerySchema,
     SeriesResultSchema,
+    StoredPointSchema,
+    StoredPointsListQuerySchema,
+    StoredPointsQuerySchema,
     SummaryQuerySchema,
     SummaryResultSchema,
 )
@@ -84,6 +92,43 @@ class Metrics(MethodView):
         """Push daily points (upsert, all or nothing; up to 10,000 points and 5 MiB)"""
         _check_json_size()
         return svc.push_points(company_id, data["points"])  # the service refuses more than 10,000 points
+
+    @blp.doc(operationId="deleteMetrics")
+    @requires("write", DELETE_GRANT_MESSAGE)
+    @api_limit()
+    @blp.arguments(StoredPointsQuerySchema, location="query", unknown=RAISE)  # a mistyped 'from' is no series
+    @blp.response(200, DeleteResultSchema)
+    def delete(self, args, company_id):
+        """Delete stored points of one channel and metric: one day (from = to), a range, or the whole series
+
+        Leave out ``from`` and ``to`` to delete every stored day of the channel's metric; leave out
+        one of them to leave the range open on that side. ``listMetricPoints`` with the same
+        parameters shows what would be deleted. Answers how many points were deleted (0 when
+        there were none).
+        """
+        date_from, date_to = args.get("from_"), args.get("to")
+        deleted = svc.delete_points(company_id, args["channel"], args["metric"], date_from, date_to)
+        return {"deleted": deleted, "channel": args["channel"], "metric": args["metric"],
+                "from": date_from, "to": date_to}
+
+
+@blp.route("/points")
+class MetricPoints(MethodView):
+    @blp.doc(operationId="listMetricPoints")
+    @requires("read")
+    @api_limit()
+    @blp.arguments(StoredPointsListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, StoredPointSchema(many=True))
+    def get(self, args, company_id):
+        """List the stored points of one channel and metric, newest first
+
+        The daily values as they were pushed or imported (no buckets, nothing derived): what
+        ``deleteMetrics`` with the same channel, metric and range would delete.
+        """
+        found = svc.stored_points(company_id, args["channel"], args["metric"], args.get("from_"), args.get("to"),
+                                  page=args["page"], page_size=args["page_size"])
+        set_pagination(found.total, found.page, found.page_size)
+        return found.points
 
 
 @blp.route("/summary")

@@ -1,7 +1,7 @@
 from marshmallow import ValidationError, fields, validate
 
 from ...bounds import METRIC_VALUE_MAX
-from ..common import Day, OutSchema, StrictSchema
+from ..common import Day, OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 
 GRANULARITY = validate.OneOf(("day", "week", "month"))
 
@@ -108,3 +108,34 @@ class SummaryResultSchema(OutSchema):
     compare = fields.String(metadata={"enum": ["previous", "year"]})
     channel = fields.String()
     metrics = fields.List(fields.Nested(SummaryMetricSchema))
+
+
+class StoredPointsQuerySchema(StrictSchema):
+    """One channel and one stored metric, and a range of days (open where a date is left out;
+    neither: the whole series)."""
+
+    channel = fields.String(required=True, metadata={"description": "A channel key of this company (not 'all')",
+                                                     "example": "blog"})
+    metric = fields.String(required=True, metadata={"description": "A gauge or flow of the catalog (derived "
+                                                                   "metrics are not stored)", "example": "followers"})
+    from_ = Day(data_key="from", metadata={"description": "The first day; left out: from the first stored day."})
+    to = Day(metadata={"description": "The last day; left out: up to the last stored day."})
+
+
+class StoredPointsListQuerySchema(StoredPointsQuerySchema, PaginationQuerySchema):
+    pass
+
+
+class StoredPointSchema(OutSchema):
+    date = fields.Date()
+    value = fields.Float()
+    updated_at = UtcDateTime(metadata={"description": "When this value was last written"})
+
+
+class DeleteResultSchema(OutSchema):
+    deleted = fields.Integer(metadata={"description": "Points deleted (0 when the range held none)", "minimum": 0})
+    channel = fields.String()
+    metric = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from", allow_none=True,
+                        metadata={"description": "As asked; null when not given"})
+    to = fields.Date(allow_none=True, metadata={"description": "As asked; null when not given"})

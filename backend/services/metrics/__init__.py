@@ -25,9 +25,11 @@ used.
 The package, by concern: ``validation`` (the point validator), ``write`` (push, upsert, per
 dialect SQL), ``csvio`` (CSV import and export), ``statements`` (the SQL of the reads),
 ``assembly`` (pure: plans, growth, carried sums, derived series), ``reads`` (series, summary,
-data range), ``reader`` (``CompanyReader``) and ``portfolio``. Callers import from the package.
+data range), ``reader`` (``CompanyReader``), ``portfolio`` and ``correct`` (stored points listed and
+deleted: a day, a range or a whole series). Callers import from the package.
 """
 from .assembly import reads_levels
+from .correct import PointSelection, StoredPoint, StoredPoints, delete_points, range_words, stored_points
 from .csvio import export_csv, import_csv
 from .portfolio import portfolio
 from .reader import CompanyReader
@@ -46,8 +48,8 @@ from .statements import bucket_start
 from .write import MAX_POINTS_PER_PUSH, push_points
 
 __all__ = [
-    "GRANULARITIES", "MAX_POINTS_PER_PUSH", "CompanyReader", "bucket_count", "bucket_start",
-    "comparison_period", "data_range", "export_csv", "import_csv", "portfolio", "previous_period",
-    "push_points", "read_series", "year_earlier",
-    "reads_levels", "series_points", "summary",
+    "GRANULARITIES", "MAX_POINTS_PER_PUSH", "CompanyReader", "PointSelection", "StoredPoint", "StoredPoints",
+    "bucket_count", "bucket_start", "comparison_period", "data_range", "delete_points", "export_csv",
+    "import_csv", "portfolio", "previous_period", "push_points", "range_words", "read_series", "year_earlier",
+    "reads_levels", "series_points", "stored_points", "summary",
 ]
