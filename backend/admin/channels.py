@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from ..api.channels.schemas import ChannelCreateSchema, ChannelUpdateSchema
 from ..services import channels as svc
 from ..services.errors import ServiceError
+from ..services.strategy import get_strategy
 from .blueprint import bp
 from .forms import FormErrors, FormInvalid, api_load, from_service_error, int_or_none, text
 
@@ -28,7 +29,10 @@ def _render(channel=None, form=None, errors=None, status=200):
     company = g.path_objects["company_id"]
     channels = svc.all_channels(company.id)
     counts = {c.key: svc.metric_point_count(c) for c in channels}
+    # Onboarding: channels come before the strategy, which then names them (see create_company).
+    strategy_active = get_strategy(company.id).status == "active"
     return render_template("admin/channels.html", company=company, channels=channels, counts=counts, channel=channel,
+                           strategy_active=strategy_active,
                            form=form or {}, errors=errors or FormErrors(), platforms=svc.PLATFORMS,
                            section="companies", tab="channels"), status
 

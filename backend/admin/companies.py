@@ -41,8 +41,10 @@ def create_company():
     except ServiceError as err:
         bad = from_service_error(err)
         return _render_list(bad.errors, form, bad.status)
-    flash(f"Created {company.name}. Next: write its strategy.")
-    return redirect(url_for("admin.strategy", company_id=company.id))
+    # Channels first: the strategy's audiences and channel plan name them.
+    flash(f"Created {company.name}. First add its channels; the strategy's audiences and channel plan refer "
+          "to them.")
+    return redirect(url_for("admin.channels", company_id=company.id, onboarding=1))
 
 
 def _render_company(errors=None, form=None, status=200):

@@ -122,7 +122,7 @@ def save_strategy(company_id):
     action = request.form.get("action", "save")
     if action == "activate":
         data["status"] = "active"
-    elif action == "draft":
+    elif action in ("draft", "draft_then_channels"):
         data["status"] = "draft"
     try:
         saved = _svc().update_strategy(company_id, api_load(StrategyPutSchema(), data),
@@ -134,6 +134,9 @@ def save_strategy(company_id):
         return _render(None if bad.errors.stale else form, bad.errors, bad.status)
     if action == "activate":
         flash(f"The strategy is active (revision {saved.revision}).")
+    elif action == "draft_then_channels":
+        flash(f"Saved the strategy as a draft (revision {saved.revision}). Add the channels, then go on with it.")
+        return redirect(url_for("admin.channels", company_id=company_id, onboarding=1))
     else:
         flash(f"Saved the strategy as revision {saved.revision} ({saved.status}).")
     return redirect(url_for("admin.strategy", company_id=company_id))

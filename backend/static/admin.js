@@ -173,6 +173,20 @@
     refresh();
   });
 
+  // Forms marked data-warn-unsaved: leaving the page with changes typed in asks first (the browser's
+  // own "Leave site?" dialog); submitting the form does not.
+  $$("form[data-warn-unsaved]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  });
+
   // CSV upload: choosing a file checks it on the server (nothing stored) and shows what it holds
   // and would change; Import is on only when the check passed.
   $$("form[data-check-url]").forEach(function (form) {

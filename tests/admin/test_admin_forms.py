@@ -492,3 +492,25 @@ def test_the_csv_check_shows_what_an_import_would_replace_before_it_happens(app,
     assert "Not a valid" not in bad_html and "Missing data" not in bad_html  # plain words
     empty = member.post(url, data={}, content_type="multipart/form-data")
     assert empty.status_code == 422 and "Choose a CSV file to upload." in empty.get_data(as_text=True)
+
+
+def test_onboarding_goes_channels_first_and_the_strategy_keeps_its_answers(app, world, login_as):
+    """Issue 12, item 8: a new company lands on its channels (the strategy names them); from the
+    strategy, going to add channels saves the answers as a draft first."""
+    tenant, ids = world
+    owner = login_as(tenant, "owner")
+    resp = owner.post("/manage/companies", data={"name": "Nordic Tea House", "timezone": "Europe/Oslo"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/channels?onboarding=1")
+    company_url = resp.headers["Location"].split("/channels")[0]
+    html = owner.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Add the company's channels first" in html and "Next: the strategy" not in html
+    strategy_html = owner.get(f"{company_url}/strategy").get_data(as_text=True)
+    assert 'value="draft_then_channels"' in strategy_html and "data-warn-unsaved" in strategy_html
+    revision = re.search(r'name="revision" value="(\d+)"', strategy_html).group(1)
+    saved = owner.post(f"{company_url}/strategy", data={"objective": "Be the tea shop people ask",
+                                                       "review_cadence": "monthly", "revision": revision,
+                                                       "action": "draft_then_channels"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/channels?onboarding=1")
+    assert "Be the tea shop people ask" in owner.get(f"{company_url}/strategy").get_data(as_text=True)
+    owner.post(f"{company_url}/channels", data={"key": "blog", "platform": "blog"})
+    assert "Next: the strategy" in owner.get(f"{company_url}/channels").get_data(as_text=True)

@@ -254,3 +254,22 @@ def test_a_blank_goal_form_complains_only_about_what_was_typed(desktop, demo):
     page.wait_for_selector("[data-preview-errors] li")
     errors = page.locator("[data-preview-errors] li").all_inner_texts()
     assert errors == ["Target: Enter a number, such as 1200 or 12.5."]
+
+
+def test_leaving_the_strategy_with_unsaved_answers_asks_first(desktop, demo):
+    """Issue 12, item 8: answers typed into the strategy are not lost without a warning."""
+    page = desktop
+    page.goto(f"/manage/companies/{demo['companies']['Fjord Outdoor']}/strategy")
+    page.wait_for_selector("#f-objective:visible")
+    page.locator("#f-objective").press_sequentially(" And more.")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.click("ul.nav-tabs a:has-text('Channels')")
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"] and page.url.endswith("/strategy")
+    assert "And more." in page.input_value("#f-objective")  # what was typed is still there

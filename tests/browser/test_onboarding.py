@@ -45,11 +45,10 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     page.select_option("#f-timezone", "Europe/Oslo")  # a list of zones, not a box to type a name into
     screenshot(page, "admin-01-companies")
     page.click("text=Create company")
-    page.wait_for_url(re.compile(r"/manage/companies/[0-9a-f-]{36}/strategy$"))
+    # 2. Its channels first (the strategy's audiences and channel plan, and the pushes, name them).
+    page.wait_for_url(re.compile(r"/manage/companies/[0-9a-f-]{36}/channels\?onboarding=1$"))
     company_id = re.search(r"/companies/([0-9a-f-]{36})/", page.url).group(1)
-
-    # 2. Its channels (the strategy's channel plan and the pushes name them).
-    page.click("a.nav-link:has-text('Channels')")
+    assert "Add the company's channels first" in page.inner_text("[data-testid=next-step]")
     for key, platform, name in (("facebook", "facebook", "Nordic Tea on Facebook"),
                                 ("instagram", "instagram", "@nordictea")):
         page.fill("#f-key", key)
@@ -60,7 +59,7 @@ def test_onboarding_a_client_from_scratch(page, browser, live_server, login, scr
     screenshot(page, "admin-02-channels")
 
     # 3. The strategy, one question at a time, in the brief's order.
-    page.click("a.nav-link:has-text('Strategy')")
+    page.click("[data-testid=next-step] a:has-text('Next: the strategy')")
     page.wait_for_selector("#step-objective:visible")
     assert page.is_hidden("#step-audiences")
     page.fill("#f-objective", "Become the first place people in Oslo ask about tea.")
