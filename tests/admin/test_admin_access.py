@@ -50,6 +50,9 @@ ACTIONS = [
      "api_key.revoke"),
     ("upload csv", "/manage/companies/{company_id}/data/csv", lambda ids: {"file": csv_file()}, "metrics:write",
      "metrics.import"),
+    ("delete stored points", "/manage/companies/{company_id}/points/delete",  # the day the CSV above stored
+     lambda ids: {"channel": "facebook", "metric": "followers", "from": TODAY.isoformat(), "to": TODAY.isoformat(),
+                  "confirm": "yes", "expected": "1"}, "write", "metrics.delete"),
     ("save strategy", "/manage/companies/{company_id}/strategy",
      lambda ids: {"objective": "Be the tea shop people ask", "review_cadence": "monthly", "action": "draft"},
      "write", "strategy.update"),
