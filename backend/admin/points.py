@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from ..bounds import PAGE_MAX
 from ..services import catalog, channels
 from ..services import metrics as svc
 from ..services.errors import Conflict, ServiceError
@@ -35,9 +36,11 @@ def _render(form: dict[str, str], *, page: int = 1, errors: FormErrors | None = 
     errors = errors or FormErrors()
     found = None
     if chans and not errors and confirm is None:
+        args = (company.id, form["channel"], form["metric"], form["from"] or None, form["to"] or None)
         try:
-            found = svc.stored_points(company.id, form["channel"], form["metric"], form["from"] or None,
-                                      form["to"] or None, page=max(1, page))
+            found = svc.stored_points(*args, page=min(max(1, page), PAGE_MAX))
+            if found.page > found.pages > 0:  # past the end (a link from before a deletion): the last page
+                found = svc.stored_points(*args, page=found.pages)
         except ServiceError as err:
             bad = from_service_error(err)
             errors, status = bad.errors, bad.status

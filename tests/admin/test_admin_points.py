@@ -173,6 +173,10 @@ def test_a_long_series_is_paged(app, client, tenant, login_as):
     older = re.search(r'href="([^"]+page=2[^"]*)">Older</a>', first.get_data(as_text=True))
     second = owner.get(html_lib.unescape(older.group(1)))
     assert len(rows(second)) == 50 and rows(second)[-1][0] == "2023-01-01"
+    # A page past the end (say, an old link after a deletion) shows the last one.
+    for page in ("3", "1000000000"):
+        late = owner.get(url(tenant), query_string={"page": page})
+        assert late.status_code == 200 and rows(late) == rows(second) and "Page 2 of 2" in page_text(late)
 
 
 # --- errors next to their field -----------------------------------------------------------------
