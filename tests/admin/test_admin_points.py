@@ -257,3 +257,10 @@ def test_without_the_write_right_there_are_no_delete_buttons(app, world, login_a
     before = fingerprint(app)
     assert member.post(url(acme, "/delete"), data={**form(), "confirm": "yes", "expected": "5"}).status_code == 403
     assert fingerprint(app) == before
+
+
+def test_data_connections_point_to_the_stored_data(world, login_as):
+    tenant = world[0]
+    cid = tenant.company_a.id
+    html = login_as(tenant, "owner").get(f"/manage/companies/{cid}/data").get_data(as_text=True)
+    assert f'<a href="/manage/companies/{cid}/points">Stored data</a>.' in html
