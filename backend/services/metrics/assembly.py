@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .. import catalog
+from .pairing import paired_key, paired_sums, paired_sums_by_period
 from .statements import (
     Edge,
     FlowSums,
@@ -19,8 +20,6 @@ from .statements import (
     flow_sums_by_period,
     gauge_edges_by_period,
     gauge_lasts,
-    paired_key,
-    paired_sums,
 )
 
 Defs = dict[str, catalog.MetricDef]
@@ -133,8 +132,8 @@ def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
     flows, gauges, ratios = plan(metrics, defs)
     sums = flow_sums_by_period(scope, flows, periods, channel_ids is not None)
-    for i, (start, end) in enumerate(periods):
-        sums[i].update(paired_sums(scope, ratios, start, end, "period", channel_ids is not None))
+    for i, paired in enumerate(paired_sums_by_period(scope, ratios, periods, channel_ids is not None)):
+        sums[i].update(paired)
     lasts, seeds = gauge_edges_by_period(scope, gauges, periods, need_first=GROWTH in metrics)
     return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]
 

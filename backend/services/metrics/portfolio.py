@@ -14,7 +14,8 @@ from ...models import Company
 from ...tenancy import current_principal
 from .. import catalog
 from .assembly import carried_sum, growth
-from .statements import Scope, flow_sums, gauge_lasts, last_dates, paired_key, paired_sums
+from .pairing import paired_key, paired_sums
+from .statements import Scope, flow_sums, gauge_lasts, last_dates
 
 
 def portfolio(date_from: dt.date, date_to: dt.date, among: Collection[uuid.UUID] | None = None

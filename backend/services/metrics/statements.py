@@ -17,7 +17,6 @@ from sqlalchemy import (
     CompoundSelect,
     Date,
     DateTime,
-    Float,
     FromClause,
     Integer,
     Label,
@@ -27,12 +26,10 @@ from sqlalchemy import (
     SQLColumnExpression,
     String,
     and_,
-    case,
     cast,
     func,
     literal,
     literal_column,
-    null,
     select,
     type_coerce,
     union_all,
@@ -119,20 +116,10 @@ class Scope:
 # Aliases built once: a statement on a fresh ``aliased()`` costs milliseconds of set-up on every
 # call (its attributes are adapted on first use); aliases are immutable and safe to share.
 _LAST_P = aliased(MetricPoint, name="last_p")
-
-
 _FIRST_P = aliased(MetricPoint, name="first_p")
-
-
 _MP_NEXT = aliased(MetricPoint, name="mp_next")
-
-
 _MP_FIRST = aliased(MetricPoint, name="mp_first")
-
-
 _MP_LAST = aliased(MetricPoint, name="mp_last")
-
-
 
 
 def flow_sums(scope: Scope, metrics: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
@@ -167,59 +154,6 @@ def flow_sums(scope: Scope, metrics: Collection[str], date_from: dt.date, date_t
         metric = row[n_keys]
         bucket = as_date(row[n_keys + 1]) if b is not None else date_from
         out[(grp, ch, metric)][bucket] = float(row[-1])
-    return out
-
-
-def paired_key(ratio: str, metric: str) -> str:
-    """The FlowSums metric under which :func:`paired_sums` answers one input of ``ratio``."""
-    return f"{ratio}:{metric}"
-
-
-def paired_sums(scope: Scope, ratios: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
-                by_channel: bool, by_company: bool = False) -> FlowSums:
-    """The inputs of each ratio summed like :func:`flow_sums`, but only over the (channel, day)
-    points where the ratio's denominator and one of its numerators were both reported (see
-    ``catalog.RATIO_PARTS``); answered under ``paired_key(ratio, input)``.
-
-    One statement, a union of one select per ratio: the inputs' points in range (one range of the
-    (agency, company, metric, date) index) grouped by (company, channel, day) with a sum per input
-    and HAVING both sides reported, then summed per bucket. No lookup per point: correlated
-    EXISTS seeks took PostgreSQL 2.6–3.9 s for a year of sentiment (it sought by channel and day
-    and filtered the metrics, reading the channel's whole history each time)."""
-    if not ratios:
-        return {}
-    dialect = dialect_name()
-    mp = MetricPoint
-    width = max(len(catalog.BUILTIN[r].inputs) for r in ratios)
-    parts = []
-    for ratio in sorted(ratios):
-        denominator, numerators = catalog.RATIO_PARTS[ratio]
-        inputs = catalog.BUILTIN[ratio].inputs
-        day = (select(mp.company_id.label("company_id"), mp.channel_id.label("channel_id"), mp.date.label("day"),
-                      *[func.sum(case((mp.metric == m, mp.value))).label(f"v{i}") for i, m in enumerate(inputs)])
-               .where(*scope.points(), mp.metric.in_(inputs), mp.date >= date_from, mp.date <= date_to)
-               .group_by(mp.company_id, mp.channel_id, mp.date)
-               .having(and_(func.count(case((mp.metric == denominator, 1))) > 0,
-                            func.count(case((mp.metric.in_(numerators), 1))) > 0))
-               .subquery(f"paired_{ratio}"))
-        b = bucket_start(day.c.day, granularity, dialect) if granularity != "period" else None
-        groups: list[SQLColumnExpression[Any]] = [
-            *([day.c.company_id] if by_company else []), *([day.c.channel_id] if by_channel else []),
-            *([b] if b is not None else [])]
-        sums: list[SQLColumnExpression[Any]] = [func.sum(day.c[f"v{i}"]) for i in range(len(inputs))]
-        sums += [cast(null(), Float) for _ in range(width - len(inputs))]  # one shape for the union
-        parts.append(select(literal(ratio, String).label("ratio"), *groups, *sums).group_by(*groups))
-    out: FlowSums = defaultdict(dict)
-    n_keys = int(by_company) + int(by_channel)
-    for row in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-        ratio = row[0]
-        grp = row[1] if by_company else None
-        ch = row[n_keys] if by_channel else None
-        bucket = as_date(row[1 + n_keys]) if granularity != "period" else date_from
-        values = row[len(row) - width:]
-        for metric, value in zip(catalog.BUILTIN[ratio].inputs, values, strict=False):
-            if value is not None:
-                out[(grp, ch, paired_key(ratio, metric))][bucket] = float(value)
     return out
 
 
