@@ -81,17 +81,19 @@ ALIGNED = [pt(ch, m, d, v) for ch in ("fb", "ig") for d in DAYS[:10]
 
 
 @pytest.mark.parametrize("gap", [False, True], ids=["every-day-export", "a-missing-day"])
-def test_the_quick_way_and_the_paired_statement_agree(app, client, tenant, gap):
-    """Inputs on every day of one stretch take the plain sums; a day without engagements on one
-    channel forces the paired statement. Both give what the paired statement gives."""
+def test_the_quick_ways_and_the_paired_statement_agree(app, client, tenant, gap):
+    """Inputs on every day of one stretch take the plain sums (seen from their coverage, or from a
+    count and two seeks per channel); a day without engagements on one channel forces the paired
+    statement. Every way gives what the paired statement gives."""
     from backend.services.metrics import pairing
-    from backend.services.metrics.statements import Scope
+    from backend.services.metrics.statements import Scope, flow_sums
     from backend.tenancy import Principal, acting_as
 
     points = [p for p in ALIGNED if not (gap and p["metric"] == "engagements" and p["date"] == DAYS[3]
                                          and p["channel"] == "ig")]
     t = with_points(app, client, tenant, points)
     ratios = ["engagement_rate", "cost_per_1k_reach"]
+    inputs = pairing.ratio_inputs(ratios)
     periods = [(D(DAYS[0]), D(DAYS[4])), (D(DAYS[5]), D(DAYS[29]))]
     with app.app_context(), acting_as(Principal.system(t.agency_id)):
         scope = Scope(company_id=t.company_a.id)
@@ -99,15 +101,18 @@ def test_the_quick_way_and_the_paired_statement_agree(app, client, tenant, gap):
         assert ways[1] == {r: pairing.PLAIN for r in ratios}  # days 6–10 complete, then nothing
         expected_first = pairing.PAIR if gap else pairing.PLAIN
         assert ways[0] == {"engagement_rate": expected_first, "cost_per_1k_reach": pairing.PLAIN}
-        for by_channel in (False, True):
-            answered = pairing.paired_sums_by_period(scope, ratios, periods, by_channel)
-            statement = pairing._paired_statement(scope, ratios, periods, "period", by_channel)
-            assert [dict(a) for a in answered] == [dict(s) for s in statement]
-        for granularity in ("day", "week"):
-            answered = pairing.paired_sums(scope, ratios, periods[0][0], periods[1][1], granularity, True)
-            (statement,) = pairing._paired_statement(scope, ratios, [(periods[0][0], periods[1][1])], granularity,
-                                                     True)
-            assert dict(answered) == dict(statement)
+        for granularity, spans in (("period", periods), ("day", [(periods[0][0], periods[1][1])]),
+                                   ("week", [(periods[0][0], periods[1][1])])):
+            for by_channel in (False, True):
+                coverage = [{} for _ in spans]
+                plain = [flow_sums(scope, inputs, *span, granularity, by_channel, coverage=coverage[i])
+                         for i, span in enumerate(spans)]
+                quick = [pairing._way_from_coverage(r, coverage[0], {None: 2}) for r in ratios]
+                # Combined, the coverage tells a complete export at once; a gap takes the closer look.
+                assert quick == [None if gap else pairing.PLAIN, pairing.PLAIN], (granularity, by_channel)
+                answered = pairing.paired_sums(scope, ratios, spans, granularity, by_channel, False, plain, coverage)
+                statement = pairing._paired_statement(scope, ratios, spans, granularity, by_channel)
+                assert [dict(a) for a in answered] == [dict(s) for s in statement], (granularity, by_channel)
     key = pairing.paired_key("engagement_rate", "reach")
-    paired_reach = [sum(v.values()) for k, v in answered.items() if k[2] == key]
+    paired_reach = [sum(v.values()) for k, v in answered[0].items() if k[2] == key]
     assert sum(paired_reach) == (19000 if gap else 20000)  # ig's reach of the day with no engagements left out

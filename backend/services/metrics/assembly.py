@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .. import catalog
-from .pairing import paired_key, paired_sums, paired_sums_by_period
+from .pairing import paired_key, paired_sums, ratio_inputs
 from .statements import (
+    Coverages,
     Edge,
     FlowSums,
     GaugeLasts,
@@ -110,8 +111,12 @@ def compute(company_id: uuid.UUID, metrics: list[str], channel_ids: dict[uuid.UU
     come per channel, from the same read as the combined values."""
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
     flows, gauges, ratios = plan(metrics, defs)
-    sums = flow_sums(scope, flows, date_from, date_to, granularity, channel_ids is not None)
-    sums.update(paired_sums(scope, ratios, date_from, date_to, granularity, channel_ids is not None))
+    by_channel = channel_ids is not None
+    coverage: Coverages = {}
+    sums = flow_sums(scope, flows | ratio_inputs(ratios), date_from, date_to, granularity, by_channel,
+                     coverage=coverage if ratios else None)
+    sums.update(paired_sums(scope, ratios, [(date_from, date_to)], granularity, by_channel, False, [sums],
+                            [coverage])[0])
     lasts, seeds = gauge_lasts(scope, gauges, date_from, date_to, granularity, need_first=GROWTH in metrics)
     return _assemble(metrics, defs, channel_ids, sums, lasts, seeds, split)
 
@@ -131,8 +136,11 @@ def compute_periods(company_id: uuid.UUID, metrics: list[str], channel_ids: dict
             raise ValueError("periods must be adjacent, oldest first")
     scope = Scope(company_id=company_id, channel_id=_only_channel(channel_ids))
     flows, gauges, ratios = plan(metrics, defs)
-    sums = flow_sums_by_period(scope, flows, periods, channel_ids is not None)
-    for i, paired in enumerate(paired_sums_by_period(scope, ratios, periods, channel_ids is not None)):
+    by_channel = channel_ids is not None
+    coverage: list[Coverages] = [{} for _ in periods]
+    sums = flow_sums_by_period(scope, flows | ratio_inputs(ratios), periods, by_channel,
+                               coverage if ratios else None)
+    for i, paired in enumerate(paired_sums(scope, ratios, periods, "period", by_channel, False, sums, coverage)):
         sums[i].update(paired)
     lasts, seeds = gauge_edges_by_period(scope, gauges, periods, need_first=GROWTH in metrics)
     return [_assemble(metrics, defs, channel_ids, sums[i], lasts[i], seeds[i]) for i in range(len(periods))]

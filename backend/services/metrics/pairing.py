@@ -3,10 +3,15 @@
 (``catalog.RATIO_PARTS``), so that they agree with the daily values the charts show: 2 days of
 engagements are divided by the reach of those 2 days, not of the month.
 
-Most data arrives as a daily export with every metric, and then pairing changes nothing: a
-cheap check (per channel and input, how many points, the first and the last day: a count and
-two seeks in the natural-key index) finds each input on every day of the same stretch, and the
-plain sums are the answer. Otherwise one grouped statement pairs the points.
+Most data arrives as a daily export with every metric, and then pairing changes nothing. The
+caller sums the ratios' inputs with its other flows (``flow_sums`` with a ``Coverage``: a count,
+the first and the last day, from the same statement) and :func:`paired_sums` decides per period
+and ratio:
+
+- every channel has each input on every day of one stretch (the coverage shows it at once, or
+  a count and two seeks per channel and input tell): the plain sums are the answer;
+- no channel has the denominator and a numerator: nothing pairs;
+- otherwise one grouped statement pairs the points.
 """
 from __future__ import annotations
 
@@ -20,7 +25,9 @@ from sqlalchemy import Integer, String, and_, case, func, literal, or_, select, 
 from ...extensions import db
 from ...models import Channel, MetricPoint
 from .. import catalog
-from .statements import FlowSums, Scope, as_date, bucket_start, dialect_name, flow_sums
+from .statements import Coverages, FlowSums, Scope, as_date, bucket_start, channel_counts, dialect_name
+
+PLAIN, PAIR, EMPTY = "plain", "pair", "empty"
 
 
 def paired_key(ratio: str, metric: str) -> str:
@@ -28,50 +35,62 @@ def paired_key(ratio: str, metric: str) -> str:
     return f"{ratio}:{metric}"
 
 
-def paired_sums(scope: Scope, ratios: Collection[str], date_from: dt.date, date_to: dt.date, granularity: str,
-                by_channel: bool, by_company: bool = False) -> FlowSums:
-    """The inputs of each ratio summed like :func:`flow_sums`, but only over the (channel, day)
-    points where the ratio's denominator and one of its numerators were both reported; answered
-    under ``paired_key(ratio, input)``."""
-    if not ratios:
-        return {}
-    (ways,) = _ways(scope, ratios, [(date_from, date_to)])
-    out: FlowSums = {}
-    plain = [r for r, way in ways.items() if way == PLAIN]
-    if plain:
-        out.update(_as_paired(plain, flow_sums(scope, _inputs(plain), date_from, date_to, granularity, by_channel,
-                                               by_company)))
-    pair = [r for r, way in ways.items() if way == PAIR]
-    if pair:
-        out.update(_paired_statement(scope, pair, [(date_from, date_to)], granularity, by_channel, by_company)[0])
-    return out
+def ratio_inputs(ratios: Collection[str]) -> set[str]:
+    """The stored flows the ratios are made of: the caller sums them (with coverage) for
+    :func:`paired_sums`."""
+    return {m for r in ratios for m in catalog.BUILTIN[r].inputs}
 
 
-def paired_sums_by_period(scope: Scope, ratios: Collection[str], periods: list[tuple[dt.date, dt.date]],
-                          by_channel: bool) -> list[FlowSums]:
-    """:func:`paired_sums` by whole period for each of ``periods`` (oldest first)."""
+def paired_sums(scope: Scope, ratios: Collection[str], periods: list[tuple[dt.date, dt.date]], granularity: str,
+                by_channel: bool, by_company: bool, plain: list[FlowSums], coverage: list[Coverages]
+                ) -> list[FlowSums]:
+    """For each period, the inputs of each ratio summed like ``flow_sums``, but only over the
+    (channel, day) points where the ratio's denominator and one of its numerators were both
+    reported; answered under ``paired_key(ratio, input)``. ``plain`` and ``coverage``: the
+    period's ``flow_sums`` of :func:`ratio_inputs`, read the same way (granularity, by channel,
+    by company)."""
     out: list[FlowSums] = [{} for _ in periods]
     if not ratios or not periods:
         return out
-    ways = _ways(scope, ratios, periods)
-    for i, period in enumerate(periods):
-        plain = [r for r, way in ways[i].items() if way == PLAIN]
-        if plain:
-            out[i].update(_as_paired(plain, flow_sums(scope, _inputs(plain), *period, "period", by_channel)))
-    pair = sorted({r for w in ways for r, way in w.items() if way == PAIR})
+    counts = channel_counts(scope, by_company) if not by_channel else {}
+    ways = [{r: _way_from_coverage(r, coverage[i], counts) for r in ratios} for i in range(len(periods))]
+    unknown = [i for i, w in enumerate(ways) if None in w.values()]
+    if unknown:
+        asked = sorted({r for i in unknown for r, way in ways[i].items() if way is None})
+        for i, found in zip(unknown, _ways(scope, asked, [periods[i] for i in unknown]), strict=True):
+            ways[i].update({r: found[r] for r in asked if ways[i][r] is None})
+    for i in range(len(periods)):
+        out[i].update(_as_paired([r for r, way in ways[i].items() if way == PLAIN], plain[i]))
     chosen = [i for i, w in enumerate(ways) if PAIR in w.values()]
-    if pair and chosen:
-        paired = _paired_statement(scope, pair, [periods[i] for i in chosen], "period", by_channel)
+    if chosen:
+        pair = sorted({r for i in chosen for r, way in ways[i].items() if way == PAIR})
+        paired = _paired_statement(scope, pair, [periods[i] for i in chosen], granularity, by_channel, by_company)
         for i, sums in zip(chosen, paired, strict=True):
             out[i].update({k: v for k, v in sums.items() if ways[i].get(k[2].split(":")[0]) == PAIR})
     return out
 
 
-PLAIN, PAIR, EMPTY = "plain", "pair", "empty"
-
-
-def _inputs(ratios: Collection[str]) -> list[str]:
-    return sorted({m for r in ratios for m in catalog.BUILTIN[r].inputs})
+def _way_from_coverage(ratio: str, coverage: Coverages, channels: dict[Any, int]) -> str | None:
+    """The way decided from the plain sums' coverage alone, or None when it takes a closer look:
+    ``empty`` when the denominator or every numerator is missing in each group; ``plain`` when in
+    each group (a channel, or every channel of a company together) every input has the same
+    count, first and last day and the count is the group's channels times the days in between,
+    so each channel has each input on each of those days."""
+    denominator, numerators = catalog.RATIO_PARTS[ratio]
+    inputs = catalog.BUILTIN[ratio].inputs
+    groups = {(grp, ch) for grp, ch, m in coverage if m in inputs}
+    if not any((g, c, denominator) in coverage and any((g, c, n) in coverage for n in numerators)
+               for g, c in groups):
+        return EMPTY
+    for grp, ch in groups:
+        seen = {coverage.get((grp, ch, m)) for m in inputs}
+        if len(seen) != 1 or None in seen:
+            return None
+        (c,) = seen
+        assert c is not None
+        if c.n != (1 if ch is not None else channels.get(grp, 0)) * ((c.last - c.first).days + 1):
+            return None
+    return PLAIN
 
 
 def _as_paired(ratios: Collection[str], sums: FlowSums) -> FlowSums:
@@ -90,7 +109,7 @@ def _ways(scope: Scope, ratios: Collection[str], periods: list[tuple[dt.date, dt
     ``empty`` when no channel has both a denominator and a numerator (nothing pairs), else
     ``pair``. One statement: per channel, input and period a count and the first and last day
     (a range count and two seeks in the (agency, company, channel, metric, date) index)."""
-    inputs = _inputs(ratios)
+    inputs = sorted(ratio_inputs(ratios))
 
     def edge(m: str, start: dt.date, end: dt.date, column: Any) -> Any:
         return (select(column).where(MetricPoint.agency_id == scope.agency_id,
@@ -143,7 +162,7 @@ def _paired_statement(scope: Scope, ratios: Collection[str], periods: list[tuple
     out: list[FlowSums] = [defaultdict(dict) for _ in periods]
     mp = MetricPoint
     parts = {r: catalog.RATIO_PARTS[r] for r in sorted(ratios)}
-    inputs = _inputs(ratios)
+    inputs = sorted(ratio_inputs(ratios))
     column = {m: f"m{i}" for i, m in enumerate(inputs)}
     day = (select(mp.company_id.label("company_id"), mp.channel_id.label("channel_id"), mp.date.label("day"),
                   *[func.sum(case((mp.metric == m, mp.value))).label(column[m]) for m in inputs])

@@ -14,8 +14,8 @@ from ...models import Company
 from ...tenancy import current_principal
 from .. import catalog
 from .assembly import carried_sum, growth
-from .pairing import paired_key, paired_sums
-from .statements import Scope, flow_sums, gauge_lasts, last_dates
+from .pairing import paired_key, paired_sums, ratio_inputs
+from .statements import Coverages, Scope, flow_sums, gauge_lasts, last_dates
 
 
 def portfolio(date_from: dt.date, date_to: dt.date, among: Collection[uuid.UUID] | None = None
@@ -32,9 +32,12 @@ def portfolio(date_from: dt.date, date_to: dt.date, among: Collection[uuid.UUID]
         stmt = stmt.where(Company.id.in_(list(among)))
     companies = db.session.execute(stmt).all()
     scope = Scope(among=among)
-    sums = flow_sums(scope, {"reach"}, date_from, date_to, "period", False, by_company=True)
+    coverage: Coverages = {}
+    rate = ["engagement_rate"]
+    sums = flow_sums(scope, {"reach"} | ratio_inputs(rate), date_from, date_to, "period", False, by_company=True,
+                     coverage=coverage)
     # The rate from the days where engagements and reach were both reported (as the company page).
-    paired = paired_sums(scope, {"engagement_rate"}, date_from, date_to, "period", False, by_company=True)
+    (paired,) = paired_sums(scope, rate, [(date_from, date_to)], "period", False, True, [sums], [coverage])
     last_seen = last_dates(scope)
     lasts, seeds = gauge_lasts(scope, {"followers"}, date_from, date_to, "week", by_company=True)
     channels_of: dict[uuid.UUID | None, set[uuid.UUID | None]] = defaultdict(set)
