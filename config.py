@@ -47,6 +47,11 @@ class Config:
         # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-For and
         # X-Forwarded-Proto are then trusted for the client's address and scheme.
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0") or 0)
+        # SQLite only: PRAGMA journal_size_limit (the WAL is cut back to it when the log restarts;
+        # /healthz warns above it) and how often the periodic checkpoint looks at the WAL
+        # (backend/wal_checkpointer.py; 0 = never).
+        self.SQLITE_JOURNAL_SIZE_LIMIT = int(float(env.get("SQLITE_WAL_LIMIT_MB", "64")) * 1024 * 1024)
+        self.SQLITE_CHECKPOINT_INTERVAL = float(env.get("SQLITE_CHECKPOINT_INTERVAL", "60") or 0)
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:

@@ -36,3 +36,16 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    """SQLite: every worker starts the periodic WAL checkpointer; a file lock lets exactly one of
+    them checkpoint at a time (backend/wal_checkpointer.py). Nothing on PostgreSQL."""
+    from backend.wal_checkpointer import start_wal_checkpointer
+
+    config = getattr(worker.wsgi, "config", None)
+    if config is None:  # the app was wrapped in middleware: read the settings afresh
+        from config import load_config
+
+        config = load_config()
+    start_wal_checkpointer(config)

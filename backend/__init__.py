@@ -40,7 +40,8 @@ def create_app(config=None) -> Flask:
     install_scoping()
 
     with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                         app.config.get("SQLITE_JOURNAL_SIZE_LIMIT", 64 * 1024 * 1024))
 
     # Raw input first: NUL characters, JSON depth and integer length (backend/inputs.py).
     from .inputs import init_input_guard

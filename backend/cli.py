@@ -108,3 +108,27 @@ def register_cli(app: Flask) -> None:
         with cross_tenant("CLI: operator lists all agencies"):
             for agency in db.session.scalars(select(Agency).order_by(Agency.name)):
                 click.echo(f"{agency.id}  {agency.name}")
+
+    @app.cli.command("db-maintenance")
+    @click.option("--vacuum", is_flag=True,
+                  help="SQLite: also VACUUM (rewrites the file; writers wait until it ends, and it needs "
+                       "free disk space as large as the database). Ignored on PostgreSQL.")
+    def db_maintenance_cmd(vacuum):
+        """Upkeep that is safe while serving. SQLite: WAL checkpoint (TRUNCATE), ANALYZE,
+        quick_check, sizes before and after. PostgreSQL: VACUUM (ANALYZE) of metric_point with
+        its dead tuples before and after."""
+        from .maintenance import MaintenanceError, postgres_maintenance, sqlite_maintenance, sqlite_path
+
+        engine = db.engine
+        try:
+            if engine.dialect.name == "postgresql":
+                if vacuum:
+                    click.echo("--vacuum: nothing more on PostgreSQL (VACUUM FULL would lock the table)")
+                postgres_maintenance(engine, progress=click.echo)
+            elif (path := sqlite_path(engine.url)) is not None:
+                sqlite_maintenance(path, vacuum=vacuum, progress=click.echo)
+            else:
+                raise MaintenanceError(f"nothing to maintain for {engine.url.render_as_string()}")
+        except MaintenanceError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo("db-maintenance: done")
