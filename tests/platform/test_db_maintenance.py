@@ -254,3 +254,58 @@ def test_db_maintenance_on_postgres_vacuums_metric_point(app, client, runner, te
     assert re.search(r"metric_point after: 40 live, 0 dead tuples", out), out
     live, dead, last_vacuum, last_analyze = _vacuum_stats(app)
     assert (live, dead) == (40, 0) and last_vacuum is not None and last_analyze is not None
+
+
+# --- under gunicorn, as make run serves -------------------------------------------------------
+def _flock_holders(path: Path) -> list[int]:
+    """Pids holding a flock on ``path``, from /proc/locks ("1: FLOCK ADVISORY WRITE pid maj:min:inode ...")."""
+    inode = path.stat().st_ino
+    holders = []
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields:
+            continue  # a waiter, not a holder
+        if fields[1] == "FLOCK" and int(fields[5].rsplit(":", 1)[1]) == inode:
+            holders.append(int(fields[4]))
+    return holders
+
+
+@sqlite_only
+@pytest.mark.slow
+def test_under_gunicorn_one_worker_checkpoints_the_wal(tmp_path):
+    import time
+
+    from flask_migrate import upgrade
+    from live_server import Gunicorn, timed_get
+
+    db_path = tmp_path / "served.db"
+    url = f"sqlite:///{db_path}"
+    migrating = make_app(url)
+    with migrating.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
+        from backend.extensions import db
+
+        db.engine.dispose()
+    server = Gunicorn(url, tmp_path / "gunicorn.log", workers=2, threads=2,
+                      env={"SQLITE_CHECKPOINT_INTERVAL": "0.2", "SQLITE_WAL_LIMIT_MB": "0.25"})
+    server.start()
+    # The test's own connection stays open throughout: the WAL cannot vanish at a last close,
+    # only through a TRUNCATE checkpoint.
+    writer = sqlite3.connect(str(db_path), isolation_level=None)
+    try:
+        writer.execute("CREATE TABLE scratch (body TEXT)")
+        writer.execute("BEGIN")
+        writer.executemany("INSERT INTO scratch VALUES (?)", [(ROW,)] * 1000)
+        writer.execute("COMMIT")
+        assert file_size(wal_path(db_path)) > 64 * 1024  # over the threshold (a quarter of 0.25 MiB)
+        deadline = time.monotonic() + 30
+        while file_size(wal_path(db_path)) > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert file_size(wal_path(db_path)) == 0, server.log_tail()
+        holders = _flock_holders(lock_path(db_path))
+        assert len(holders) == 1 and holders[0] in server.worker_pids(), (holders, server.worker_pids())
+        status, _, body = timed_get(server.port, "/healthz")
+        assert status == 200 and b'"warnings":[]' in body.replace(b" ", b"")
+    finally:
+        writer.close()
+        server.stop()
