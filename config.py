@@ -51,7 +51,7 @@ class Config:
         # /healthz warns above it) and how often the periodic checkpoint looks at the WAL
         # (backend/wal_checkpointer.py; 0 = never).
         self.SQLITE_JOURNAL_SIZE_LIMIT = int(float(env.get("SQLITE_WAL_LIMIT_MB", "64")) * 1024 * 1024)
-        self.SQLITE_CHECKPOINT_INTERVAL = float(env.get("SQLITE_CHECKPOINT_INTERVAL", "60") or 0)
+        self.SQLITE_CHECKPOINT_INTERVAL = float(env.get("SQLITE_CHECKPOINT_INTERVAL", "10") or 0)
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:

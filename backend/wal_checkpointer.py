@@ -12,7 +12,7 @@ that worker exits (the kernel drops its lock) another takes over. No thread in t
 it forks workers, and a fork while a thread is inside SQLite could leave the child's SQLite
 locks held.
 
-When: every ``SQLITE_CHECKPOINT_INTERVAL`` seconds (default 60; 0 turns it off) the leader
+When: every ``SQLITE_CHECKPOINT_INTERVAL`` seconds (default 10; 0 turns it off) the leader
 looks at the WAL file's size and runs ``checkpoint(TRUNCATE)`` when it exceeds a quarter of
 ``SQLITE_JOURNAL_SIZE_LIMIT`` (16 MiB of the default 64 MiB).
 """

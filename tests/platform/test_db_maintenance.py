@@ -61,7 +61,8 @@ def test_app_connections_set_journal_size_limit(app):
 def test_the_wal_limit_and_interval_come_from_the_environment(monkeypatch):
     from config import TestingConfig
 
-    assert TestingConfig().SQLITE_JOURNAL_SIZE_LIMIT == 64 * 1024 * 1024
+    defaults = TestingConfig()
+    assert defaults.SQLITE_JOURNAL_SIZE_LIMIT == 64 * 1024 * 1024 and defaults.SQLITE_CHECKPOINT_INTERVAL == 10
     monkeypatch.setenv("SQLITE_WAL_LIMIT_MB", "32")
     monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL", "0")
     cfg = TestingConfig()
