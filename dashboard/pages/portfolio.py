@@ -33,11 +33,11 @@ def column_defs() -> list[dict]:
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
         {"headerName": "Reach", "field": "reach", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbCompact(params.value)"}},
-        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 122,
+        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 110,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         # One column per goal status, most in need of attention first: the counts add up.
         {"headerName": "Goals", "children": [
-            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "minWidth": 90, "flex": 0.6,
+            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "minWidth": 84, "flex": 0.6,
              "filter": False,  # sorted, not filtered: the most off-track companies first
              "cellClass": "rb-status-count", "headerTooltip": rm.STATUS_TERMS[status].sentence,
              "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
@@ -46,9 +46,9 @@ def column_defs() -> list[dict]:
         # ISO dates, typed into a plain box (the browser's picker would show mm/dd/yyyy).
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "filterParams": {"browserDatePicker": False, "minValidYear": 2000, "maxValidYear": 2100},
-         "cellRenderer": "RbLatest", "minWidth": 130},
+         "cellRenderer": "RbLatest", "minWidth": 120},
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
-         "filter": False, "width": 150, "minWidth": 150, "flex": 0},
+         "filter": False, "width": 128, "minWidth": 128, "flex": 0},
     ]
 
 

@@ -70,6 +70,23 @@ def test_portfolio_rows_open_their_company_and_fit_1440(desktop, demo, screensho
         page.wait_for_selector(f".ag-row[row-id='{northwind}'] .rb-spark")
 
 
+def test_the_portfolio_fits_a_1366_laptop(browser, live_server, demo, screenshot):
+    """1366×768 is a common laptop screen: every column, the sparkline too, without a sideways
+    scroll."""
+    context, page = new_page(browser, live_server, viewport={"width": 1366, "height": 768})
+    try:
+        do_login(page, demo["email"], demo["password"])
+        page.wait_for_selector(".ag-row .rb-spark")
+        assert _grid_overflow(page) == 0
+        assert _page_overflow(page) == [], "wider than the window"
+        right = page.evaluate("""() => document.querySelector('#rb-portfolio-grid .ag-header-cell[col-id=spark]')
+                                     .getBoundingClientRect().right""")
+        assert right <= 1366
+        screenshot(page, "first-steps-portfolio-1366", full_page=False)
+    finally:
+        context.close()
+
+
 def test_portfolio_filters_latest_data_by_iso_date(desktop, demo):
     page = desktop
     page.wait_for_selector(".ag-row .rb-spark")
