@@ -30,14 +30,13 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 from conftest import ApiClient, build_tenant, make_app
-from werkzeug.serving import WSGIRequestHandler, make_server
+from live_server import serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -77,13 +76,6 @@ class KeepKey:
                 table = ApiKey.__table__
                 with self.app.app_context(), db.engine.begin() as conn:
                     conn.execute(table.update().where(table.c.id == self.key_id).values(revoked_at=None))
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No access log line per request (thousands of them); errors still reach the app's log."""
-
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 def _ok(resp, status=(200, 201)):
@@ -173,19 +165,8 @@ def fuzz_server(app, database_url):
     tenant = build_tenant(fuzz_app, "Fuzz Agency")
     values = seed(ApiClient(fuzz_app.test_client(), tenant.keys["admin"]), tenant.company_a.id)
     fuzz_app.wsgi_app = KeepKey(fuzz_app, tenant.key_ids["admin"])  # type: ignore[method-assign]
-    server = make_server("127.0.0.1", 0, fuzz_app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="fuzz-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", tenant.keys["admin"], values
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        from backend.extensions import db
-
-        with fuzz_app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serve_in_thread(fuzz_app) as base_url:  # no access log line per request (thousands)
+        yield base_url, tenant.keys["admin"], values
 
 
 def _schemathesis() -> list[str]:
