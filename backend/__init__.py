@@ -26,6 +26,12 @@ def create_app(config=None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    # Flask runs after_request hooks in reverse order: registered first, this one runs last, on
+    # the finished answer: Cache-Control and Vary (backend/headers.py).
+    from .headers import init_cache_headers
+
+    init_cache_headers(app)
+
     from . import models  # noqa: F401  (register the tables)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -78,8 +84,10 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_assets_bp)
     from .vendor import bp as vendor_bp
+    from .vendor import init_fingerprints
 
     app.register_blueprint(vendor_bp)
+    init_fingerprints(app)
 
     from dashboard import init_dashboard
 

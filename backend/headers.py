@@ -14,10 +14,19 @@ Other headers: ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (no page
 frame), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` (``no-referrer``
 on set-password pages, whose URL holds a one-time token), ``Cross-Origin-Opener-Policy``, and
 HSTS under production (the app is served over HTTPS there).
+
+Caching (``init_cache_headers``): a static file asked for by its current fingerprint
+(backend/vendor.py) may be kept a year, ``public, max-age=31536000, immutable``; other static
+files are revalidated (``no-cache``, with their ETag); everything else — pages, Dash callbacks,
+the API, the CSV export, redirects and errors — carries tenant data or a CSRF token:
+``private, no-store`` and ``Vary: Cookie, Authorization``, so no shared cache ever keeps one
+person's answer for another.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
+
+from .vendor import static_asset
 
 SET_PASSWORD_PREFIX = "/set-password/"
 DASHBOARD_PREFIX = "/dashboard/"
@@ -63,4 +72,34 @@ def init_security_headers(app: Flask, script_hashes: list[str]) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         if production:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+PRIVATE = "private, no-store"
+# What a page or an answer depends on besides its URL: the session cookie and the API key
+# (``Authorization: Bearer``, the only header a key is accepted in).
+PRIVATE_VARY = ("Cookie", "Authorization")
+
+
+def init_cache_headers(app: Flask) -> None:
+    """Set Cache-Control (and Vary on private answers) on every response. Register it before
+    every other ``after_request`` hook, so that it runs last."""
+
+    @app.after_request
+    def _cache_headers(response: Response) -> Response:
+        asset = static_asset()
+        headers = response.headers
+        headers.pop("Expires", None)
+        if asset is not None and response.status_code in (200, 206, 304):
+            headers["Cache-Control"] = IMMUTABLE if asset.current else REVALIDATE
+            # The same file for everyone: no "Vary: Cookie" (Flask adds it when the request read
+            # the session, as the login check of Dash's bundles does), which would make browsers
+            # and shared caches keep a copy per cookie.
+            session.accessed = False
+            return response
+        headers["Cache-Control"] = PRIVATE
+        for name in PRIVATE_VARY:
+            response.vary.add(name)
         return response

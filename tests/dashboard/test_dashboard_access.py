@@ -64,7 +64,9 @@ def test_dashboard_assets_are_all_served_locally(login_as, tenant):
         body = client.get(path).get_data(as_text=True)
         assert not ANY_URL.search(body), (path, ANY_URL.search(body))
     assets = re.findall(r"""<(?:script|link)[^>]+(?:src|href)="([^"]+)\"""", html)
-    assert "/vendor/bootstrap.min.css" in assets
+    from backend.vendor import BOOTSTRAP_CSS_URL
+
+    assert BOOTSTRAP_CSS_URL in assets and BOOTSTRAP_CSS_URL.startswith("/vendor/bootstrap.min.css?v=")
     assert any("dash-renderer" in a for a in assets) and any("dash_ag_grid" in a for a in assets)
     for url in assets:
         assert url.startswith("/"), url
