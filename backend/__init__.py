@@ -26,11 +26,13 @@ def create_app(config=None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    # Flask runs after_request hooks in reverse order: registered first, this one runs last, on
-    # the finished answer: Cache-Control and Vary (backend/headers.py).
+    # Flask runs after_request hooks in reverse order: these two, registered first, run last, on
+    # the finished answer — compression (backend/compression.py), then Cache-Control and Vary.
+    from .compression import init_compression
     from .headers import init_cache_headers
 
     init_cache_headers(app)
+    init_compression(app)
 
     from . import models  # noqa: F401  (register the tables)
     from .database import configure_engine

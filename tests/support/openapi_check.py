@@ -31,7 +31,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 PROBLEM = "application/problem+json"
 # Headers of the HTTP exchange or of every page (backend/headers.py), not of an operation.
 GENERIC = {
-    "content-type", "content-length", "date", "server", "connection", "vary", "set-cookie", "cache-control",
+    "content-type", "content-length", "content-encoding", "accept-ranges", "date", "server", "connection", "vary",
+    "set-cookie", "cache-control",
     "content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy",
     "cross-origin-opener-policy", "permissions-policy", "strict-transport-security",
 }
@@ -51,6 +52,21 @@ def json_schema(node: Any) -> Any:
         else:
             out = {"anyOf": [out, {"type": "null"}]}
     return out
+
+
+def _body(response) -> bytes:
+    """The body as sent before compression (backend/compression.py: br or gzip)."""
+    data = response.get_data()
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(data)
+    if encoding == "gzip":
+        import gzip
+
+        return gzip.decompress(data)
+    return data
 
 
 def _is_json(mimetype: str) -> bool:
@@ -101,7 +117,7 @@ class ResponseChecker:
             if response.status_code >= 400:
                 if response.mimetype != PROBLEM:
                     return [f"an error outside any operation is {response.mimetype}, not {PROBLEM}"]
-                return self._schema_errors({"$ref": "#/components/schemas/Problem"}, response.get_json())
+                return self._schema_errors({"$ref": "#/components/schemas/Problem"}, json.loads(_body(response)))
             return []
         self.checked += 1
         status = str(response.status_code)
@@ -129,7 +145,7 @@ class ResponseChecker:
         if not _is_json(mimetype):
             return []  # CSV: a string (read lazily; the export streams)
         try:
-            body = json.loads(response.get_data(as_text=True))
+            body = json.loads(_body(response))
         except ValueError as exc:
             return [f"the body is not JSON: {exc}"]
         return [f"body {e}" for e in self._schema_errors(content[mimetype]["schema"], body)]
