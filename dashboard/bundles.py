@@ -9,7 +9,8 @@ page's HTML can carry only the scripts that page draws with:
   (``plotly-basic``: the scatter, bar and pie traces, 1.2 MB, where the full bundle is 4.8 MB) as an
   ordinary script, so that it downloads beside the other scripts. dcc.Graph uses ``window.Plotly``
   when it is there, and only otherwise fetches the full bundle, late, when the first chart mounts;
-- the strategy page, the chooser and the "not found" page need neither.
+- the strategy page, the chooser and the "not found" page need neither;
+- no page has a DataTable, whose loader Dash adds to every page: it is left out everywhere.
 
 The charts use only ``scatter`` and ``bar`` traces (dashboard/figures.py); a test checks that every
 trace type the figure builders produce is in the partial bundle.
@@ -18,14 +19,18 @@ The partial bundle is plotly.js's own build (npm ``plotly.js-basic-dist-min``, M
 the ``plotly`` Python package bundles), committed under dashboard/assets/vendor/ and left out of
 Dash's automatic asset loading by ``ASSETS_PATH_IGNORE``.
 
-Each page also preloads the chunks it will ask for after the first render (dcc's lazily loaded
-Graph and Dropdown code), so that they do not wait for the layout and the first callback.
+Each page also preloads what dash-renderer asks for only once its scripts have run: the layout and
+the callback graph (``_dash-layout``, ``_dash-dependencies``, fetched as dash-renderer fetches
+them, so the browser hands the preloaded answers over), and the lazily loaded chunks of the
+components the page renders (dcc's Graph, Dropdown, DatePicker, Markdown; the grid's community
+code), so that they do not wait for the layout and the first callback.
 """
 from __future__ import annotations
 
 import re
 
 GRID_SCRIPT = re.compile(r"dash_ag_grid|dashAgGrid")
+UNUSED_SCRIPT = re.compile(r"/dash_table/")  # Dash adds DataTable's loader; no page has a DataTable
 # dashboard/assets/ folders Dash must not add to every page: the vendored Plotly bundle.
 ASSETS_PATH_IGNORE = [r"^vendor$"]
 PLOTLY_ASSET = "vendor/plotly-basic-4.1.1.min.js"
@@ -61,9 +66,11 @@ def page_kind(path: str, base: str) -> str:
 
 def select_scripts(scripts: str, kind: str, plotly_src: str) -> str:
     """Dash's ``{%scripts%}`` (one tag per line) for a page of ``kind``."""
-    lines = scripts.split("\n")
-    if kind != PORTFOLIO:
-        lines = [line for line in lines if not (line.startswith("<script src=") and GRID_SCRIPT.search(line))]
+    def unused(line: str) -> bool:
+        return line.startswith("<script src=") and bool(
+            UNUSED_SCRIPT.search(line) or (kind != PORTFOLIO and GRID_SCRIPT.search(line)))
+
+    lines = [line for line in scripts.split("\n") if not unused(line)]
     if kind == COMPANY:
         # After the libraries, before the first inline <script>: it runs before dash-renderer
         # mounts anything, so window.Plotly is there for every chart.
@@ -75,4 +82,8 @@ def select_scripts(scripts: str, kind: str, plotly_src: str) -> str:
 def preload_links(kind: str, suites_url: str) -> str:
     """``<link rel=preload>`` tags for the lazily loaded chunks a page of ``kind`` will ask for,
     at the URLs dash-renderer requests them (``suites_url`` + the component-suite path)."""
-    return "\n".join(f'<link rel="preload" as="script" href="{suites_url}{chunk}">' for chunk in CHUNKS[kind])
+    links = [f'<link rel="preload" as="script" href="{suites_url}{chunk}">' for chunk in CHUNKS[kind]]
+    base = suites_url.split("_dash-component-suites/")[0]
+    links += [f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{base}{name}">'
+              for name in ("_dash-layout", "_dash-dependencies")]
+    return "\n".join(links)

@@ -13,6 +13,7 @@ from dashboard import bundles
 
 SCRIPT = re.compile(r'<script src="([^"]+)"')
 PRELOAD = re.compile(r'<link rel="preload" as="script" href="([^"]+)"')
+FETCH_PRELOAD = re.compile(r'<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)"')
 
 
 def _page(client, path):
@@ -20,6 +21,10 @@ def _page(client, path):
     assert resp.status_code == 200, path
     html = resp.get_data(as_text=True)
     return html, SCRIPT.findall(html), PRELOAD.findall(html)
+
+
+def _unused(scripts):
+    return [s for s in scripts if "dash_table" in s]
 
 
 def _grid(scripts):
@@ -30,8 +35,11 @@ def test_the_portfolio_loads_the_grid_and_no_plotly(login_as, tenant):
     client = login_as(tenant, "owner")
     _, scripts, preloads = _page(client, "/dashboard/")
     assert len(_grid(scripts)) == 3  # the bundle and the two files of cell renderers and functions
+    assert _unused(scripts) == []
     assert not [s for s in scripts if "plotly" in s]
     assert any(p.endswith("dash_ag_grid/async-community.js") for p in preloads)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert FETCH_PRELOAD.findall(html) == ["/dashboard/_dash-layout", "/dashboard/_dash-dependencies"]
     for url in scripts + preloads:
         assert client.get(url).status_code == 200, url
 
@@ -39,7 +47,7 @@ def test_the_portfolio_loads_the_grid_and_no_plotly(login_as, tenant):
 def test_the_company_page_loads_the_partial_plotly_bundle_and_no_grid(login_as, tenant):
     client = login_as(tenant, "owner")
     html, scripts, preloads = _page(client, f"/dashboard/company/{tenant.company_a.id}")
-    assert _grid(scripts) == []
+    assert _grid(scripts) == [] and _unused(scripts) == []
     plotly = [s for s in scripts if "plotly" in s]
     assert len(plotly) == 1 and bundles.PLOTLY_ASSET in plotly[0]
     # After the component libraries, before Dash's inline set-up and the renderer starts.
