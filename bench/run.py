@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import dashboard_bench
+from . import browser_bench, dashboard_bench
 from .config import TARGETS, Sizes
 from .database import BenchDatabase, open_databases
 from .dataset import add_goals, build_main, build_others, last_data_day, load_other_points, main_points, measured_period
@@ -164,6 +164,18 @@ def run(sizes: Sizes, kinds: list[str], postgres_url: str | None, progress: Prog
     return report
 
 
+def run_browser(progress: Progress, log_dir: Path, rounds: int) -> dict:
+    """The browser figures, or ``{"error": ...}`` when they could not be measured."""
+    try:
+        result = browser_bench.measure(progress, log_dir, rounds=rounds)
+    except browser_bench.BrowserBenchError as err:
+        progress.say(f"stopped: {err}")
+        return {"error": str(err)}
+    verdicts = [s["pass"] for s in result["steps"].values() if s["pass"] is not None]
+    result["all_pass"] = bool(verdicts) and all(verdicts)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny data (seconds): checks the bench itself")
@@ -171,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: sqlite, plus postgresql when BENCH_POSTGRES_URL is set)")
     parser.add_argument("--iterations", type=int, help="timed rounds per query measurement")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
+    parser.add_argument("--browser", choices=("yes", "no", "only"), default="yes",
+                        help="the browser benchmark on an emulated 4G link (bench/browser_bench.py): "
+                             "run it too (default), skip it, or run it alone")
     args = parser.parse_args(argv)
 
     postgres_url = os.environ.get("BENCH_POSTGRES_URL") or None
@@ -183,13 +198,24 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress()
     progress.say(f"bench on {', '.join(kinds)}: a company of {sizes.main_points:,} points, "
                  f"{sizes.others:,} others with {sizes.other_points:,} points")
+    if args.browser == "only":
+        kinds = []
     report = run(sizes, kinds, postgres_url, progress, args.output.parent)
+    if args.browser != "no":
+        report["browser"] = run_browser(progress.child("browser"), args.output.parent, rounds=1 if args.quick else 3)
+        report["all_pass"] = (report["all_pass"] or not kinds) and report["browser"].get("all_pass", False)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print()
-    print(table(report))
-    print()
+    if report["databases"]:
+        print(table(report))
+        print()
+    if "browser" in report:
+        browser = report["browser"]
+        print(browser_bench.table(browser) if "steps" in browser else f"browser benchmark: {browser['error']}")
+        print()
     print(f"{'all targets met' if report['all_pass'] else 'some targets missed'}; "
           f"{report['seconds']:.0f} s on {report['machine']['cpus']} cores; report: {args.output}")
-    failed = any(r.get("errors") and not r.get("query_empty") for r in report["databases"].values())
+    failed = any(r.get("errors") and not r.get("query_empty") for r in report["databases"].values()) \
+        or "error" in report.get("browser", {})
     return 1 if failed else 0

@@ -20,27 +20,46 @@ from backend.errors import problem
 from backend.tenancy import get_principal
 from backend.vendor import BOOTSTRAP_CSS_URL
 
-from . import ids
+from . import bundles, ids
 
 BASE = "/dashboard/"
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads and sends back as X-CSRFToken
 COMPANY_PATH = re.compile(r"^/dashboard/company/([^/]+)(/strategy)?/?$")
 
 
+class Dashboard(Dash):
+    """Dash whose page HTML carries only the scripts that page uses (dashboard/bundles.py)."""
+
+    plotly_src = ""
+
+    def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="",
+                          favicon="", renderer=""):
+        kind = bundles.page_kind(request.path, BASE)
+        scripts = bundles.select_scripts(scripts, kind, self.plotly_src)
+        preloads = bundles.preload_links(kind, f"{BASE}_dash-component-suites/")
+        css = "\n".join(part for part in (css, preloads) if part)
+        return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+                                         app_entry=app_entry, favicon=favicon, renderer=renderer)
+
+
 def init_dashboard(server: Flask) -> Dash:
     """Create the dashboard on ``server`` and return the Dash app."""
-    dash_app = Dash(
+    assets = Path(__file__).resolve().parent / "assets"
+    dash_app = Dashboard(
         "dashboard",
         server=server,  # type: ignore[arg-type]  # a Flask app, as documented (Dash types it bool | Callable)
         url_base_pathname=BASE,
         serve_locally=True,
-        assets_folder=str(Path(__file__).resolve().parent / "assets"),
+        assets_folder=str(assets),
+        assets_path_ignore=bundles.ASSETS_PATH_IGNORE,
         external_stylesheets=[BOOTSTRAP_CSS_URL],
         suppress_callback_exceptions=True,
         title="Reachboard",
         update_title=None,  # type: ignore[arg-type]  # documented: None keeps the title (typed str)
         compress=False,
     )
+    plotly_mtime = int((assets / bundles.PLOTLY_ASSET).stat().st_mtime)
+    dash_app.plotly_src = f"{dash_app.get_asset_url(bundles.PLOTLY_ASSET)}?m={plotly_mtime}"
     dash_app.layout = serve_layout
     _protect(server)
 
