@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench fuzz lint venv dev node openapi clients db demo clean
+.PHONY: run test bench soak soak-quick fuzz lint venv dev node openapi clients db demo clean
 
 # (Re)build the virtualenv when it is missing or older than the requirements: the runtime set for
 # `make run`, the development set (tests, benchmarks, lint, types) for everything else.
@@ -69,6 +69,16 @@ test: dev
 
 bench: dev
 	$(BIN)/python -m bench
+
+# Mixed load for 10 minutes per database (SQLite; PostgreSQL too when BENCH_POSTGRES_URL is set or
+# postgresql://postgres@127.0.0.1:5432/test answers): docs/benchmarks.md. Needs wrk (Debian: wrk).
+# `make soak QUICK=1` or `make soak-quick`: one minute per database on small data (what CI runs).
+# SOAK_ARGS passes options: make soak SOAK_ARGS="--minutes 3 --databases sqlite".
+soak: dev
+	$(BIN)/python -m bench.soak $(if $(filter 1 yes true,$(QUICK)),--quick) $(SOAK_ARGS)
+
+soak-quick: dev
+	$(BIN)/python -m bench.soak --quick $(SOAK_ARGS)
 
 # ruff (lint and import order) and mypy (types; strict on the services and the tenant layer),
 # as configured in pyproject.toml; the OpenAPI document through openapi-spec-validator and
