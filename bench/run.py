@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.browser != "no":
         report["browser"] = run_browser(progress.child("browser"), args.output.parent, rounds=1 if args.quick else 3)
         report["all_pass"] = (report["all_pass"] or not kinds) and report["browser"].get("all_pass", False)
+        report["seconds"] = round(time.perf_counter() - progress.started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print()
