@@ -108,7 +108,8 @@ def static_asset(req: Request | None = None) -> StaticAsset | None:
         folder = current_app.blueprints[endpoint.rsplit(".", 1)[0]].static_folder
         return _by_file(folder, req.view_args, req.args.get("m", ""), _mtime)
     if endpoint == "static":
-        return _by_file(current_app.static_folder, req.view_args, req.args.get(FINGERPRINT_ARG, ""), fingerprint)
+        return _by_file(current_app.static_folder, req.view_args, req.args.get(FINGERPRINT_ARG, ""),
+                        lambda path: (fingerprint(path),))
     if endpoint == "vendor.asset":
         name = (req.view_args or {}).get("filename", "")
         path = BOOTSTRAP_DIR / FILES[name] if name in FILES else None
@@ -121,11 +122,13 @@ def static_asset(req: Request | None = None) -> StaticAsset | None:
 
 def _by_file(folder: str | None, view_args: dict | None, stated: str, current) -> StaticAsset:
     path = _under(Path(folder or STATIC_DIR), (view_args or {}).get("filename", ""))
-    return StaticAsset(stated, bool(stated) and path is not None and current(path) == stated)
+    return StaticAsset(stated, bool(stated) and path is not None and stated in current(path))
 
 
-def _mtime(path: Path) -> str:
-    return str(os.stat(path).st_mtime)  # how Dash writes it into ?m=
+def _mtime(path: Path) -> tuple[str, str]:
+    """The file's mtime as Dash writes it into ?m=, and in whole seconds (the Plotly bundle's link)."""
+    mtime = os.stat(path).st_mtime
+    return str(mtime), str(int(mtime))
 
 
 def _under(folder: Path, filename: str) -> Path | None:

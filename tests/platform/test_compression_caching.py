@@ -88,7 +88,7 @@ def test_fingerprinted_assets_are_immutable_and_the_same_for_everyone(app, tenan
 
     owner = login_as(tenant, "owner")
     assets = _assets(owner)
-    suite = next(a for a in assets if "/_dash-component-suites/" in a)
+    suite = next(a for a in assets if re.search(r"/_dash-component-suites/.+\.v[\w-]+m[0-9a-f]+\.", a))
     dash_asset = next(a for a in assets if a.startswith("/dashboard/assets/dashboard.css?m="))
     manage = owner.get("/manage/companies").get_data(as_text=True)
     static = re.search(r'href="(/static/reachboard\.css\?v=[0-9a-f]{12})"', manage).group(1)
@@ -100,6 +100,16 @@ def test_fingerprinted_assets_are_immutable_and_the_same_for_everyone(app, tenan
             assert resp.headers["Cache-Control"] == IMMUTABLE, url
             assert "Cookie" not in resp.headers.get("Vary", ""), url  # one copy for every visitor
             assert "Set-Cookie" not in resp.headers, url
+    # Every file the dashboard's pages name by a fingerprint is immutable; the others are revalidated.
+    fingerprinted = re.compile(r"[?&][mv]=[\w.]+$|/_dash-component-suites/.+\.v[\w-]+m[0-9a-f]+\.")
+    for page in ("/dashboard/", f"/dashboard/company/{tenant.company_a.id}"):
+        html = owner.get(page).get_data(as_text=True)
+        for url in re.findall(r"""<(?:script|link)[^>]+(?:src|href)="(/[^"]+)\"""", html):
+            resp = owner.get(url)
+            if resp.headers.get("Cache-Control") == "private, no-store":
+                continue  # a preloaded answer with data (_dash-layout, _dash-dependencies)
+            expected = IMMUTABLE if fingerprinted.search(url) else "no-cache"
+            assert resp.status_code == 200 and resp.headers["Cache-Control"] == expected, url
     # The same files by an old or missing fingerprint: served, but revalidated.
     for url in ("/vendor/bootstrap.min.css", "/vendor/bootstrap.min.css?v=0123456789ab",
                 "/static/reachboard.css", dash_asset.split("?")[0] + "?m=1.5", "/api/v1/docs/assets/swagger-ui.css"):
