@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import DependencyException
 from flask import Flask, g, redirect, request
 from flask_login import current_user
 
@@ -125,6 +126,11 @@ def _protect(server: Flask) -> None:
             (only,) = principal.company_ids
             return redirect(f"{BASE}company/{only}")
         return None
+
+    @server.errorhandler(DependencyException)
+    def _no_such_component_file(_err):
+        """Dash raises this for a component-suite path it does not serve: a 404, not a 500."""
+        return problem(404, "Not found", "There is no such dashboard file.")
 
     @server.after_request
     def _csrf_cookie(response):

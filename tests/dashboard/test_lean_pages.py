@@ -108,3 +108,10 @@ def test_page_kinds():
     assert bundles.page_kind("/dashboard/company/abc/strategy", base) == bundles.STRATEGY
     assert bundles.page_kind("/dashboard/company/abc/other", base) == bundles.PLAIN
     assert bundles.page_kind("/dashboard/anything", base) == bundles.PLAIN
+
+
+@pytest.mark.parametrize("path", ["dash_ag_grid/nothing.js", "no_such_library/x.js"])
+def test_an_unknown_component_file_is_a_404(login_as, tenant, path):
+    resp = login_as(tenant, "owner").get(f"/dashboard/_dash-component-suites/{path}")
+    assert resp.status_code == 404
+    assert "no such dashboard file" in resp.get_data(as_text=True)
