@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .ledger import Ledger
 from .load import Connection, DashboardSession, Plan, Recorder, dashboard, importer, pusher, run_bounded
-from .probes import ServerGone, WalWatcher, resource_sample
+from .probes import ServerGone, Watcher, resource_sample
 from .settings import INTERVAL_SECONDS, SoakSettings
 from .tenant import SoakTenant, read_paths
 from .wrk import WrkError, WrkSlices
@@ -65,8 +65,8 @@ def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, maste
     wrk = WrkSlices(base, read_paths(main.company_id, tenant.last_day), tenant.read_key, settings.intervals,
                     INTERVAL_SECONDS, settings.wrk_connections, settings.wrk_think_ms, settings.wrk_timeout_s,
                     lambda i, figures: slices.__setitem__(i, figures))
-    watcher = WalWatcher(probe)
-    started = time.monotonic()
+    watcher = Watcher(probe, master_pid)
+    started, started_at = time.monotonic(), time.time()
     recorder = Recorder(started)
     deadline = started + settings.seconds
     loops: list[Loop] = []
@@ -91,14 +91,14 @@ def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, maste
                  f"{settings.wrk_connections} connections ({pinned}); "
                  f"{settings.intervals} × {INTERVAL_SECONDS} s")
     try:
-        resources.append(resource_sample(0.0, master_pid, probe, probe.wal_bytes()))
+        resources.append(resource_sample(0.0, master_pid, probe))
         watcher.start()
         wrk.start()
         for loop in loops:
             loop.thread.start()
         for i in range(1, settings.intervals + 1):
             _wait_until(started + i * INTERVAL_SECONDS, stop, wrk, loops)
-            resources.append(resource_sample(time.monotonic() - started, master_pid, probe, watcher.take_peak()))
+            resources.append(resource_sample(time.monotonic() - started, master_pid, probe, watcher.take()))
             slice_due = time.monotonic() + 2  # wrk's slice ends a moment after the interval
             while i - 1 not in slices and time.monotonic() < slice_due and wrk.error is None:
                 time.sleep(0.05)
@@ -120,7 +120,7 @@ def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, maste
             "errors": {"count": recorder.error_count, "messages": recorder.messages, "retries": recorder.retries,
                        "retry_reasons": recorder.retry_reasons},
             "loops": {loop.name: loop.count for loop in loops}, "wrk_pinned": wrk.pinned,
-            "seconds": round(time.monotonic() - started, 1)}
+            "started_at": started_at, "seconds": round(time.monotonic() - started, 1)}
 
 
 def _wait_until(when: float, stop: threading.Event, wrk: WrkSlices, loops: list[Loop]) -> None:
@@ -163,7 +163,7 @@ def _say_interval(progress, i: int, recorder: Recorder, read: dict | None, res: 
     for t, kind, _, _ in recorder.samples:
         if t0 <= t < t1:
             counts[kind] = counts.get(kind, 0) + 1
-    workers = [p["rss_kb"] // 1024 for p in res["processes"] if p["role"] == "worker"]
+    workers = [p["rss_mean_kb"] // 1024 for p in res["processes"] if p["role"] == "worker"]
     reads = f"reads {read['rps']:.1f}/s p99 {read['p99_ms']:.0f} ms" if read else "reads (slice still running)"
     wal = f", WAL peak {res['wal_peak_bytes'] / 1048576:.1f} MiB" if res.get("wal_peak_bytes") is not None else ""
     dead = res.get("tables", {}).get("metric_point")

@@ -1,5 +1,6 @@
 """What the soak samples besides requests: the gunicorn processes (RSS, open file descriptors),
-the database's connections and size, SQLite's WAL and PostgreSQL's dead tuples.
+the database's connections (the soak's own left out) and size, SQLite's WAL and PostgreSQL's
+dead tuples.
 
 Process figures come from /proc (Linux): the master is the process the soak started, the
 workers are its children. A SQLite connection is an open descriptor on the database file; a
@@ -117,10 +118,11 @@ class PostgresProbe:
     kind = "postgresql"
     db_file: str | None = None
 
-    def __init__(self, conninfo: str):
+    def __init__(self, conninfo: str, exclude_pid: int | None = None):
         import psycopg
 
         self.conn = psycopg.connect(conninfo, autocommit=True)  # each statement sees fresh statistics
+        self.exclude_pid = exclude_pid or 0
 
     def wal_bytes(self) -> int | None:
         return None
@@ -128,7 +130,8 @@ class PostgresProbe:
     def sample(self, procs: list[dict]) -> dict:
         cur = self.conn.cursor()
         cur.execute("SELECT coalesce(state, '?'), count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1")
+                    "WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), %s) GROUP BY 1",
+                    (self.exclude_pid,))
         states = {state: n for state, n in cur.fetchall()}
         cur.execute("SELECT pg_database_size(current_database()), pg_total_relation_size('metric_point')")
         sizes = cur.fetchone()
@@ -157,38 +160,47 @@ class PostgresProbe:
         self.conn.close()
 
 
-class WalWatcher:
-    """The WAL's size once a second in a thread, so that a peak between two 30 s samples is seen;
-    ``take_peak()`` returns the largest size since the last call."""
+class Watcher:
+    """Once a second, in a thread: the WAL's size (SQLite) and the RSS of the master and its
+    workers, so that a WAL peak between two 30 s samples is seen and a process's RSS is an
+    average, not one reading of a figure that moves by tens of MiB with the requests in flight.
+    ``take()`` returns what was seen since the last call: the WAL's peak and, per pid, the mean
+    and the largest RSS in kB."""
 
-    def __init__(self, probe, every: float = 1.0):
+    def __init__(self, probe, master: int, every: float = 1.0):
         self.probe = probe
+        self.master = master
         self.every = every
-        self._peak = 0
+        self._pids = [master, *children(master)]
+        self._wal_peak = 0
+        self._rss: dict[int, list[int]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-watcher", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="soak-watcher", daemon=True)
 
     def start(self) -> None:
-        if self.probe.wal_bytes() is not None:
-            self._thread.start()
+        self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             self.look()
 
     def look(self) -> None:
-        size = self.probe.wal_bytes() or 0
+        wal = self.probe.wal_bytes() or 0
+        readings = {pid: kb for pid in self._pids if (kb := _status_kb(pid, "VmRSS")) is not None}
         with self._lock:
-            self._peak = max(self._peak, size)
+            self._wal_peak = max(self._wal_peak, wal)
+            for pid, kb in readings.items():
+                self._rss.setdefault(pid, []).append(kb)
 
-    def take_peak(self) -> int | None:
-        if self.probe.wal_bytes() is None:
-            return None
+    def take(self) -> dict:
         self.look()
         with self._lock:
-            peak, self._peak = self._peak, 0
-        return peak
+            wal_peak, rss = self._wal_peak, self._rss
+            self._wal_peak, self._rss = 0, {}
+        self._pids = [self.master, *children(self.master)]  # a worker that was replaced is followed
+        return {"wal_peak_bytes": None if self.probe.wal_bytes() is None else wal_peak,
+                "rss": {pid: {"mean_kb": round(sum(v) / len(v)), "max_kb": max(v)} for pid, v in rss.items() if v}}
 
     def stop(self) -> None:
         self._stop.set()
@@ -196,8 +208,15 @@ class WalWatcher:
             self._thread.join(5)
 
 
-def resource_sample(t: float, master: int, probe, wal_peak: int | None) -> dict:
-    """One row of resource figures at ``t`` seconds."""
+def resource_sample(t: float, master: int, probe, watched: dict | None = None) -> dict:
+    """One row of resource figures at ``t`` seconds; ``watched``: the Watcher's figures since the
+    previous row (each process's mean and largest RSS, the WAL's peak)."""
     procs = processes(master, probe.db_file)
+    rss = (watched or {}).get("rss", {})
+    for p in procs:
+        seen = rss.get(p["pid"])
+        p["rss_mean_kb"] = seen["mean_kb"] if seen else p["rss_kb"]
+        p["rss_max_kb"] = seen["max_kb"] if seen else p["rss_kb"]
+    wal_peak = (watched or {}).get("wal_peak_bytes", probe.wal_bytes())
     return {"t": round(t, 1), "at": time.time(), "processes": procs, "wal_peak_bytes": wal_peak,
             **probe.sample(procs)}

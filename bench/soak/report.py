@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .checkpoints import describe as describe_checkpoints
 from .settings import KIND_LABELS, KINDS, MIB
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -28,7 +29,7 @@ def interval_rows(result: dict) -> list[list[str]]:
             cells.append("—" if k is None else f"{k['rps']:.1f} · {_ms(k['p50_ms'])}/{_ms(k['p99_ms'])}")
         cells.append(str(sum(k["errors"] for k in interval["kinds"].values() if k)))
         workers = [p for p in res["processes"] if p["role"] == "worker"]
-        cells.append(" ".join(f"{p['rss_kb'] / 1024:.0f}" for p in workers))
+        cells.append(" ".join(f"{p.get('rss_mean_kb', p['rss_kb']) / 1024:.0f}" for p in workers))
         cells.append(str(sum(p["fds"] for p in res["processes"])))
         cells.append(str(res.get("connections", "")))
         cells.append(f"{res['db_bytes'] / MIB:.1f}")
@@ -58,11 +59,13 @@ def table(report: dict) -> str:
                    f"loops {result['loops']}, {result['errors']['retries']} retries")
         last = "WAL peak MiB" if kind == "sqlite" else "dead/live tuples"
         header = ["t s"] + [f"{KIND_LABELS[k].split(' (')[0]} /s · p50/p99 ms" for k in KINDS] + [
-            "errors", "worker RSS MiB", "fds", "db conns", "db MiB", last]
+            "errors", "worker RSS MiB (mean)", "fds", "db conns", "db MiB", last]
         out.append(_grid(header, interval_rows(result)))
         check = result["check"]
         out.append(f"points: {check['acknowledged_keys']:,} keys acknowledged ({check['acknowledged_writes']:,} "
                    f"writes), {check['lost']} lost, {check['duplicated']} duplicated, {check['uncertain']} uncertain")
+        if "periodic_checkpoints" in result:
+            out.append(describe_checkpoints(result["periodic_checkpoints"]))
         if "checkpoint" in result:
             out.append(f"final checkpoint: {result['checkpoint']['described']}")
         settings = result.get("server_settings") or {}
@@ -115,10 +118,11 @@ def chart(result: dict, generated_at: str, path: Path) -> None:
     rx = [r["t"] / 60 for r in res]
     pids = sorted({(p["role"], p["pid"]) for r in res for p in r["processes"]})
     for role, pid in pids:
-        series = [next((p["rss_kb"] / 1024 for p in r["processes"] if p["pid"] == pid), None) for r in res]
+        series = [next((p.get("rss_mean_kb", p["rss_kb"]) / 1024 for p in r["processes"] if p["pid"] == pid), None)
+                  for r in res]
         axes[2].plot(rx, series, marker=".", label=f"{role} {pid}")
     axes[2].set_ylabel("MiB")
-    axes[2].set_title("RSS per gunicorn process")
+    axes[2].set_title("RSS per gunicorn process (mean of each 30 s, read every second)")
     axes[3].plot(rx, [r["db_bytes"] / MIB for r in res], marker=".", label="database")
     if result["database"] == "sqlite":
         axes[3].plot(rx, [(r.get("wal_peak_bytes") or 0) / MIB for r in res], marker=".", label="WAL (peak)")

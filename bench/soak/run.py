@@ -10,6 +10,7 @@ import os
 import secrets
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from ..progress import Progress
 from ..run import machine, make_app, migrate
 from ..server import Gunicorn
 from .analysis import LAST_MINUTE, SECOND_MINUTE, aggregate, evaluate, failed_hard, minute, total_errors
+from .checkpoints import checkpoint_cost, parse_log
+from .checkpoints import describe as describe_checkpoints
 from .ledger import check_stored, read_stored
 from .phase import SoakError, run_load
 from .probes import PostgresProbe, SqliteProbe
@@ -29,9 +32,11 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def final_checkpoint(db: BenchDatabase, attempts: int = 3) -> dict:
-    """SQLite: one TRUNCATE checkpoint after the load, with the server still up (as an operator
-    would run it), retried when the periodic checkpointer was busy at the same moment."""
+def truncate_wal(db: BenchDatabase, attempts: int = 3) -> dict:
+    """SQLite: one TRUNCATE checkpoint — before the load, so that it starts on an empty WAL as a
+    restarted ``make run`` would (the set-up's bulk load leaves a large one), and after it, with
+    the server still up as an operator would run it. Retried when the periodic checkpointer was
+    busy at the same moment."""
     from backend.maintenance import checkpoint
 
     assert isinstance(db, SqliteDatabase)
@@ -71,7 +76,10 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
         result["server_version"] = conn.info.server_version if db.kind == "postgresql" else sqlite3.sqlite_version
         tenant = build(app, db, conn, settings, progress)
         _dispose(app)  # the set-up's pooled connections: only gunicorn's are left
+        if isinstance(db, SqliteDatabase):
+            result["checkpoint_before"] = truncate_wal(db)
         server = Gunicorn(db.url, log_dir / f"soak-gunicorn-{db.kind}.log")
+        server.env["LOG_LEVEL"] = "INFO"  # the periodic checkpoints' lines (bench/soak/checkpoints.py)
         with progress.step(f"gunicorn on port {server.port}"):
             try:
                 server.start()
@@ -82,12 +90,16 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
             probe = SqliteProbe(db.path)
         else:
             assert isinstance(db, PostgresDatabase)
-            probe = PostgresProbe(db.url.replace("postgresql+psycopg://", "postgresql://", 1))
+            probe = PostgresProbe(db.url.replace("postgresql+psycopg://", "postgresql://", 1),
+                                  exclude_pid=conn.info.backend_pid)  # the soak's own connection
         result["server_settings"] = probe.server_settings()
         raw = run_load(server.port, tenant, settings, probe, server.proc.pid, progress)
         if db.kind == "sqlite":
+            result["periodic_checkpoints"] = checkpoint_cost(parse_log(server.log_path.read_text(errors="replace")),
+                                                             raw["samples"], raw["started_at"], raw["seconds"])
+            progress.say(f"  {describe_checkpoints(result['periodic_checkpoints'])}")
             with progress.step("final checkpoint (TRUNCATE)"):
-                result["checkpoint"] = final_checkpoint(db)
+                result["checkpoint"] = truncate_wal(db)
             progress.say(f"  {result['checkpoint']['described']}")
         result["after"] = probe.sample([])
         with progress.step("acknowledged points against stored rows"):
@@ -173,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, help="load per database (default 10; --quick: 1)")
     parser.add_argument("--databases", help="comma-separated: sqlite,postgresql (default: sqlite, plus "
                         "postgresql when BENCH_POSTGRES_URL is set or the local server answers)")
+    parser.add_argument("--wrk-connections", type=int, help="wrk's keep-alive connections (default 2)")
+    parser.add_argument("--wrk-think-ms", type=int,
+                        help="wrk's pause between an answer and the connection's next request (default 100)")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "soak-latest.json",
                         help="the JSON report; the charts go beside it (<name>-<database>.png)")
     args = parser.parse_args(argv)
@@ -180,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = SoakSettings.quick_check() if args.quick else SoakSettings.full()
     if args.minutes:
         settings = settings.with_minutes(args.minutes)
+    if args.wrk_connections:
+        settings = replace(settings, wrk_connections=args.wrk_connections)
+    if args.wrk_think_ms is not None:
+        settings = replace(settings, wrk_think_ms=args.wrk_think_ms)
     kinds = args.databases.split(",") if args.databases else None
     pg_url = postgres_url(explicit=bool(kinds and "postgresql" in kinds))
     kinds = kinds or ["sqlite"] + (["postgresql"] if pg_url else [])

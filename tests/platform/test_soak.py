@@ -171,7 +171,8 @@ def _resources(worker_rss: list[dict[int, int]], wal: list[int] | None = None, d
     out = []
     for i, workers in enumerate(worker_rss):
         row = {"t": 30.0 * i, "processes": [{"pid": 1, "role": "master", "rss_kb": 20_000, "fds": 10}] + [
-            {"pid": pid, "role": "worker", "rss_kb": kb, "fds": 40} for pid, kb in workers.items()],
+            {"pid": pid, "role": "worker", "rss_kb": kb + 30_000, "rss_mean_kb": kb, "fds": 40}
+            for pid, kb in workers.items()],
             "db_bytes": 10 * MIB, "wal_peak_bytes": (wal or [0] * len(worker_rss))[i]}
         if dead is not None:
             row["tables"] = {"metric_point": {"live": 100_000, "dead": dead[i]}}
@@ -179,12 +180,15 @@ def _resources(worker_rss: list[dict[int, int]], wal: list[int] | None = None, d
     return out
 
 
-def test_worker_rss_growth_is_measured_from_the_end_of_minute_two():
-    res = _resources([{2: 50_000, 3: 50_000}] * 4 + [{2: 100_000, 3: 100_000}, {2: 105_000, 3: 111_000},
-                                                      {2: 106_000, 3: 112_000}])
-    assert rss_growth(res) == {"growth": {2: 0.06, 3: 0.12}, "gone": [], "reference_t": 120.0}
+def test_worker_rss_is_the_last_minutes_mean_against_minute_twos():
+    # Rows end at 0 (the start), 30, …, 180 s; minute 2 is the rows at 90 and 120 s.
+    res = _resources([{2: 50_000, 3: 50_000}] * 3 + [{2: 90_000, 3: 100_000}, {2: 110_000, 3: 100_000},
+                                                      {2: 100_000, 3: 130_000}, {2: 110_000, 3: 94_000}])
+    growth = rss_growth(res)
+    assert growth["growth"] == {2: 0.05, 3: 0.12} and growth["gone"] == []
     restarted = _resources([{2: 100_000, 3: 100_000}] * 6 + [{2: 100_000, 4: 60_000}])
     assert rss_growth(restarted)["gone"] == [3]
+    assert rss_growth(res[:6]) == {"growth": {}, "gone": []}  # under 3 minutes: nothing to compare
 
 
 CLEAN = {"lost": 0, "duplicated": 0}
@@ -257,3 +261,29 @@ def test_a_server_that_cannot_start_fails_the_soak_without_figures(tmp_path, mon
     result = run_database(SqliteDatabase(str(tmp_path)), settings, Progress(quiet=True), tmp_path)
     assert result["status"] == "failed" and "cannot start the server: gunicorn exited with 1" in result["error"]
     assert not {"intervals", "targets", "check", "resources"} & set(result)
+
+
+# --- the periodic checkpoints ----------------------------------------------------------------------
+def test_checkpoints_are_read_from_the_log_and_set_against_the_requests_beside_them():
+    from bench.soak.checkpoints import checkpoint_cost, parse_log
+
+    log = """127.0.0.1 "POST /api/v1/companies/x/metrics" 200 61 38ms
+2026-11-30 16:00:10,500 INFO reachboard.maintenance: WAL checkpointer: process 12 checkpoints /tmp/b.db
+2026-11-30 16:00:20,500 INFO reachboard.maintenance: WAL checkpoint(TRUNCATE) complete: 10 of 10 WAL pages \
+copied; WAL 20.0 MiB (20971520 bytes) -> 0.0 MiB (0 bytes) in 0.50 s
+2026-11-30 16:00:40,000 WARNING reachboard.maintenance: WAL checkpoint(TRUNCATE) NOT complete (busy: readers \
+or a writer held it back): WAL 30.0 MiB (31457280 bytes) -> 30.0 MiB (31457280 bytes) in 5.00 s; trying again in 10 s
+"""
+    found = parse_log(log)
+    assert [(c["seconds"], c["complete"]) for c in found] == [(0.5, True), (5.0, False)]
+    assert found[1]["ended_at"] - found[0]["ended_at"] == pytest.approx(19.5)
+    start = found[0]["ended_at"] - 20.5  # the load started at 16:00:00
+    samples = [(20.3, "push", 0.2, True),  # 20.1–20.3 s: inside the first checkpoint (20.0–20.5)
+               (40.0, "push", 1.0, True),  # 39–40 s: inside the second (35–40)
+               (10.0, "push", 0.1, True), (50.0, "push", 0.1, True), (30.0, "dashboard", 0.3, True)]
+    cost = checkpoint_cost(found, samples, start, 60)
+    assert (cost["count"], cost["incomplete"], cost["longest_s"], cost["total_s"]) == (2, 1, 5.0, 5.5)
+    assert cost["by_kind"]["push"]["beside"]["requests"] == 2 and cost["by_kind"]["push"]["apart"]["requests"] == 2
+    assert cost["by_kind"]["push"]["apart"]["p50_ms"] == 100.0
+    assert cost["by_kind"]["dashboard"]["beside"]["requests"] == 0
+    assert checkpoint_cost(found, samples, start + 100, 60)["count"] == 0  # both before the load
