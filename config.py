@@ -52,6 +52,14 @@ class Config:
         # (backend/wal_checkpointer.py; 0 = never).
         self.SQLITE_JOURNAL_SIZE_LIMIT = int(float(env.get("SQLITE_WAL_LIMIT_MB", "64")) * 1024 * 1024)
         self.SQLITE_CHECKPOINT_INTERVAL = float(env.get("SQLITE_CHECKPOINT_INTERVAL", "10") or 0)
+        # The job queue (backend/jobs/): Huey on a SQLite file under instance/ by default, on Redis
+        # when REDIS_URL is set (JOBS_BACKEND=auto) or asked for; JOBS_IMMEDIATE runs every job
+        # inline where it is enqueued (the tests), with no queue and no consumer.
+        self.JOBS_BACKEND = env.get("JOBS_BACKEND", "auto").strip().lower() or "auto"
+        self.JOBS_SQLITE_PATH = env.get("JOBS_SQLITE_PATH") or str(instance_dir() / "jobs.db")
+        self.JOBS_WORKERS = int(env.get("JOBS_WORKERS", "2") or 2)
+        self.JOBS_QUEUE_NAME = env.get("JOBS_QUEUE_NAME", "reachboard")
+        self.JOBS_IMMEDIATE = env.get("JOBS_IMMEDIATE", self.DEFAULT_JOBS_IMMEDIATE) in ("1", "true", "yes")
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:
@@ -64,6 +72,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    DEFAULT_JOBS_IMMEDIATE = "0"
     DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
     # Failed logins per account (any address): stops password guessing spread over many addresses.
     DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
@@ -151,6 +160,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+    DEFAULT_JOBS_IMMEDIATE = "1"  # jobs run inline, on an in-memory queue
 
     def default_database_url(self) -> str:
         return "sqlite:///:memory:"

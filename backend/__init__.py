@@ -46,6 +46,9 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     install_scoping()
+    from .jobs import init_jobs
+
+    init_jobs(app)
 
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],

@@ -35,6 +35,9 @@ def register_cli(app: Flask) -> None:
     from .metrics_cli import import_metrics_cmd
 
     app.cli.add_command(import_metrics_cmd)
+    from .jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
 
     @app.cli.command("create-agency")
     @click.argument("name")

@@ -145,6 +145,26 @@ def sqlite_maintenance(db_path: Path, vacuum: bool = False, progress: Progress =
                                "back; run again when the load is lower")
 
 
+def sqlite_light_maintenance(db_path: Path, progress: Progress = print) -> CheckpointResult:
+    """The hourly job's share on SQLite: ``PRAGMA optimize`` (statistics refreshed only where the
+    planner would gain; SQLite asks for it every few hours) and a TRUNCATE checkpoint. A
+    checkpoint that cannot finish is reported, not raised: the periodic checkpoint in gunicorn
+    and the next run try again."""
+    conn = _connect(db_path, CHECKPOINT_BUSY_TIMEOUT_MS)
+    try:
+        started = time.monotonic()
+        conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+        conn.execute("PRAGMA optimize")
+        progress(f"PRAGMA optimize: {time.monotonic() - started:.2f} s")
+    except sqlite3.Error as exc:
+        raise MaintenanceError(f"PRAGMA optimize failed: {exc}") from exc
+    finally:
+        conn.close()
+    result = checkpoint(db_path, "TRUNCATE")
+    progress(result.describe())
+    return result
+
+
 DEAD_TUPLES = text(
     "SELECT n_live_tup, n_dead_tup, last_vacuum, last_autovacuum FROM pg_stat_user_tables "
     "WHERE relname = :table"
@@ -156,6 +176,12 @@ def dead_tuples(engine: Engine, table: str = "metric_point") -> tuple[int, int] 
     with engine.connect() as conn:
         row = conn.execute(DEAD_TUPLES, {"table": table}).first()
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+def needs_vacuum(live: int, dead: int, scale: float = 0.02, threshold: int = 1000) -> bool:
+    """Dead tuples past what migration 0004 lets autovacuum wait for (2 % of the live rows plus
+    1,000): autovacuum is behind, so the hourly job vacuums."""
+    return dead > threshold + scale * live
 
 
 def postgres_maintenance(engine: Engine, table: str = "metric_point", progress: Progress = print) -> None:

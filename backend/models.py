@@ -370,4 +370,24 @@ class PasswordToken(TenantOwned, Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class JobFailure(TenantOwned, Model):
+    """A job that failed after its last retry (backend/jobs/). An agency's job carries its
+    ``agency_id`` and shows on its /manage/jobs page; a system job (database upkeep) has none and
+    shows on /healthz and in the consumer's log, never to an agency."""
+
+    __tablename__ = "job_failure"
+    __table_args__ = (Index("ix_job_failure_agency_failed", "agency_id", "failed_at"),)
+    # System jobs write rows without an agency, inside cross_tenant() (backend/scoping.py).
+    __system_rows__ = True
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("agency.id", ondelete="CASCADE"), nullable=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    job: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str] = mapped_column(String(1000))  # exception type and message, shown to staff
+    traceback: Mapped[str] = mapped_column(Text, default="")  # for operators (CLI), never on a page
+    failed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 TENANT_MODELS = [m.class_ for m in Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]

@@ -5,7 +5,8 @@ backend/models.py) is filtered here, below the routes, to the principal's agency
 companies it may see (backend/tenancy.py binds the principal); without a principal it raises
 :class:`NoPrincipal` (fail closed), wherever the table appears in the statement, subqueries
 included. New tenant-owned rows get their ``agency_id`` from the principal; a row for another
-agency, or a company out of reach, is refused at flush time.
+agency, or a company out of reach, is refused at flush time. Rows of no agency (a system job's
+failure) are never matched by the agency filter, so only an explicit ``cross_tenant`` reads them.
 """
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ def install_scoping(session_cls: type[Session] = Session) -> None:
             if not getattr(type(obj), "__tenant_owned__", False):
                 continue
             if principal is None:
-                if crossing and obj.agency_id is not None:
+                # Crossing tenants: a row keeps the agency it names; a model that declares
+                # ``__system_rows__`` (JobFailure) may also hold rows of no agency at all.
+                if crossing and (obj.agency_id is not None or getattr(type(obj), "__system_rows__", False)):
                     continue
                 raise NoPrincipal(f"Writing {type(obj).__name__} without a principal")
             if obj.agency_id is None:

@@ -144,7 +144,8 @@ def test_viewer_and_keys_cannot_even_open_the_admin_pages(app, world, login_as, 
     acme, _, ids, _ = world
     viewer = login_as(acme, "viewer")
     for url in ("/manage/companies", f"/manage/companies/{ids['company_id']}/strategy",
-                f"/manage/companies/{ids['company_id']}/goals/new", "/manage/people", "/manage/activity"):
+                f"/manage/companies/{ids['company_id']}/goals/new", "/manage/people", "/manage/activity",
+                "/manage/jobs"):
         assert viewer.get(url).status_code == 403, url
     # Another company of their own agency is out of reach: 404, not 403.
     assert viewer.get(f"/manage/companies/{acme.company_b.id}").status_code == 404
@@ -160,6 +161,8 @@ def test_members_see_no_admin_controls(app, world, login_as):
     assert "People</a>" not in member.get("/manage/companies").get_data(as_text=True)
     assert member.get("/manage/people").status_code == 403
     assert member.get("/manage/activity").status_code == 403
+    assert member.get("/manage/jobs").status_code == 403
+    assert "Jobs</a>" not in member.get("/manage/companies").get_data(as_text=True)
     data_page = member.get(f"/manage/companies/{ids['company_id']}/data").get_data(as_text=True)
     assert "Create key" not in data_page and "Upload a CSV" in data_page
 

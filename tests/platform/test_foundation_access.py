@@ -111,6 +111,7 @@ def populate(app, tenant) -> None:
         Campaign,
         Channel,
         Goal,
+        JobFailure,
         MetricDefinition,
         MetricPoint,
         Strategy,
@@ -148,6 +149,8 @@ def populate(app, tenant) -> None:
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
+        db.session.add(JobFailure(job="report_pdf", task_id=str(uuid.uuid4()), attempts=4,
+                                  error=f"RuntimeError: {tenant.name} report failed", traceback=""))
         db.session.commit()
         tenant.definition_id = definition.id
 
@@ -384,6 +387,33 @@ def test_pages_with_ids_of_another_agency_reveal_nothing(app, populated, login_a
                 elif any(n in body for n in names):
                     failures.append(f"{name} {method} {path} shows B's company name")
     assert snapshot(app, b.agency_id) == before, "a page changed agency B's rows"
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_without_ids_show_none_of_the_other_agencys_rows(app, populated, login_as):
+    """Server-rendered pages with no id in the URL (lists such as /manage/people, /manage/jobs,
+    /manage/activity): A's people see none of B's ids, company names or failed jobs."""
+    from backend.auth import is_public_endpoint
+
+    a, b = populated
+    foreign = all_ids(app, b) | {f"{b.name} report failed"}
+    creds = {f"session:{r}": login_as(a, r) for r in ("owner", "admin", "member", "viewer")}
+    rules = [r for r in app.url_map.iter_rules() if not r.arguments and "GET" in r.methods
+             and not r.rule.startswith(("/api/", "/dashboard/_", "/static", "/vendor")) and r.rule != "/logout"
+             and not is_public_endpoint(r.endpoint)]
+    assert any(r.rule == "/manage/jobs" for r in rules)
+    failures = []
+    for rule in rules:
+        for name, client in creds.items():
+            resp = client.get(rule.rule)
+            body = resp.get_data(as_text=True)
+            if resp.status_code >= 500:
+                failures.append(f"{name} GET {rule.rule} -> {resp.status_code}")
+            leaked = sorted(x for x in foreign if x in body)
+            if leaked:
+                failures.append(f"{name} GET {rule.rule} shows B's {leaked[:3]}")
+    page = creds["session:owner"].get("/manage/jobs").get_data(as_text=True)
+    assert f"{a.name} report failed" in page  # A's own failure is there
     assert not failures, "\n".join(failures)
 
 
