@@ -52,9 +52,10 @@ run: venv
 	$(BIN)/flask seed-demo
 	@echo ""
 	@echo "Reachboard on http://127.0.0.1:$(PORT)  — demo logins: see 'flask seed-demo' above,"
-	@echo "  e.g. owner@demo.reachboard.test / reachboard-demo"
+	@echo "  e.g. owner@demo.reachboard.test / reachboard-demo; the job consumer runs beside it (Ctrl-C stops both)"
 	@echo ""
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@# gunicorn and the job consumer (python -m backend.worker), stopped together on Ctrl-C.
+	PORT=$(PORT) $(BIN)/python -m backend.launcher
 
 demo: venv
 	$(BIN)/flask seed-demo
