@@ -3,10 +3,11 @@
 ``python -m backend.launcher`` starts ``gunicorn -c gunicorn.conf.py wsgi:app`` and ``python -m
 backend.worker`` with this environment, each in its own process group, so the terminal's Ctrl-C
 reaches this process alone and each child is asked to stop the way it stops cleanly: gunicorn with
-SIGTERM (finishes its requests), the consumer with SIGINT (finishes its jobs). When either child
-exits by itself, the other is stopped too and the launcher exits with the first one's status; on
-SIGINT or SIGTERM it exits 0 once both have stopped (anything left after 30 s is killed). On Linux
-a child also gets SIGTERM if the launcher dies without cleaning up (PR_SET_PDEATHSIG).
+SIGTERM (finishes its requests), the consumer with SIGINT (finishes its jobs); a second Ctrl-C
+stops both at once. When either child exits by itself, the other is stopped too and the launcher
+exits with the first one's status; on SIGINT or SIGTERM it exits 0 once both have stopped
+(anything left after STOP_TIMEOUT is killed). On Linux a child also gets SIGTERM if the launcher
+dies without cleaning up (PR_SET_PDEATHSIG).
 
 Production runs gunicorn and the consumers as separate services instead (deploy/systemd/).
 """
@@ -21,7 +22,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STOP_TIMEOUT = 30.0
+# Longer than the consumer's graceful stop (backend/worker.py: 60 s for running jobs).
+STOP_TIMEOUT = 75.0
+# What stops each child at once (a second Ctrl-C): gunicorn's quick shutdown, the consumer's
+# immediate stop (a running job is enqueued again).
+HURRY = {"web": signal.SIGINT, "worker": signal.SIGTERM}
 
 
 def commands() -> dict[str, tuple[list[str], int]]:
@@ -69,14 +74,21 @@ def main() -> int:
     for proc, stop_signal in procs.values():
         if proc.poll() is None:
             proc.send_signal(stop_signal)
+    signals_seen = len(stop_requested)
     deadline = time.monotonic() + STOP_TIMEOUT
+    while any(proc.poll() is None for proc, _ in procs.values()) and time.monotonic() < deadline:
+        if len(stop_requested) > signals_seen:  # a second Ctrl-C: stop now, not gracefully
+            signals_seen = len(stop_requested)
+            print("launcher: stopping now", flush=True)
+            for name, (proc, _) in procs.items():
+                if proc.poll() is None:
+                    proc.send_signal(HURRY[name])
+        time.sleep(0.1)
     for name, (proc, _) in procs.items():
-        try:
-            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
+        if proc.poll() is None:
             print(f"launcher: {name} did not stop within {STOP_TIMEOUT:.0f} s; killing it", flush=True)
             proc.kill()
-            proc.wait()
+        proc.wait()
     if first_exit is not None:
         return first_exit[1] if first_exit[1] >= 0 else 128 - first_exit[1]
     return 0

@@ -4,9 +4,9 @@ same settings as gunicorn — and runs Huey's consumer on the queue those settin
 ``JOBS_WORKERS`` worker threads and the scheduler that enqueues the periodic jobs, which
 therefore run in consumers only, never in gunicorn.
 
-SIGINT stops it gracefully (running jobs finish first), SIGTERM at once (an interrupted job is
-enqueued again: jobs are idempotent). Locks left by a consumer killed mid-job are cleared at
-start.
+SIGINT stops it gracefully: running jobs may finish for up to SHUTDOWN_TIMEOUT seconds; SIGTERM
+stops it at once. Either way a job still running is enqueued again (jobs are idempotent) — only
+SIGKILL loses it. Locks left by a consumer killed mid-job are cleared at start.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import argparse
 import importlib
 import logging
 import sys
+
+SHUTDOWN_TIMEOUT = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("huey").setLevel(logging.INFO)
     workers = args.workers or int(app.config["JOBS_WORKERS"])
     consumer = huey.create_consumer(workers=max(workers, 1), worker_type="thread", periodic=not args.no_periodic,
-                                    flush_locks=True, extra_locks=LOCK, check_worker_health=True)
+                                    flush_locks=True, extra_locks=LOCK, check_worker_health=True,
+                                    shutdown_timeout=SHUTDOWN_TIMEOUT)
     logging.getLogger("reachboard.jobs").info(
         "consumer of queue %r (%s) with %d worker(s); periodic jobs %s", huey.name,
         type(huey.storage).__name__, workers, "off" if args.no_periodic else "on")
