@@ -74,6 +74,12 @@ def test_last_failure_is_recorded_after_the_retries_and_shown_to_its_agency_only
     health = app.test_client().get("/healthz")
     assert health.status_code == 200
     assert any("test_system_fails" in w and "system upkeep nightly failed" in w for w in health.json["warnings"])
+    # ... and flask jobs failures (operators: system jobs; --all every agency's too).
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["jobs", "failures"]).output
+    assert "test_system_fails" in out and "inline acme-1" not in out and "1 failed job(s)" in out
+    out = runner.invoke(args=["jobs", "failures", "--all", "--traceback"]).output
+    assert "inline acme-1 failed" in out and "inline globex-1 failed" in out and "Traceback" in out
 
 
 def test_the_upkeep_runs_once_per_slot_and_not_beside_another_run(app, jobs, tenants):
@@ -113,7 +119,7 @@ def test_the_schedule_lives_in_the_consumer_only(app, tmp_path, database_url):
         assert not huey.immediate and huey.pending_count() == 0 and huey.scheduled_count() == 0
         assert not [t.name for t in threading.enumerate() if t.name == "Scheduler" or t.name.startswith("Worker-")]
         source = (ROOT / "gunicorn.conf.py").read_text() + (ROOT / "wsgi.py").read_text()
-        assert "consumer" not in source and "backend.worker" not in source
+        assert "create_consumer" not in source and "backend.worker" not in source
     finally:
         init_jobs(app)
 

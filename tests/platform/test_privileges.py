@@ -234,6 +234,8 @@ ACTIONS: dict[str, Action] = {
     "change the agency's settings": Action(api=lambda w, c, ctx: [outcome("rename", c.patch(
         "/api/v1/agency", json={"name": "Renamed " + uuid.uuid4().hex[:6]}))]),
     "GET /me": Action(api=lambda w, c, ctx: [outcome("me", c.get("/api/v1/me"))]),
+    "see the agency's failed jobs (`/manage/jobs`)": Action(
+        manage=lambda w, c, ctx: [outcome("jobs", c.get("/manage/jobs"))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]
