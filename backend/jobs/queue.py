@@ -77,10 +77,14 @@ def configure_queue(config: Mapping[str, Any]) -> None:
         huey.storage_class = SqliteStorage
         huey.storage_kwargs = {"filename": str(path)}
     huey._immediate = bool(config.get("JOBS_IMMEDIATE"))
-    huey.storage = huey.create_storage()
+    previous, huey.storage = huey.storage, huey.create_storage()
+    close = getattr(previous, "close", None)
+    if callable(close):
+        close()  # the SQLite queue's connection of an earlier configuration (tests build many apps)
 
 
 def init_jobs(app: Flask) -> None:
+    """Called by create_app: configure the queue from the app's settings; jobs run in this app."""
     configure_queue(app.config)
     _state["app"] = app
     app.extensions["reachboard_jobs"] = huey

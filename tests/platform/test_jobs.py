@@ -82,11 +82,13 @@ def test_last_failure_is_recorded_after_the_retries_and_shown_to_its_agency_only
     assert "inline acme-1 failed" in out and "inline globex-1 failed" in out and "Traceback" in out
 
 
-def test_the_upkeep_runs_once_per_slot_and_not_beside_another_run(app, jobs, tenants):
+def test_the_upkeep_runs_once_per_slot_and_not_beside_another_run(app, jobs, tenants, monkeypatch):
+    from backend.jobs import upkeep
     from backend.jobs.upkeep import LOCK, db_maintenance_daily, db_maintenance_hourly, slot_key
     from backend.maintenance import MaintenanceError
 
-    hour = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H")
+    monkeypatch.setattr(upkeep, "_utcnow", lambda: dt.datetime(2026, 11, 30, 9, 17, 5))
+    hour = "2026-11-30T09"
     jobs.delete(slot_key("db_maintenance_hourly", hour))
     first, second = SimpleNamespace(id="first-consumer"), SimpleNamespace(id="second-consumer")
     with app.app_context():
@@ -99,6 +101,12 @@ def test_the_upkeep_runs_once_per_slot_and_not_beside_another_run(app, jobs, ten
             assert db_maintenance_hourly.call_local(task=second) == "skipped: locked"
             with pytest.raises(MaintenanceError, match="lock"):
                 db_maintenance_daily.call_local(task=SimpleNamespace(id="daily"))
+    jobs.delete(slot_key("db_maintenance_hourly", hour))
+    # flask jobs enqueue NAME: a periodic job now (inline here, JOBS_IMMEDIATE), once per slot.
+    runner = app.test_cli_runner()
+    assert "ran it inline" in runner.invoke(args=["jobs", "enqueue", "db_maintenance_hourly"]).output
+    assert jobs.get(slot_key("db_maintenance_hourly", hour), peek=True)  # the run claimed the hour
+    assert "no such job" in runner.invoke(args=["jobs", "enqueue", "nightly_nonsense"]).output
     jobs.delete(slot_key("db_maintenance_hourly", hour))
 
 
