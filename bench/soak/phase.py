@@ -163,14 +163,15 @@ def _say_interval(progress, i: int, recorder: Recorder, read: dict | None, res: 
     for t, kind, _, _ in recorder.samples:
         if t0 <= t < t1:
             counts[kind] = counts.get(kind, 0) + 1
-    workers = [p["rss_mean_kb"] // 1024 for p in res["processes"] if p["role"] == "worker"]
+    workers = [f"{p.get('rss_anon_mean_kb', 0) // 1024}/{p['rss_mean_kb'] // 1024}"
+               for p in res["processes"] if p["role"] == "worker"]
     reads = f"reads {read['rps']:.1f}/s p99 {read['p99_ms']:.0f} ms" if read else "reads (slice still running)"
     wal = f", WAL peak {res['wal_peak_bytes'] / 1048576:.1f} MiB" if res.get("wal_peak_bytes") is not None else ""
     dead = res.get("tables", {}).get("metric_point")
     tuples = f", dead tuples {dead['dead']:,}" if dead else ""
     progress.say(f"  {t1:4d} s: {reads}; pushes {counts.get('push', 0)}, dashboard {counts.get('dashboard', 0)}, "
-                 f"CSV {counts.get('csv_import', 0)}; errors so far {recorder.error_count}; worker RSS {workers} MiB"
-                 f"{wal}{tuples}")
+                 f"CSV {counts.get('csv_import', 0)}; errors so far {recorder.error_count}; "
+                 f"worker RSS anon/all {workers} MiB{wal}{tuples}")
 
 
 __all__ = ["SoakError", "WrkError", "run_load"]

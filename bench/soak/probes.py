@@ -75,7 +75,8 @@ def processes(master: int, db_file: str | None = None) -> list[dict]:
         if rss is None:
             continue
         fds = open_fds(pid)
-        row = {"pid": pid, "role": role, "rss_kb": rss, "fds": len(fds)}
+        row = {"pid": pid, "role": role, "rss_kb": rss, "rss_anon_kb": _status_kb(pid, "RssAnon") or 0,
+               "fds": len(fds)}
         if db_file is not None:
             row["db_fds"] = sum(1 for t in fds if t == db_file)
         out.append(row)
@@ -173,7 +174,7 @@ class Watcher:
         self.every = every
         self._pids = [master, *children(master)]
         self._wal_peak = 0
-        self._rss: dict[int, list[int]] = {}
+        self._rss: dict[int, list[tuple[int, int]]] = {}  # pid → (VmRSS, RssAnon) readings, kB
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="soak-watcher", daemon=True)
@@ -187,11 +188,15 @@ class Watcher:
 
     def look(self) -> None:
         wal = self.probe.wal_bytes() or 0
-        readings = {pid: kb for pid in self._pids if (kb := _status_kb(pid, "VmRSS")) is not None}
+        readings: dict[int, tuple[int, int]] = {}
+        for pid in self._pids:
+            total = _status_kb(pid, "VmRSS")
+            if total is not None:
+                readings[pid] = (total, _status_kb(pid, "RssAnon") or 0)
         with self._lock:
             self._wal_peak = max(self._wal_peak, wal)
-            for pid, kb in readings.items():
-                self._rss.setdefault(pid, []).append(kb)
+            for pid, reading in readings.items():
+                self._rss.setdefault(pid, []).append(reading)
 
     def take(self) -> dict:
         self.look()
@@ -200,7 +205,9 @@ class Watcher:
             self._wal_peak, self._rss = 0, {}
         self._pids = [self.master, *children(self.master)]  # a worker that was replaced is followed
         return {"wal_peak_bytes": None if self.probe.wal_bytes() is None else wal_peak,
-                "rss": {pid: {"mean_kb": round(sum(v) / len(v)), "max_kb": max(v)} for pid, v in rss.items() if v}}
+                "rss": {pid: {"mean_kb": round(sum(t for t, _ in v) / len(v)), "max_kb": max(t for t, _ in v),
+                              "anon_mean_kb": round(sum(a for _, a in v) / len(v))}
+                        for pid, v in rss.items() if v}}
 
     def stop(self) -> None:
         self._stop.set()
@@ -217,6 +224,7 @@ def resource_sample(t: float, master: int, probe, watched: dict | None = None) -
         seen = rss.get(p["pid"])
         p["rss_mean_kb"] = seen["mean_kb"] if seen else p["rss_kb"]
         p["rss_max_kb"] = seen["max_kb"] if seen else p["rss_kb"]
+        p["rss_anon_mean_kb"] = seen["anon_mean_kb"] if seen else p["rss_anon_kb"]
     wal_peak = (watched or {}).get("wal_peak_bytes", probe.wal_bytes())
     return {"t": round(t, 1), "at": time.time(), "processes": procs, "wal_peak_bytes": wal_peak,
             **probe.sample(procs)}

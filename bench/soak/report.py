@@ -17,6 +17,11 @@ def _verdict(ok) -> str:
     return {True: "pass", False: "FAIL", None: "n/a"}[ok]
 
 
+def _rss_cell(p: dict) -> str:
+    """A process's mean anonymous / total RSS, MiB."""
+    return f"{p.get('rss_anon_mean_kb', 0) / 1024:.0f}/{p.get('rss_mean_kb', p['rss_kb']) / 1024:.0f}"
+
+
 def interval_rows(result: dict) -> list[list[str]]:
     """One row per interval: each kind's req/s and p50/p99, errors, worker RSS, connections,
     database size and the WAL peak (SQLite) or dead tuples (PostgreSQL)."""
@@ -29,7 +34,7 @@ def interval_rows(result: dict) -> list[list[str]]:
             cells.append("—" if k is None else f"{k['rps']:.1f} · {_ms(k['p50_ms'])}/{_ms(k['p99_ms'])}")
         cells.append(str(sum(k["errors"] for k in interval["kinds"].values() if k)))
         workers = [p for p in res["processes"] if p["role"] == "worker"]
-        cells.append(" ".join(f"{p.get('rss_mean_kb', p['rss_kb']) / 1024:.0f}" for p in workers))
+        cells.append(" ".join(_rss_cell(p) for p in workers))
         cells.append(str(sum(p["fds"] for p in res["processes"])))
         cells.append(str(res.get("connections", "")))
         cells.append(f"{res['db_bytes'] / MIB:.1f}")
@@ -59,7 +64,7 @@ def table(report: dict) -> str:
                    f"loops {result['loops']}, {result['errors']['retries']} retries")
         last = "WAL peak MiB" if kind == "sqlite" else "dead/live tuples"
         header = ["t s"] + [f"{KIND_LABELS[k].split(' (')[0]} /s · p50/p99 ms" for k in KINDS] + [
-            "errors", "worker RSS MiB (mean)", "fds", "db conns", "db MiB", last]
+            "errors", "worker RSS MiB anon/all", "fds", "db conns", "db MiB", last]
         out.append(_grid(header, interval_rows(result)))
         check = result["check"]
         out.append(f"points: {check['acknowledged_keys']:,} keys acknowledged ({check['acknowledged_writes']:,} "
@@ -120,9 +125,12 @@ def chart(result: dict, generated_at: str, path: Path) -> None:
     for role, pid in pids:
         series = [next((p.get("rss_mean_kb", p["rss_kb"]) / 1024 for p in r["processes"] if p["pid"] == pid), None)
                   for r in res]
-        axes[2].plot(rx, series, marker=".", label=f"{role} {pid}")
+        line, = axes[2].plot(rx, series, marker=".", label=f"{role} {pid}: RSS")
+        anon = [next((p.get("rss_anon_mean_kb", 0) / 1024 for p in r["processes"] if p["pid"] == pid), None)
+                for r in res]
+        axes[2].plot(rx, anon, linestyle="--", color=line.get_color(), label=f"{role} {pid}: anonymous")
     axes[2].set_ylabel("MiB")
-    axes[2].set_title("RSS per gunicorn process (mean of each 30 s, read every second)")
+    axes[2].set_title("RSS per gunicorn process, and its anonymous part (mean of each 30 s, read every second)")
     axes[3].plot(rx, [r["db_bytes"] / MIB for r in res], marker=".", label="database")
     if result["database"] == "sqlite":
         axes[3].plot(rx, [(r.get("wal_peak_bytes") or 0) / MIB for r in res], marker=".", label="WAL (peak)")

@@ -191,6 +191,16 @@ def test_worker_rss_is_the_last_minutes_mean_against_minute_twos():
     assert rss_growth(res[:6]) == {"growth": {}, "gone": []}  # under 3 minutes: nothing to compare
 
 
+def test_the_memory_target_judges_anonymous_rss_not_the_mapped_database_file():
+    # Total RSS grows by half (SQLite's mmap of a growing file); the heap stays put.
+    res = _resources([{2: 100_000}] * 3 + [{2: 150_000}] * 4)
+    for i, row in enumerate(res):
+        for p in row["processes"]:
+            if p["role"] == "worker":
+                p["rss_anon_mean_kb"] = 80_000 if i < 5 else 84_000
+    assert rss_growth(res)["growth"] == {2: 0.05}
+
+
 CLEAN = {"lost": 0, "duplicated": 0}
 
 
