@@ -88,7 +88,7 @@ def run_db_maintenance(full: bool) -> str:
 
 def _run_once(job: str, slot: str, previous: str, task: Any, full: bool) -> str:
     if not claim_slot(job, slot, str(task.id), previous):
-        log.info("%s: slot %s already run by another consumer", job, slot)
+        log.info("%s: slot %s already taken by another run (another consumer's); skipped", job, slot)
         return "skipped: slot taken"
     try:
         with huey.lock_task(LOCK):
