@@ -8,7 +8,7 @@ import traceback
 import uuid
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import JobFailure, new_id, utcnow
@@ -16,6 +16,8 @@ from ..tenancy import Principal, acting_as, cross_tenant
 
 ERROR_CHARS = 1000
 TRACEBACK_CHARS = 20_000
+# The daily upkeep deletes failures older than this (backend/jobs/upkeep.py).
+KEEP_FAILURES = dt.timedelta(days=90)
 
 
 def describe(exception: BaseException) -> str:
@@ -49,3 +51,11 @@ def system_failures(since: dt.timedelta = dt.timedelta(hours=24), limit: int = 2
         stmt = (select(JobFailure).where(JobFailure.agency_id.is_(None), JobFailure.failed_at >= utcnow() - since)
                 .order_by(JobFailure.failed_at.desc()).limit(limit))
         return list(db.session.scalars(stmt))
+
+
+def prune_failures(keep: dt.timedelta = KEEP_FAILURES) -> int:
+    """Delete every agency's and the system's failures older than ``keep``; how many went."""
+    with cross_tenant("the daily upkeep prunes old job failures of every agency"):
+        result = db.session.execute(delete(JobFailure).where(JobFailure.failed_at < utcnow() - keep))
+        db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -4,7 +4,8 @@
   PostgreSQL — ``VACUUM (ANALYZE) metric_point`` only when its dead tuples are past 2 % of the
   live rows + 1,000 (autovacuum, tuned by migration 0004, is behind);
 - daily, at 03:47 (UTC): ``flask db-maintenance`` without ``--vacuum`` — SQLite: bounded ANALYZE,
-  optimize, quick_check, TRUNCATE checkpoint; PostgreSQL: VACUUM (ANALYZE) of metric_point.
+  optimize, quick_check, TRUNCATE checkpoint; PostgreSQL: VACUUM (ANALYZE) of metric_point — then
+  job failures older than 90 days are deleted.
 
 SQLite's VACUUM is never scheduled: it blocks every writer for as long as it rewrites the file
 (docs/operations.md). Every consumer's scheduler enqueues each run, so a run first claims its slot
@@ -30,6 +31,7 @@ from ..maintenance import (
     sqlite_maintenance,
     sqlite_path,
 )
+from .failures import KEEP_FAILURES, prune_failures
 from .queue import huey, periodic_job
 
 log = logging.getLogger("reachboard.jobs.upkeep")
@@ -92,7 +94,11 @@ def _run_once(job: str, slot: str, previous: str, task: Any, full: bool) -> str:
         return "skipped: slot taken"
     try:
         with huey.lock_task(LOCK):
-            return run_db_maintenance(full)
+            outcome = run_db_maintenance(full)
+            if full:
+                pruned = prune_failures()
+                log.info("%s: %d job failure(s) older than %d days deleted", job, pruned, KEEP_FAILURES.days)
+            return outcome
     except TaskLockedException:
         if not full:
             log.info("%s: another upkeep run holds the lock; skipped", job)

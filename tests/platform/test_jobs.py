@@ -110,6 +110,30 @@ def test_the_upkeep_runs_once_per_slot_and_not_beside_another_run(app, jobs, ten
     jobs.delete(slot_key("db_maintenance_hourly", hour))
 
 
+def test_the_daily_upkeep_runs_db_maintenance_and_prunes_old_failures(app, jobs, tenants, monkeypatch):
+    from backend.extensions import db
+    from backend.jobs import upkeep
+    from backend.jobs.failures import record_failure
+    from backend.models import JobFailure
+
+    acme, _ = tenants
+    monkeypatch.setattr(upkeep, "_utcnow", lambda: dt.datetime(2026, 11, 30, 3, 47, 2))
+    jobs.delete(upkeep.slot_key("db_maintenance_daily", "2026-11-30"))
+    ids = {name: record_failure(app, job=name, task_id=name, agency_id=agency, attempts=4, exception=OSError(name))
+           for name, agency in (("old", acme.agency_id), ("old-system", None), ("recent", acme.agency_id))}
+    from backend.tenancy import cross_tenant
+
+    with app.app_context(), cross_tenant("test: age two failures"):
+        db.session.execute(JobFailure.__table__.update().where(JobFailure.id.in_([ids["old"], ids["old-system"]]))
+                           .values(failed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=91)))
+        db.session.commit()
+    with app.app_context():
+        outcome = upkeep.db_maintenance_daily.call_local(task=SimpleNamespace(id="daily-1"))
+    assert outcome in ("analyzed, checked and checkpointed", "vacuumed metric_point")
+    assert [f[0] for f in _failures(app)] == ["recent"]
+    jobs.delete(upkeep.slot_key("db_maintenance_daily", "2026-11-30"))
+
+
 def test_the_schedule_lives_in_the_consumer_only(app, tmp_path, database_url):
     """Both upkeep jobs are periodic (hourly at :17, daily at 03:47 UTC); building the app as
     gunicorn does starts no scheduler and enqueues nothing — only backend/worker.py's consumer
