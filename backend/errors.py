@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import NoResultFound
+from sqlalchemy.exc import NoResultFound, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -119,6 +119,22 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             return problem(404, "Not found", detail)
         return _html_error(404, "Not found", detail)
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(err: OperationalError):
+        # SQLite gave up waiting for the write lock (SQLITE_BUSY_TIMEOUT_MS): the request did
+        # nothing and may be retried, so say so instead of an unexplained 500.
+        from .extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(err.orig):
+            return _unexpected(err)
+        log.warning("database busy on %s %s: %s", request.method, request.path, err.orig)
+        detail = "The database is busy with other writes; nothing was changed. Retry shortly."
+        if wants_problem_json():
+            return problem(503, "Service Unavailable", detail, headers={"Retry-After": "1"})
+        resp = _html_error(503, "Service Unavailable", detail)
+        return resp[0], resp[1], {"Retry-After": "1"}
 
     @app.errorhandler(NoPrincipal)
     def _no_principal(err: NoPrincipal):

@@ -17,6 +17,7 @@ from flask import Flask, g, redirect, request
 from flask_login import current_user
 
 from backend import read_models as rm
+from backend.database import mark_read_only_posts
 from backend.errors import problem
 from backend.tenancy import get_principal
 from backend.vendor import BOOTSTRAP_CSS_URL
@@ -63,6 +64,8 @@ def init_dashboard(server: Flask) -> Dash:
     dash_app.plotly_src = f"{dash_app.get_asset_url(bundles.PLOTLY_ASSET)}?m={plotly_mtime}"
     dash_app.layout = serve_layout
     _protect(server)
+    # Callbacks only read (pages lay out read models): no write lock for them on SQLite.
+    mark_read_only_posts(server, f"{BASE}_dash-update-component")
 
     from .pages import common, company, portfolio
 

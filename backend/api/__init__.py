@@ -16,6 +16,7 @@ from flask_smorest.utils import prepare_response
 RESOURCE_MODULES = [
     "backend.api.me.routes",
     "backend.api.agency.routes",
+    "backend.api.branding.routes",
     "backend.api.companies.routes",
     "backend.api.users.routes",
     "backend.api.api_keys.routes",
@@ -116,7 +117,11 @@ def _make_api_class():
                     else:
                         response["headers"] = rate_limit_headers()
                 self.spec.components.response(status.name, response, lazy=True)
-            response = {"description": "Any other error", "schema": self.ERROR_SCHEMA, "headers": rate_limit_headers()}
+            retry_after = {**HEADERS["Retry-After"], "required": False,
+                           "description": "With 503 (the database is busy; nothing was changed): seconds to "
+                                          "wait before trying again"}
+            response = {"description": "Any other error", "schema": self.ERROR_SCHEMA,
+                        "headers": {**rate_limit_headers(), "Retry-After": retry_after}}
             prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
             self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
