@@ -144,6 +144,22 @@ from .bounds import CSV_MAX_BYTES  # noqa: E402
 
 # Content types accepted for request bodies under /api/: path suffix -> mimetypes.
 CSV_PATH_SUFFIXES = ("/metrics/import",)
+# multipart/form-data uploads (a logo of at most 1 MB: the body may be a little larger, a file
+# over 1 MB inside it is a 422 on its field). Such routes take PUT only, which no cross-site form
+# can send, so the API's CSRF exemption still holds for them.
+UPLOAD_PATH_SUFFIXES = ("/agency/branding/logo",)
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _check_upload(length: int | None):
+    if request.mimetype != "multipart/form-data":
+        return problem(415, "Unsupported media type",
+                       f"Send the file as multipart/form-data (got {request.mimetype or 'no Content-Type'}).")
+    request.max_content_length = UPLOAD_MAX_BYTES  # a chunked body is cut there (413)
+    if length and length > UPLOAD_MAX_BYTES:
+        return problem(413, "Payload too large", f"The upload is larger than the limit of {UPLOAD_MAX_BYTES:,} bytes; "
+                       "a logo may be at most 1 MB.", limit=UPLOAD_MAX_BYTES)
+    return None
 
 
 def _guard_api_bodies(app: Flask) -> None:
@@ -154,6 +170,8 @@ def _guard_api_bodies(app: Flask) -> None:
         length = request.content_length
         if not length and not request.headers.get("Transfer-Encoding"):
             return None
+        if request.path.endswith(UPLOAD_PATH_SUFFIXES):
+            return _check_upload(length)
         expected = ("text/csv",) if request.path.endswith(CSV_PATH_SUFFIXES) else ("application/json",)
         if request.mimetype not in expected:
             return problem(

@@ -20,7 +20,9 @@ Caching (``init_cache_headers``): a static file asked for by its current fingerp
 files are revalidated (``no-cache``, with their ETag); everything else — pages, Dash callbacks,
 the API, the CSV export, redirects and errors — carries tenant data or a CSRF token:
 ``private, no-store`` and ``Vary: Cookie, Authorization``, so no shared cache ever keeps one
-person's answer for another.
+person's answer for another. One exception: tenant data asked for by its content's fingerprint
+(the agency's logo, ``?v=<hash>``) may be kept a year by the browser only,
+``PRIVATE_IMMUTABLE``, which such a view sets itself.
 """
 from __future__ import annotations
 
@@ -78,6 +80,7 @@ def init_security_headers(app: Flask, script_hashes: list[str]) -> None:
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 PRIVATE = "private, no-store"
+PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
 # What a page or an answer depends on besides its URL: the session cookie and the API key
 # (``Authorization: Bearer``, the only header a key is accepted in).
 PRIVATE_VARY = ("Cookie", "Authorization")
@@ -99,7 +102,8 @@ def init_cache_headers(app: Flask) -> None:
             # and shared caches keep a copy per cookie.
             session.accessed = False
             return response
-        headers["Cache-Control"] = PRIVATE
+        if not (headers.get("Cache-Control") == PRIVATE_IMMUTABLE and response.status_code in (200, 304)):
+            headers["Cache-Control"] = PRIVATE
         for name in PRIVATE_VARY:
             response.vary.add(name)
         return response

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -388,6 +389,24 @@ class JobFailure(TenantOwned, Model):
     error: Mapped[str] = mapped_column(String(1000))  # exception type and message, shown to staff
     traceback: Mapped[str] = mapped_column(Text, default="")  # for operators (CLI), never on a page
     failed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AgencyBranding(TenantOwned, Model):
+    """The agency's branding (one row per agency, made on first change): what its clients see on
+    their dashboards, and what reports and e-mails will carry (backend/services/branding.py)."""
+
+    __tablename__ = "agency_branding"
+    __table_args__ = (UniqueConstraint("agency_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    primary_color: Mapped[str] = mapped_column(String(7), default="")  # "#RRGGBB", or "" for the default
+    email_sender_name: Mapped[str] = mapped_column(String(100), default="")
+    footer: Mapped[str] = mapped_column(String(200), default="")
+    # The logo (≤ 1 MB, checked and sanitised on upload); deferred: the navbar reads only its hash.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    logo_type: Mapped[str] = mapped_column(String(40), default="")
+    logo_sha256: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 TENANT_MODELS = [m.class_ for m in Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]

@@ -41,9 +41,10 @@ def navbar(company=None, active: str = "") -> html.Header:
             "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
             external_link=True, id="rb-manage-link")))
     who = getattr(current_user, "email", "")
+    brand, color, dark = agency_brand()
     # Below 768 px the links fold under a menu button (toggled in the browser, see register_navbar).
     return html.Header(dbc.Navbar(dbc.Container([
-        html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"),
+        brand,
         dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"), html.Span("Menu", className="visually-hidden")],
                           id=NAV_TOGGLE, n_clicks=0),
         dbc.Collapse([
@@ -52,7 +53,30 @@ def navbar(company=None, active: str = "") -> html.Header:
                    className="navbar-text small me-md-3 text-decoration-none text-truncate"),
             logout_form(),
         ], id=NAV_COLLAPSE, is_open=False, navbar=True),
-    ], fluid=True), color="dark", dark=True, expand="md", className="mb-3 py-2"))
+    ], fluid=True), color=color, dark=dark, expand="md", className="mb-3 py-2", id="rb-navbar"))
+
+
+def agency_brand() -> tuple[html.A, str, bool]:
+    """The navbar's brand link, colour and whether its text is light: the agency's logo and
+    primary colour when it has set them (backend/services/branding.py), else Reachboard's."""
+    from backend.read_models.branding import agency_branding
+
+    branding = agency_branding()
+    if branding is None or not (branding.logo_url or branding.primary_color):
+        return html.A("Reachboard", href=BASE, className="navbar-brand fw-semibold"), "dark", True
+    content: list[Any] = [html.Img(src=branding.logo_url, alt=branding.display_name, height=32,
+                                   className="me-2", id="rb-agency-logo")] if branding.logo_url else []
+    content.append(html.Span(branding.display_name, className="fw-semibold"))
+    color = branding.primary_color or "dark"
+    return html.A(content, href=BASE, className="navbar-brand d-flex align-items-center"), color, not is_light(color)
+
+
+def is_light(color: str) -> bool:
+    """A #RRGGBB colour light enough for dark text (relative luminance above 0.5)."""
+    if not color.startswith("#"):
+        return False
+    r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
 
 
 NAV_TOGGLE, NAV_COLLAPSE = "rb-nav-toggle", "rb-nav-collapse"

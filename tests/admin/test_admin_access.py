@@ -10,6 +10,7 @@ Every state-changing form of the admin UI is listed in ``ACTIONS`` and checked:
 """
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -75,7 +76,19 @@ ACTIONS = [
                   "channels": "facebook"}, "write", "campaign.update"),
     ("delete campaign", "/manage/companies/{company_id}/campaigns/{campaign_id}/delete", lambda ids: {}, "write",
      "campaign.delete"),
+    ("save branding", "/manage/branding", lambda ids: {"display_name": "Acme Social", "primary_color": "#112233"},
+     "admin", "agency.branding"),
+    ("upload logo", "/manage/branding/logo", lambda ids: {"logo": (io.BytesIO(_png()), "logo.png")}, "admin",
+     "agency.logo"),
 ]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (26, 115, 232)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 

@@ -371,7 +371,7 @@ def test_revoking_a_key_whose_company_is_deleted_meanwhile(api, tenant, app, mon
 
 # --- names, servers, headers ----------------------------------------------------------------------
 OPERATION_IDS = {
-    "getMe", "getAgency", "updateAgency",
+    "getMe", "getAgency", "updateAgency", "getBranding", "updateBranding", "getLogo", "uploadLogo",
     "listCompanies", "createCompany", "getCompany", "updateCompany", "deleteCompany",
     "listUsers", "createUser", "getUser", "updateUser", "deleteUser",
     "listApiKeys", "createApiKey", "getApiKey", "revokeApiKey",

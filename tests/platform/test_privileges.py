@@ -12,6 +12,7 @@ objects, the action is tried through the API and through ``/manage`` where it ex
 """
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import uuid
@@ -96,7 +97,7 @@ REFUSED = (403,)
 
 
 def outcome(what: str, resp, ok=(200, 201, 204, 302), refused=REFUSED) -> Outcome:
-    body = resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True) if resp.mimetype == "text/html" else ""  # a logo is bytes
     # A form page that comes back with a field error did not do what was asked.
     form_error = resp.mimetype == "text/html" and ("is-invalid" in body or 'data-testid="form-error"' in body)
     return Outcome(what, resp.status_code, resp.status_code in ok and not form_error,
@@ -130,6 +131,24 @@ def _keys_page(w, c, ctx):
     resp = c.get(f"/manage/companies/{w.company}/data")
     shown = resp.status_code == 200 and ctx["prefix"] in resp.get_data(as_text=True)
     return [Outcome("data page", resp.status_code, shown, resp.status_code == 403 or not shown)]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (uuid.uuid4().int % 256, 80, 160)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _with_logo(w) -> dict:
+    """The agency has a logo to read (set by the operator)."""
+    from backend.services.branding import set_logo
+    from backend.tenancy import Principal, acting_as
+
+    with w.app.app_context(), acting_as(Principal.system(w.tenant.agency_id, "test")):
+        set_logo(_png())
+    return {}
 
 
 ACTIONS: dict[str, Action] = {
@@ -233,6 +252,19 @@ ACTIONS: dict[str, Action] = {
     "read the agency's settings": Action(api=lambda w, c, ctx: [outcome("read", c.get("/api/v1/agency"))]),
     "change the agency's settings": Action(api=lambda w, c, ctx: [outcome("rename", c.patch(
         "/api/v1/agency", json={"name": "Renamed " + uuid.uuid4().hex[:6]}))]),
+    "read the agency's branding (and its logo)": Action(
+        prepare=_with_logo,
+        api=lambda w, c, ctx: [outcome("read", c.get("/api/v1/agency/branding")),
+                               outcome("logo", c.get("/api/v1/agency/branding/logo"))]),
+    "change the agency's branding and logo (`/manage/branding`)": Action(
+        api=lambda w, c, ctx: [
+            outcome("branding", c.put("/api/v1/agency/branding", json={"display_name": w.unique("Brand")})),
+            outcome("logo", c.put("/api/v1/agency/branding/logo", data={"logo": (io.BytesIO(_png()), "l.png")},
+                                  content_type="multipart/form-data"))],
+        manage=lambda w, c, ctx: [
+            outcome("branding", c.post("/manage/branding", data={"display_name": w.unique("Brand")})),
+            outcome("logo", c.post("/manage/branding/logo", data={"logo": (io.BytesIO(_png()), "l.png")},
+                                   content_type="multipart/form-data"))]),
     "GET /me": Action(api=lambda w, c, ctx: [outcome("me", c.get("/api/v1/me"))]),
     "see the agency's failed jobs (`/manage/jobs`)": Action(
         manage=lambda w, c, ctx: [outcome("jobs", c.get("/manage/jobs"))]),
