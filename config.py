@@ -60,6 +60,18 @@ class Config:
         self.JOBS_WORKERS = int(env.get("JOBS_WORKERS", "2") or 2)
         self.JOBS_QUEUE_NAME = env.get("JOBS_QUEUE_NAME", "reachboard")
         self.JOBS_IMMEDIATE = env.get("JOBS_IMMEDIATE", self.DEFAULT_JOBS_IMMEDIATE) in ("1", "true", "yes")
+        # E-mail (backend/services/mail.py, Flask-Mail): SMTP to MAIL_SERVER when it is set,
+        # otherwise each message is an .eml file in MAIL_OUTBOX_DIR (MAIL_BACKEND forces one).
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_BACKEND = (env.get("MAIL_BACKEND") or ("smtp" if self.MAIL_SERVER else "outbox")).strip().lower()
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "587") or 587)
+        self.MAIL_USE_TLS = _flag(env.get("MAIL_USE_TLS", "1"))
+        self.MAIL_USE_SSL = _flag(env.get("MAIL_USE_SSL", "0"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "reachboard@localhost"
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT", "30") or 30)
+        self.MAIL_OUTBOX_DIR = env.get("MAIL_OUTBOX_DIR") or self.default_outbox_dir()
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:
@@ -68,11 +80,16 @@ class Config:
     def default_secret_key(self) -> str:
         raise RuntimeError("SECRET_KEY must be set")
 
+    def default_outbox_dir(self) -> str:
+        return str(instance_dir() / "outbox")
+
     # --- static settings ---------------------------------------------------------------
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     DEFAULT_JOBS_IMMEDIATE = "0"
+    # /manage/outbox (the outbox's .eml files): development and testing only, 404 elsewhere.
+    MAIL_OUTBOX_PAGE = False
     DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
     # Failed logins per account (any address): stops password guessing spread over many addresses.
     DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
@@ -139,6 +156,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    MAIL_OUTBOX_PAGE = True
 
     def default_secret_key(self) -> str:
         """Generate a key once and keep it under instance/ so sessions survive restarts."""
@@ -161,12 +179,19 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     DEFAULT_JOBS_IMMEDIATE = "1"  # jobs run inline, on an in-memory queue
+    MAIL_OUTBOX_PAGE = True
 
     def default_database_url(self) -> str:
         return "sqlite:///:memory:"
 
     def default_secret_key(self) -> str:
         return "testing-secret-key-not-for-production"
+
+    def default_outbox_dir(self) -> str:
+        """Never the development outbox: a folder of this test process under the temp dir."""
+        import tempfile
+
+        return str(Path(tempfile.gettempdir()) / f"reachboard-test-outbox-{os.getpid()}")
 
 
 class ProductionConfig(Config):
@@ -183,6 +208,10 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
 
 
 def normalise_database_url(url: str) -> str:

@@ -47,8 +47,10 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     install_scoping()
     from .jobs import init_jobs
+    from .services.mail import init_mail
 
     init_jobs(app)
+    init_mail(app)
 
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
