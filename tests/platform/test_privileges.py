@@ -268,6 +268,8 @@ ACTIONS: dict[str, Action] = {
     "GET /me": Action(api=lambda w, c, ctx: [outcome("me", c.get("/api/v1/me"))]),
     "see the agency's failed jobs (`/manage/jobs`)": Action(
         manage=lambda w, c, ctx: [outcome("jobs", c.get("/manage/jobs"))]),
+    "see the agency's outbox (`/manage/outbox`, development only)": Action(
+        manage=lambda w, c, ctx: [outcome("outbox", c.get("/manage/outbox"))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]
