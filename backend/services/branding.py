@@ -44,6 +44,14 @@ class Branding:
     logo_sha256: str
 
     @property
+    def light_color(self) -> bool:
+        """The primary colour is light enough for dark text (relative luminance above 0.5)."""
+        if not self.primary_color:
+            return False
+        r, g, b = (int(self.primary_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
+
+    @property
     def logo_url(self) -> str | None:
         """The logo's URL, fingerprinted by its content (cached privately for a year)."""
         return f"/api/v1/agency/branding/logo?v={self.logo_sha256[:16]}" if self.logo_sha256 else None

@@ -68,15 +68,8 @@ def agency_brand() -> tuple[html.A, str, bool]:
                                    className="me-2", id="rb-agency-logo")] if branding.logo_url else []
     content.append(html.Span(branding.display_name, className="fw-semibold"))
     color = branding.primary_color or "dark"
-    return html.A(content, href=BASE, className="navbar-brand d-flex align-items-center"), color, not is_light(color)
-
-
-def is_light(color: str) -> bool:
-    """A #RRGGBB colour light enough for dark text (relative luminance above 0.5)."""
-    if not color.startswith("#"):
-        return False
-    r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
+    brand = html.A(content, href=BASE, className="navbar-brand d-flex align-items-center")
+    return brand, color, not branding.light_color
 
 
 NAV_TOGGLE, NAV_COLLAPSE = "rb-nav-toggle", "rb-nav-collapse"

@@ -160,3 +160,4 @@ def test_the_client_viewers_navbar_shows_the_logo_and_colour(app, tenant, login_
         with acting_as(principal_for_user(user)):
             bar = str(navbar().to_plotly_json())
     assert url in bar and "#FFD700" in bar and "Acme Social" in bar
+    assert "dark=False" in bar  # gold is light: dark text on it
