@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MALLOC_ARENA_MAX = "2"
 # Longer than the consumer's graceful stop (backend/worker.py: 60 s for running jobs).
 STOP_TIMEOUT = 75.0
 # What stops each child at once (a second Ctrl-C): gunicorn's quick shutdown, the consumer's
@@ -35,6 +36,13 @@ def commands() -> dict[str, tuple[list[str], int]]:
         "web": ([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], signal.SIGTERM),
         "worker": ([sys.executable, "-m", "backend.worker"], signal.SIGINT),
     }
+
+
+def child_environment() -> dict[str, str]:
+    """This environment, with glibc's malloc held to MALLOC_ARENA_MAX pools per process (2 unless
+    set): by default every thread gets its own pool, and memory freed in one stays held there. The
+    soak measured gthread workers on SQLite holding ever more freed memory (issue 19, docs/operations.md)."""
+    return {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", DEFAULT_MALLOC_ARENA_MAX)}
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -56,7 +64,8 @@ def main() -> int:
     procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     for name, (argv, stop_signal) in commands().items():
         preexec = _die_with_parent if sys.platform.startswith("linux") else None
-        procs[name] = (subprocess.Popen(argv, cwd=ROOT, process_group=0, preexec_fn=preexec), stop_signal)
+        procs[name] = (subprocess.Popen(argv, cwd=ROOT, env=child_environment(), process_group=0,
+                                        preexec_fn=preexec), stop_signal)
         print(f"launcher: started {name} (pid {procs[name][0].pid}): {' '.join(argv[1:])}", flush=True)
 
     first_exit: tuple[str, int] | None = None

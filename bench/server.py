@@ -42,6 +42,8 @@ class Gunicorn:
         self.env = {**os.environ, **app_environment(database_url, self.secret_key),
                     "PORT": str(self.port), "WEB_WORKERS": str(workers)}
         self.env.pop("REDIS_URL", None)
+        # As make run's launcher (backend/launcher.py) and the systemd units start gunicorn.
+        self.env.setdefault("MALLOC_ARENA_MAX", "2")
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 

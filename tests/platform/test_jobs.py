@@ -286,3 +286,14 @@ def test_the_queue_is_a_sqlite_file_by_default_and_redis_when_redis_url_is_set(t
         if isinstance(huey.storage, PriorityRedisStorage):
             huey.storage.flush_all()
         configure_queue({"JOBS_IMMEDIATE": True, "JOBS_SQLITE_PATH": str(tmp_path / "q.db")})
+
+
+def test_make_runs_children_hold_glibc_to_two_malloc_pools(monkeypatch):
+    """gunicorn's threads each got their own malloc pool, which kept freed memory (issue 19's
+    soak on SQLite): the launcher starts both children with MALLOC_ARENA_MAX=2 unless it is set."""
+    from backend import launcher
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert launcher.child_environment()["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert launcher.child_environment()["MALLOC_ARENA_MAX"] == "4"
