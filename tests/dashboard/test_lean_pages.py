@@ -115,3 +115,14 @@ def test_an_unknown_component_file_is_a_404(login_as, tenant, path):
     resp = login_as(tenant, "owner").get(f"/dashboard/_dash-component-suites/{path}")
     assert resp.status_code == 404
     assert "no such dashboard file" in resp.get_data(as_text=True)
+
+
+def test_the_vendored_partial_bundle_is_the_plotly_js_the_python_package_bundles():
+    """A plotly upgrade brings a newer plotly.js: the partial build must follow (npm
+    plotly.js-basic-dist-min of that version into dashboard/assets/vendor/, PLOTLY_ASSET renamed)."""
+    from plotly.offline import get_plotlyjs_version
+
+    head = (Path(bundles.__file__).parent / "assets" / bundles.PLOTLY_ASSET).read_text()[:200]
+    version = get_plotlyjs_version()
+    assert f"plotly.js (basic - minified) v{version}" in head
+    assert bundles.PLOTLY_ASSET == f"vendor/plotly-basic-{version}.min.js"
