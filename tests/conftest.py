@@ -308,6 +308,15 @@ def login(client, email: str, password: str = PASSWORD):
 
 
 @pytest.fixture
+def outbox(app, tmp_path):
+    """The app's mail outbox (the default mail backend) in a folder of this test's own."""
+    saved = app.config["MAIL_OUTBOX_DIR"]
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
+    yield tmp_path / "outbox"
+    app.config["MAIL_OUTBOX_DIR"] = saved
+
+
+@pytest.fixture
 def login_as(app):
     """``login_as(tenant, "owner")`` → a test client with that user's session."""
 

@@ -11,7 +11,7 @@ from . import audit, privileges
 from .errors import NotFound, ValidationFailed
 
 
-def _own_agency(agency_id: uuid.UUID) -> Agency:
+def own_agency(agency_id: uuid.UUID) -> Agency:
     """The principal's agency row (deleted meanwhile by another request: 404, like any other row)."""
     agency = db.session.get(Agency, agency_id)
     if agency is None:
@@ -24,13 +24,13 @@ def get_agency() -> Agency:
     p = current_principal()
     privileges.require_agency_wide(p)
     p.require("read", "Reading the agency's settings needs the read permission.")
-    return _own_agency(p.agency_id)
+    return own_agency(p.agency_id)
 
 
 def update_agency(data: dict[str, Any]) -> Agency:
     p = current_principal()
     privileges.require_settings_manager(p)
-    agency = _own_agency(p.agency_id)
+    agency = own_agency(p.agency_id)
     if "name" in data:
         name = (data["name"] or "").strip()
         if not name:

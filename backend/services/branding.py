@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..extensions import db
-from ..models import Agency, AgencyBranding
+from ..models import AgencyBranding
 from ..tenancy import Forbidden, current_principal
 from . import audit, privileges
+from .agency import own_agency
 from .errors import NotFound, ValidationFailed
 from .logo_checks import LOGO_MAX_BYTES, LOGO_TYPES, LogoRefused, check_logo
 
@@ -61,18 +62,11 @@ def _row() -> AgencyBranding | None:
     return db.session.scalars(select(AgencyBranding)).one_or_none()  # scoped to the principal's agency
 
 
-def _agency(agency_id: Any) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound("No agency with this id.")
-    return agency
-
-
 def get_branding() -> Branding:
     """The principal's agency's branding; every principal of the agency may read it."""
     p = current_principal()
     row = _row()
-    name = (row.display_name if row else "") or _agency(p.agency_id).name
+    name = (row.display_name if row else "") or own_agency(p.agency_id).name
     if row is None:
         return Branding(name, "", "", "", "", "")
     return Branding(name, row.primary_color, row.email_sender_name, row.footer, row.logo_type, row.logo_sha256)

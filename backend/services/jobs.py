@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import JobFailure
 from ..tenancy import current_principal
+from . import privileges
 
 JOBS_MESSAGE = "Only agency owners and admins see failed jobs."
 
@@ -15,6 +16,8 @@ JOBS_MESSAGE = "Only agency owners and admins see failed jobs."
 def job_failures(limit: int = 100) -> list[JobFailure]:
     """The agency's failed jobs, newest first (owners and admins; the scoping layer keeps the
     list to the principal's agency)."""
-    current_principal().require("admin", JOBS_MESSAGE)
+    principal = current_principal()
+    privileges.require_agency_wide(principal, JOBS_MESSAGE)  # agency-level, like the people and keys
+    principal.require("admin", JOBS_MESSAGE)
     stmt = select(JobFailure).order_by(JobFailure.failed_at.desc(), JobFailure.id.desc()).limit(limit)
     return list(db.session.scalars(stmt))

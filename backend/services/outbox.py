@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..tenancy import current_principal
+from . import privileges
 from .errors import NotFound
 from .mail import AGENCY_HEADER, outbox_dir
 
@@ -44,6 +45,7 @@ class OutboxMessage:
 
 def _agency() -> str:
     principal = current_principal()
+    privileges.require_agency_wide(principal, OUTBOX_MESSAGE)  # agency-level, like the people and keys
     principal.require("admin", OUTBOX_MESSAGE)
     return str(principal.agency_id)
 

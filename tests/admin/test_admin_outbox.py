@@ -5,16 +5,6 @@ from __future__ import annotations
 
 import html
 
-import pytest
-
-
-@pytest.fixture
-def outbox(app, tmp_path):
-    saved = app.config["MAIL_OUTBOX_DIR"]
-    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
-    yield tmp_path / "outbox"
-    app.config["MAIL_OUTBOX_DIR"] = saved
-
 
 def _send(app, agency_id, subject, to="client@example.com", **extra):
     from backend.jobs import mail

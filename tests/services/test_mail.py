@@ -74,14 +74,6 @@ def smtp(app, smtp_server):
     _configure(app, **saved)
 
 
-@pytest.fixture
-def outbox(app, tmp_path):
-    saved = app.config["MAIL_OUTBOX_DIR"]
-    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
-    yield tmp_path / "outbox"
-    app.config["MAIL_OUTBOX_DIR"] = saved
-
-
 def _report_email(agency_id, **overrides):
     from backend.services.mail import Attachment
 

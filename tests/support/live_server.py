@@ -183,19 +183,9 @@ def timed_get(port: int, path: str, headers: dict[str, str] | None = None,
 
 def child_pids(parent: int) -> set[int]:
     """Processes whose parent is ``parent`` (gunicorn's workers), from /proc."""
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ..." — comm may contain spaces, so split after the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            pids.add(int(entry))
-    return pids
+    from bench.soak.probes import children
+
+    return set(children(parent))
 
 
 def server_pid_of(client: socket.socket, server_port: int, pids: set[int]) -> int | None:
