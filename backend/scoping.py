@@ -1,7 +1,7 @@
 """The one tenant-scoping layer: an ORM hook that filters every statement on tenant-owned models.
 
 Every ORM statement that touches a tenant-owned model (``TenantOwned``/``CompanyOwned`` in
-backend/models.py) is filtered here, below the routes, to the principal's agency and the
+backend/models/) is filtered here, below the routes, to the principal's agency and the
 companies it may see (backend/tenancy.py binds the principal); without a principal it raises
 :class:`NoPrincipal` (fail closed), wherever the table appears in the statement, subqueries
 included. New tenant-owned rows get their ``agency_id`` from the principal; a row for another
@@ -125,6 +125,6 @@ _MAPPERS_BY_TABLE: dict[str, Mapper[Any]] = {}
 def _mappers_by_table() -> dict[str, Mapper[Any]]:
     if not _MAPPERS_BY_TABLE:
         for mapper in Model.registry.mappers:
-            if isinstance(mapper.local_table, Table):  # every model is (see backend/models.py)
+            if isinstance(mapper.local_table, Table):  # every model is (see backend/models/)
                 _MAPPERS_BY_TABLE[mapper.local_table.name] = mapper
     return _MAPPERS_BY_TABLE

@@ -1,6 +1,6 @@
 """Who is acting: the principal of a request, its roles and scopes, and the context it is bound
 in. The scoping hook that filters every tenant-owned query by it is backend/scoping.py; the
-tenant-owned model mixins are in backend/models.py. This module imports nothing of the app.
+tenant-owned model mixins are in backend/models/base.py. This module imports nothing of the app.
 
 Every request is bound to exactly one :class:`Principal` (a logged-in user or an API key);
 without one, a tenant-owned query raises :class:`NoPrincipal` (fail closed). Code that must cross

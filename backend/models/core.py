@@ -1,9 +1,5 @@
-"""Database models (SQLAlchemy 2 typed). Schemas for the API live apart, in backend/api/.
-
-Every tenant-owned table carries ``agency_id`` (the ``TenantOwned`` mixin; ``CompanyOwned`` adds
-``company_id``); its unique constraints and main indexes lead with it. Reads and writes are
-scoped by backend/scoping.py.
-"""
+"""The core models: agencies, people, companies, their strategy, goals, channels, campaigns and
+metrics, and the platform's own records (idempotency, audit, jobs, branding)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,29 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import Model
-
-
-class TenantOwned:
-    """Mixin: the row belongs to one agency (``agency_id``)."""
-
-    __tenant_owned__ = True
-    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"))
-
-
-class CompanyOwned(TenantOwned):
-    """Mixin: the row belongs to one company of one agency (``company_id``)."""
-
-    __company_owned__ = True
-    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()
+from ..extensions import Model
+from .base import CompanyOwned, TenantOwned, new_id, utcnow
 
 
 class Agency(Model):
@@ -408,5 +383,3 @@ class AgencyBranding(TenantOwned, Model):
     logo_sha256: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-
-TENANT_MODELS = [m.class_ for m in Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]
