@@ -106,6 +106,7 @@ class ReportSchedule(CompanyOwned, Model):
     hour: Mapped[int] = mapped_column(Integer, default=8)  # in the company's time zone
     period: Mapped[str] = mapped_column(String(20))  # what a run covers, e.g. "previous_month"
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # no run before this day (local)
     require_review: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     next_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # UTC

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('hour', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=20), nullable=False),
     sa.Column('recipients', sa.JSON(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('require_review', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('next_run_at', sa.DateTime(), nullable=True),
