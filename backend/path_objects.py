@@ -11,7 +11,7 @@ from flask import g
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiKey, Campaign, Channel, Goal, StrategyRevision, User
+from .models import ApiKey, Campaign, Channel, Goal, ShareLink, StrategyRevision, User
 from .services.companies import get_company
 from .services.errors import NotFound
 
@@ -57,6 +57,11 @@ def _revision(value, objs):
     )
 
 
+def _share_link(value, objs):
+    company = objs["company_id"]
+    return _one(select(ShareLink).where(ShareLink.company_id == company.id, ShareLink.id == value), "share link")
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -72,6 +77,7 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "goal_id": _goal,
     "campaign_id": _campaign,
     "revision": _revision,
+    "link_id": _share_link,
     "user_id": _user,
     "key_id": _key,
 }

@@ -382,6 +382,7 @@ OPERATION_IDS = {
     "listCampaigns", "createCampaign", "getCampaign", "updateCampaign", "deleteCampaign",
     "readMetrics", "pushMetrics", "summariseMetrics", "importMetrics", "exportMetrics",
     "listMetricPoints", "deleteMetrics",
+    "listShareLinks", "createShareLink", "revokeShareLink",
 }
 
 
@@ -397,6 +398,9 @@ def test_servers_is_the_serving_host(spec):
 def _headers(spec, path, method, status):
     headers = _resolve(spec, spec["paths"][path][method]["responses"][status]).get("headers", {})
     return {name: _resolve(spec, header) for name, header in headers.items()}
+
+
+IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink")
 
 
 def test_response_headers_are_documented(spec):
@@ -418,7 +422,7 @@ def test_response_headers_are_documented(spec):
             assert headers["X-Pagination"]["required"] is True, (method, path)
         else:
             assert "X-Pagination" not in headers, (method, path)
-        assert ("Idempotent-Replayed" in headers) == (op["operationId"] in ("pushMetrics", "importMetrics"))
+        assert ("Idempotent-Replayed" in headers) == (op["operationId"] in IDEMPOTENT_OPERATIONS)
         unauthorized = _headers(spec, path, method, "401")
         assert unauthorized["WWW-Authenticate"]["required"] is True
         limited = _headers(spec, path, method, "429")

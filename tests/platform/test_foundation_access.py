@@ -100,7 +100,7 @@ def test_route_walk_covers_the_api_and_the_pages():
 # ---------------------------------------------------------------------------------------------
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
-KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision")
+KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id")
 
 
 def populate(app, tenant) -> None:
@@ -114,6 +114,7 @@ def populate(app, tenant) -> None:
         JobFailure,
         MetricDefinition,
         MetricPoint,
+        ShareLink,
         Strategy,
         StrategyRevision,
     )
@@ -142,10 +143,13 @@ def populate(app, tenant) -> None:
                                            date=today - dt.timedelta(days=i), value=100 + i))
             db.session.add(AuditEntry(company_id=company.id, actor="test", action="test.populate",
                                       object_type="company", object_id=str(company.id), summary="populated"))
+            link = ShareLink(company_id=company.id, kind="board", board_from=today - dt.timedelta(days=30),
+                             board_to=today, token_hash=uuid.uuid4().hex * 2, expires_at=dt.datetime(2100, 1, 1))
+            db.session.add(link)
             db.session.flush()
             tenant.objects[company.id] = {"channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
-                                          "channel_id": channel.id}
+                                          "channel_id": channel.id, "link_id": link.id}
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
@@ -166,6 +170,7 @@ def param_values(tenant, company) -> dict:
         "goal_id": objs["goal_id"],
         "campaign_id": objs["campaign_id"],
         "revision": objs["revision"],
+        "link_id": objs["link_id"],
     }
 
 
@@ -276,7 +281,7 @@ def test_child_ids_are_looked_up_through_their_parent_company(app, populated, lo
     failures = []
     for rule in _api_rules_with_params(app):
         params = rule_params(rule.rule)
-        children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision")]
+        children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id")]
         if "company_id" not in params or not children:
             continue
         for owner_of_children, company in ((b, b.company_a), (a, a.company_b)):
