@@ -72,6 +72,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "reachboard@localhost"
         self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT", "30") or 30)
         self.MAIL_OUTBOX_DIR = env.get("MAIL_OUTBOX_DIR") or self.default_outbox_dir()
+        # The app's address as its users reach it, for links sent by e-mail (a report's share link).
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:

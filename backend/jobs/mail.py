@@ -30,16 +30,19 @@ def sent_key(message_id: str) -> str:
     return f"{huey.name}.mail.sent.{message_id}"
 
 
-def deliver(email: Email) -> bool:
-    """Send the message with the configured backend now; False when it was sent before."""
+def deliver(email: Email, refused: dict[str, str] | None = None) -> bool:
+    """Send the message with the configured backend now; False when it was sent before. The
+    recipients the SMTP server refused while accepting others are added to ``refused``."""
     if mail_backend(current_app.config) == "outbox":
         return write_outbox(email)
     key = sent_key(email.message_id)
     if huey.get(key, peek=True) is not None:
         log.info("e-mail %s was sent before; not sent again", email.message_id)
         return False
-    send_smtp(email)
+    turned_down = send_smtp(email)
     huey.put(key, dt.datetime.now(dt.UTC).isoformat())
+    if refused is not None:
+        refused.update(turned_down)
     return True
 
 

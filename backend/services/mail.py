@@ -51,9 +51,13 @@ class MailDeliveryError(RuntimeError):
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with the message; with a ``content_id`` it is shown inline where the HTML
+    says ``<img src="cid:...">`` (an agency's logo)."""
+
     filename: str
     mimetype: str
     data: bytes
+    content_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ def compose(*, to: list[str] | tuple[str, ...], subject: str, html: str, text: s
         raise ValidationFailed.field("attachments", f"at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB together")
     for i, a in enumerate(attachments):
         _one_line(a.filename, f"attachments.{i}.filename")
+        if a.content_id and not MESSAGE_ID.match(a.content_id):
+            raise ValidationFailed.field(f"attachments.{i}.content_id", "letters, digits, '.', '_' and '-' only")
         if not re.match(r"^[\w.+-]+/[\w.+-]+$", a.mimetype):
             raise ValidationFailed.field(f"attachments.{i}.mimetype", f"{a.mimetype!r} is not a MIME type")
     return Email(message_id=message_id, to=recipients, subject=_one_line(subject, "subject"), html=html, text=text,
@@ -154,7 +160,9 @@ def build_message(email: Email) -> flask_mail.Message:
     message = flask_mail.Message(
         subject=email.subject, recipients=list(email.to), body=email.text, html=email.html,
         sender=formataddr((email.sender_name, address)), reply_to=email.reply_to, extra_headers=headers,
-        attachments=[flask_mail.Attachment(filename=a.filename, content_type=a.mimetype, data=a.data)
+        attachments=[flask_mail.Attachment(filename=a.filename, content_type=a.mimetype, data=a.data,
+                                           disposition="inline" if a.content_id else None,
+                                           headers={"Content-ID": f"<{a.content_id}>"} if a.content_id else None)
                      for a in email.attachments])
     message.msgId = f"<{email.message_id}@{domain}>"  # the same on every attempt
     return message
@@ -181,8 +189,9 @@ def write_outbox(email: Email) -> bool:
     return True
 
 
-def send_smtp(email: Email) -> None:
-    """Hand the message to the SMTP server (``MAIL_SERVER``).
+def send_smtp(email: Email) -> dict[str, str]:
+    """Hand the message to the SMTP server (``MAIL_SERVER``); returns the recipients the server
+    refused while accepting the others (address -> its reply, e.g. ``550 5.1.1 unknown``).
 
     :raises MailDeliveryError: refused or unreachable; says the recipients' domains and the
         server's reply (addresses cut to their domain), never the message.
@@ -191,11 +200,16 @@ def send_smtp(email: Email) -> None:
     try:
         with _TimedConnection(current_app.extensions["mail"]) as connection:
             connection.send(build_message(email))
+            refused = connection.refused
     except (smtplib.SMTPException, OSError) as exc:
         reason = _scrub(_describe(exc), email.to)
         log.warning("e-mail %s to %s failed: %s", email.message_id, domains, reason)
         raise MailDeliveryError(f"SMTP delivery to {domains} failed: {reason}") from None
+    if refused:
+        log.warning("e-mail %s: the server refused %d of %d recipient(s)", email.message_id, len(refused),
+                    len(email.to))
     log.info("e-mail %s sent to %s", email.message_id, domains)
+    return refused
 
 
 def _describe(exc: BaseException) -> str:
@@ -220,7 +234,23 @@ class _TimedConnection(flask_mail.Connection):
     """Flask-Mail's connection with a socket timeout (``MAIL_TIMEOUT``): a silent server must
     fail the attempt (and be retried), not hold a worker thread for ever."""
 
+    refused: dict[str, str] = {}
+
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        host = self._open_host()
+        accept = host.sendmail
+
+        def sendmail(*args: Any, **kwargs: Any) -> dict[str, tuple[int, bytes]]:
+            # Flask-Mail drops smtplib's answer: the recipients refused while others were accepted.
+            answer = accept(*args, **kwargs)
+            self.refused = {address: f"{code} {reply.decode(errors='replace')}"[:300]
+                            for address, (code, reply) in (answer or {}).items()}
+            return answer
+
+        host.sendmail = sendmail  # type: ignore[method-assign]
+        return host
+
+    def _open_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
         state, timeout = self.mail, float(current_app.config.get("MAIL_TIMEOUT") or 30)
         host: smtplib.SMTP | smtplib.SMTP_SSL
         if state.use_ssl:
