@@ -35,6 +35,23 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 DASH_SUITES = "/dashboard/_dash-component-suites/"
 FINGERPRINT_ARG = "v"
 
+# The dashboard's partial Plotly build, for pages outside the dashboard that draw charts (reports and
+# share pages, backend/reporting/charts.py): public, like every vendored file.
+PLOTLY_NAME = "plotly-basic.min.js"
+
+
+def _plotly_path() -> Path:
+    from dashboard.bundles import PLOTLY_ASSET
+
+    return Path(__file__).resolve().parent.parent / "dashboard" / "assets" / PLOTLY_ASSET
+
+
+def _file(name: str) -> Path | None:
+    if name == PLOTLY_NAME:
+        return _plotly_path()
+    return BOOTSTRAP_DIR / FILES[name] if name in FILES else None
+
+
 bp = Blueprint("vendor", __name__)
 
 
@@ -51,7 +68,10 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
 
 def vendor_url(name: str) -> str:
     """The fingerprinted URL of a vendored file, e.g. ``/vendor/bootstrap.min.css?v=1a2b3c4d5e6f``."""
-    return f"/vendor/{name}?{FINGERPRINT_ARG}={fingerprint(BOOTSTRAP_DIR / FILES[name])}"
+    path = _file(name)
+    if path is None:
+        raise KeyError(name)
+    return f"/vendor/{name}?{FINGERPRINT_ARG}={fingerprint(path)}"
 
 
 # Read by dashboard/__init__.py for Dash's external_stylesheets; the templates use vendor_url.
@@ -68,9 +88,10 @@ def favicon():
 def asset(filename: str):
     if filename.startswith("fonts/"):
         return send_from_directory(BOOTSTRAP_DIR / "css" / "font", filename)
-    if filename not in FILES:
+    path = _file(filename)
+    if path is None:
         abort(404)
-    return send_from_directory(BOOTSTRAP_DIR, FILES[filename])
+    return send_from_directory(path.parent, path.name)
 
 
 def init_fingerprints(app: Flask) -> None:
@@ -112,7 +133,7 @@ def static_asset(req: Request | None = None) -> StaticAsset | None:
                         lambda path: (fingerprint(path),))
     if endpoint == "vendor.asset":
         name = (req.view_args or {}).get("filename", "")
-        path = BOOTSTRAP_DIR / FILES[name] if name in FILES else None
+        path = _file(name)
         stated = req.args.get(FINGERPRINT_ARG, "")
         return StaticAsset(stated, bool(stated) and path is not None and fingerprint(path) == stated)
     if endpoint in ("vendor.favicon", "api_docs_assets.asset"):

@@ -215,13 +215,14 @@ def readers_for(company_id, data_range) -> dict:
 
 
 def goals_with_progress(company_id, readers: dict | None = None,
-                        channels: list[Channel] | None = None) -> list[dict[str, Any]]:
+                        channels: list[Channel] | None = None, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """Every goal of the company with its progress, in words and tone of the goal vocabulary, and
     its channel by name. Pass a ``readers`` dict and then the same one to :func:`goal_path` to
-    share what is read; ``channels`` when they have been read already."""
+    share what is read; ``channels`` when they have been read already; ``as_of`` to judge the
+    goals on another day than today (a report: the end of its period)."""
     names = {c.key: c.name for c in (channels if channels is not None else channels_of(company_id))}
     out = []
-    for goal, progress in company_goals_progress(company_id, readers=readers):
+    for goal, progress in company_goals_progress(company_id, as_of, readers=readers):
         definition = catalog.get(goal.kpi_metric)
         term = status_term(progress.get("status"))
         out.append({
@@ -248,13 +249,13 @@ def goals_view(company_row, rng=_NOT_READ, channels: list[Channel] | None = None
     return GoalsView(goals=goals, chosen=chosen, path=goal_path(company_row.id, chosen, readers) if chosen else None)
 
 
-def goal_path(company_id, goal_id, readers: dict | None = None) -> GoalPath:
+def goal_path(company_id, goal_id, readers: dict | None = None, as_of: dt.date | None = None) -> GoalPath:
     """A goal's actual path (levels, or the running total for 'total' KPIs) and the straight path
     from its baseline to its target by the deadline: one read of the goal's daily values (none
     when ``readers``, shared with :func:`goals_with_progress`, has read that stretch)."""
     goal = get_goal(company_id, goal_id)
     # The same progress as the goal bars, from the one read of the path.
-    progress, daily = goal_progress_and_daily(goal, readers=readers)
+    progress, daily = goal_progress_and_daily(goal, as_of, readers=readers)
     baseline = progress["baseline"]
     if goal.kpi_aggregation == "total":
         running, actual = 0.0, []

@@ -30,6 +30,7 @@ deleted: a day, a range or a whole series). Callers import from the package.
 """
 from .assembly import reads_levels
 from .correct import PointSelection, StoredPoint, StoredPoints, delete_points, range_words, stored_points
+from .coverage import reported_days
 from .csvio import export_csv, import_csv
 from .portfolio import portfolio
 from .reader import CompanyReader
@@ -51,5 +52,5 @@ __all__ = [
     "GRANULARITIES", "MAX_POINTS_PER_PUSH", "CompanyReader", "PointSelection", "StoredPoint", "StoredPoints",
     "bucket_count", "bucket_start", "comparison_period", "data_range", "delete_points", "export_csv",
     "import_csv", "portfolio", "previous_period", "push_points", "range_words", "read_series", "year_earlier",
-    "reads_levels", "series_points", "stored_points", "summary",
+    "reads_levels", "reported_days", "series_points", "stored_points", "summary",
 ]

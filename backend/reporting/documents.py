@@ -1,0 +1,50 @@
+"""A report's PDF, rendered in the worker and stored on its row (``pdf``, ``pdf_version`` = the
+version rendered, ``pdf_sha256``, ``pdf_pages``, ``pdf_rendered_at``, ``pdf_error``), so that a
+download never waits on a browser. :func:`request_pdf` (backend/jobs/report_pdf.py) enqueues the
+job that calls :func:`store_pdf`; :func:`ensure_pdf` returns the current PDF, rendering it first
+when stale."""
+from __future__ import annotations
+
+import hashlib
+
+from ..extensions import db
+from ..models import utcnow
+from .html import render_report_html
+from .pdf import PdfUnavailable, html_to_pdf, page_count
+
+
+def render_pdf(report) -> bytes:
+    """The report as PDF bytes (slow: seconds; in the worker only)."""
+    return html_to_pdf(render_report_html(report, mode="pdf"))
+
+
+def store_pdf(report) -> bool:
+    """Render the report's current version and store it on the row (committed). False when the
+    stored PDF is already of this version. A failure is recorded in ``pdf_error`` and raised."""
+    if report.pdf_version == report.version and report.pdf is not None:
+        return False
+    version = report.version  # if the report is edited meanwhile, this PDF is stale and the next job renders
+    try:
+        pdf = render_pdf(report)
+    except Exception as exc:
+        db.session.rollback()
+        report.pdf_error = f"{type(exc).__name__}: {exc}"[:1000]
+        db.session.commit()
+        raise
+    report.pdf = pdf
+    report.pdf_version = version
+    report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    report.pdf_pages = page_count(pdf)
+    report.pdf_rendered_at = utcnow()
+    report.pdf_error = ""
+    db.session.commit()
+    return True
+
+
+def ensure_pdf(report) -> bytes:
+    """The current PDF, rendered now when the stored one is stale or missing (worker only)."""
+    if report.pdf_version != report.version or report.pdf is None:
+        store_pdf(report)
+    if report.pdf is None:
+        raise PdfUnavailable("The PDF could not be rendered.")
+    return report.pdf

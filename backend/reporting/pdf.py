@@ -1,0 +1,118 @@
+"""A report as PDF, rendered in the worker and stored on its row.
+
+WeasyPrint 70 lays out the report's HTML (``mode="pdf"``); it runs no JavaScript, so each chart
+arrives as SVG, exported by kaleido 1.5 from the same Plotly figure the screen draws. Kaleido
+drives Debian's ``chromium`` (found on the PATH, or at ``BROWSER_PATH``): one kaleido server per
+process, started with MathJax off and the plotly.js of the installed ``plotly`` package, so
+nothing is fetched from the network (kaleido's Chrome-download helpers are never called).
+WeasyPrint fetches nothing either: its URL fetcher accepts ``data:`` URLs only (the logo and the
+charts are inline).
+
+Without Chromium (or kaleido, or WeasyPrint) :func:`pdf_status` says what is missing; the HTML
+report works regardless. A report's PDF is made and stored by backend/reporting/documents.py.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import charts as rc
+
+log = logging.getLogger("reachboard.reports")
+PDF_WIDTH_PX = 700  # the charts' width in CSS pixels: the A4 text width at 96 dpi, roughly
+_lock = threading.Lock()
+_server: dict[str, Any] = {"started": False}
+
+
+class PdfUnavailable(RuntimeError):
+    """The PDF cannot be rendered on this machine (what is missing is the message)."""
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (or BROWSER_PATH, which kaleido reads too)."""
+    named = os.environ.get("BROWSER_PATH")
+    if named and Path(named).is_file():
+        return named
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pdf_status() -> tuple[bool, str]:
+    """(True, "") when this machine can render a PDF, else (False, what is missing)."""
+    missing = []
+    for module, package in (("weasyprint", "weasyprint==70.0"), ("kaleido", "kaleido==1.5.0")):
+        try:
+            __import__(module)
+        except Exception:  # noqa: BLE001 - missing or broken (e.g. no Pango): the same answer
+            missing.append(f"the Python package {package} (pip install -r requirements.txt)")
+    if chromium_path() is None:
+        missing.append("Chromium, which draws the charts (Debian: apt-get install chromium)")
+    if missing:
+        return False, "The PDF needs " + " and ".join(missing) + "."
+    return True, ""
+
+
+def _start_kaleido() -> None:
+    """Start this process's kaleido server once (MathJax off, the local plotly.js)."""
+    with _lock:
+        if _server["started"]:
+            return
+        import kaleido
+        import plotly
+
+        plotlyjs = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+        if not plotlyjs.is_file():
+            raise PdfUnavailable(f"The plotly package has no plotly.min.js at {plotlyjs}.")
+        path = chromium_path()
+        if path:
+            os.environ.setdefault("BROWSER_PATH", path)
+        kaleido.start_sync_server(mathjax=False, plotlyjs=str(plotlyjs), silence_warnings=True)
+        _server["started"] = True
+
+
+def chart_svgs(charts: dict[str, rc.Chart]) -> dict[str, str]:
+    """Each chart as SVG (by chart id)."""
+    ok, why = pdf_status()
+    if not ok:
+        raise PdfUnavailable(why)
+    if not charts:
+        return {}
+    _start_kaleido()
+    import kaleido
+
+    out = {}
+    for key, chart in charts.items():
+        figure = rc.for_print(chart.figure)
+        svg = kaleido.calc_fig_sync(figure, opts={"format": "svg", "width": PDF_WIDTH_PX, "height": chart.height})
+        out[chart.id] = svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)
+        log.debug("chart %s exported (%d bytes)", key, len(out[chart.id]))
+    return out
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class InlineOnly(URLFetcher):
+        """Fetch ``data:`` URLs only: a report's PDF never reaches the network or the disk."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+
+    return InlineOnly()
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).write_pdf()
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF we wrote (its page tree's /Count)."""
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    return max(counts, default=0)
