@@ -14,8 +14,6 @@ Each failed attempt is written on the delivery before the worker retries it (30 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 import uuid
 from typing import Any
@@ -26,10 +24,12 @@ from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Company, Report, ReportDelivery
+from ..reporting import ensure_pdf, pdf_status
 from ..services import branding as branding_svc
 from ..services import reports
 from ..services.errors import NotFound
 from ..services.mail import Attachment, Email, compose
+from ..services.share_links import share_link_for_delivery
 from .mail import deliver
 from .queue import agency_job
 
@@ -107,8 +107,6 @@ def report_email(delivery: ReportDelivery) -> tuple[Email, list[str]]:
     if logo is not None:
         attachments.append(logo)
     link = _share_url(delivery)
-    if link is None:
-        notes.append("Sent without a share link (share links are not available).")
     context = {"brand": brand, "company": company, "report": report, "period": period, "link": link,
                "has_pdf": pdf is not None, "logo_cid": LOGO_CID if logo is not None else None,
                "color": brand.primary_color or "#212529", "text_color": "#212529" if brand.light_color else "#ffffff"}
@@ -130,13 +128,10 @@ def pdf_filename(company: Company, report: Report) -> str:
 
 def _pdf(report: Report) -> tuple[bytes | None, str]:
     """The report's current PDF (rendered now when stale), or None and what is missing."""
-    reporting = importlib.import_module("backend.reporting") if importlib.util.find_spec("backend.reporting") else None
-    if reporting is None or not hasattr(reporting, "ensure_pdf"):
-        return None, "the PDF renderer is not installed."
-    ready, missing = reporting.pdf_status()
+    ready, missing = pdf_status()
     if not ready:
-        return None, str(missing)
-    return bytes(reporting.ensure_pdf(report)), ""
+        return None, missing
+    return ensure_pdf(report), ""
 
 
 def _logo(brand: branding_svc.Branding) -> Attachment | None:
@@ -149,14 +144,9 @@ def _logo(brand: branding_svc.Branding) -> Attachment | None:
     return Attachment(LOGO_NAMES.get(mime, "logo"), mime, content, content_id=LOGO_CID)
 
 
-def _share_url(delivery: ReportDelivery) -> str | None:
+def _share_url(delivery: ReportDelivery) -> str:
     """The absolute URL of the report's share link for this delivery (made once, the same on a retry)."""
-    found = importlib.util.find_spec("backend.services.share_links")
-    make = getattr(importlib.import_module("backend.services.share_links"), "share_link_for_delivery", None) \
-        if found else None
-    if make is None:
-        return None
-    return str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/") + str(make(delivery))
+    return str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/") + share_link_for_delivery(delivery)
 
 
 def _now() -> dt.datetime:

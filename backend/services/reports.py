@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from ..bounds import DATE_MESSAGE, date_in_bounds
 from ..extensions import db
 from ..models import Company, Goal, Report, ReportDelivery, ReportSchedule
+from ..reporting import request_pdf
 from ..tenancy import Principal, current_principal
 from . import audit
 from .companies import get_company
@@ -422,15 +422,5 @@ def _enqueue_delivery(agency_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
 
 
 def _request_pdf(report: Report) -> None:
-    """Ask the worker for a PDF of the report's current version (backend/reporting)."""
-    # Until the renderer's package is committed it may be missing or half there (being written).
-    request_pdf = getattr(_optional_module("backend.reporting"), "request_pdf", None)
-    if request_pdf is not None:
-        request_pdf(report)
-
-
-def _optional_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+    """Ask the worker for a PDF of the report's current version (after the commit)."""
+    request_pdf(report)
