@@ -11,7 +11,7 @@ from flask import g
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiKey, Campaign, Channel, Goal, ShareLink, StrategyRevision, User
+from .models import ApiKey, Campaign, Channel, Goal, ReportSchedule, ShareLink, StrategyRevision, User
 from .services.companies import get_company
 from .services.errors import NotFound
 
@@ -62,6 +62,12 @@ def _share_link(value, objs):
     return _one(select(ShareLink).where(ShareLink.company_id == company.id, ShareLink.id == value), "share link")
 
 
+def _report_schedule(value, objs):
+    company = objs["company_id"]
+    return _one(select(ReportSchedule).where(ReportSchedule.company_id == company.id, ReportSchedule.id == value),
+                "report schedule")
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -77,6 +83,7 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "goal_id": _goal,
     "campaign_id": _campaign,
     "revision": _revision,
+    "schedule_id": _report_schedule,
     "link_id": _share_link,
     "user_id": _user,
     "key_id": _key,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -15,6 +16,10 @@ from .errors import Conflict, NotFound, StaleObject
 from .memo import request_memo
 
 EDITABLE = ("name", "industry", "timezone", "archived")
+# Called with a company whose time zone changed, inside that change's transaction: report schedules
+# compute their next runs again (backend/services/report_schedules.py registers itself here, as it
+# imports this module).
+TIMEZONE_LISTENERS: list[Callable[[Company], None]] = []
 
 
 def list_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None
@@ -107,6 +112,9 @@ def update_company(company_id: uuid.UUID | str, data: dict[str, Any], *,
             db.session.rollback()
             raise Conflict("A company with this name already exists.",
                            errors=[{"field": "name", "message": "A company with this name already exists."}]) from None
+        if "timezone" in changed:
+            for listener in TIMEZONE_LISTENERS:
+                listener(company)
         action = "company.update"
         if changed == ["archived"]:
             action = "company.archive" if company.archived else "company.restore"

@@ -383,6 +383,8 @@ OPERATION_IDS = {
     "readMetrics", "pushMetrics", "summariseMetrics", "importMetrics", "exportMetrics",
     "listMetricPoints", "deleteMetrics",
     "listShareLinks", "createShareLink", "revokeShareLink",
+    "listReportSchedules", "createReportSchedule", "getReportSchedule", "updateReportSchedule",
+    "deleteReportSchedule",
 }
 
 
@@ -400,7 +402,7 @@ def _headers(spec, path, method, status):
     return {name: _resolve(spec, header) for name, header in headers.items()}
 
 
-IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink")
+IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink", "createReportSchedule")
 
 
 def test_response_headers_are_documented(spec):
@@ -429,7 +431,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 8
+    assert lists == 10
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

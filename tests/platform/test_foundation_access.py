@@ -100,7 +100,8 @@ def test_route_walk_covers_the_api_and_the_pages():
 # ---------------------------------------------------------------------------------------------
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
-KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id")
+KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
+                "schedule_id")
 
 
 def populate(app, tenant) -> None:
@@ -114,6 +115,7 @@ def populate(app, tenant) -> None:
         JobFailure,
         MetricDefinition,
         MetricPoint,
+        ReportSchedule,
         ShareLink,
         Strategy,
         StrategyRevision,
@@ -146,10 +148,15 @@ def populate(app, tenant) -> None:
             link = ShareLink(company_id=company.id, kind="board", board_from=today - dt.timedelta(days=30),
                              board_to=today, token_hash=uuid.uuid4().hex * 2, expires_at=dt.datetime(2100, 1, 1))
             db.session.add(link)
+            schedule = ReportSchedule(company_id=company.id, cadence="monthly", day_of_month=1, hour=8,
+                                      period="previous_month", recipients=["client@example.com"],
+                                      next_run_at=dt.datetime(2026, 2, 1, 8))
+            db.session.add(schedule)
             db.session.flush()
             tenant.objects[company.id] = {"channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
-                                          "channel_id": channel.id, "link_id": link.id}
+                                          "channel_id": channel.id, "link_id": link.id,
+                                          "schedule_id": schedule.id}
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
@@ -171,6 +178,7 @@ def param_values(tenant, company) -> dict:
         "campaign_id": objs["campaign_id"],
         "revision": objs["revision"],
         "link_id": objs["link_id"],
+        "schedule_id": objs["schedule_id"],
     }
 
 
@@ -281,7 +289,8 @@ def test_child_ids_are_looked_up_through_their_parent_company(app, populated, lo
     failures = []
     for rule in _api_rules_with_params(app):
         params = rule_params(rule.rule)
-        children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id")]
+        children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id",
+                                               "schedule_id")]
         if "company_id" not in params or not children:
             continue
         for owner_of_children, company in ((b, b.company_a), (a, a.company_b)):

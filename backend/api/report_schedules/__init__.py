@@ -1,0 +1,1 @@
+"""Report schedules of a company (backend/services/report_schedules.py)."""
