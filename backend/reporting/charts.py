@@ -74,7 +74,7 @@ def mentions_figure(mentions: dict[str, list], *, granularity: str = "day") -> d
     layout.update({"template": figures.TEMPLATE, "barmode": "stack", "bargap": 0.15,
                    "yaxis2": {"title": {"text": "Sentiment"}, "overlaying": "y", "side": "right", "range": [-1, 1],
                               "showgrid": False, "zeroline": True, "zerolinecolor": "#ced4da",
-                              "tickformat": "+.1f"},
+                              "tickformat": "+.1f", "tickmode": "linear", "tick0": -1, "dtick": 0.5},
                    "margin": {"l": 56, "r": 56, "t": 56, "b": 32}})
     layout["xaxis"] = {**layout["xaxis"], "hoverformat": figures.HOVER_DATES.get(granularity, "%-d %b %Y")}
     fig: dict[str, Any] = {"data": [], "layout": layout}

@@ -10,12 +10,12 @@ import hashlib
 from ..extensions import db
 from ..models import utcnow
 from .html import render_report_html
-from .pdf import PdfUnavailable, html_to_pdf, page_count
+from .pdf import PdfUnavailable, html_to_pdf
 
 
 def render_pdf(report) -> bytes:
     """The report as PDF bytes (slow: seconds; in the worker only)."""
-    return html_to_pdf(render_report_html(report, mode="pdf"))
+    return html_to_pdf(render_report_html(report, mode="pdf"))[0]
 
 
 def store_pdf(report) -> bool:
@@ -25,7 +25,7 @@ def store_pdf(report) -> bool:
         return False
     version = report.version  # if the report is edited meanwhile, this PDF is stale and the next job renders
     try:
-        pdf = render_pdf(report)
+        pdf, pages = html_to_pdf(render_report_html(report, mode="pdf"))
     except Exception as exc:
         db.session.rollback()
         report.pdf_error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -34,7 +34,7 @@ def store_pdf(report) -> bool:
     report.pdf = pdf
     report.pdf_version = version
     report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    report.pdf_pages = page_count(pdf)
+    report.pdf_pages = pages
     report.pdf_rendered_at = utcnow()
     report.pdf_error = ""
     db.session.commit()

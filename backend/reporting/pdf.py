@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import threading
 from pathlib import Path
@@ -105,14 +104,9 @@ def _fetcher():
     return InlineOnly()
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of a document (mode "pdf") and its number of pages."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).write_pdf()
-
-
-def page_count(pdf: bytes) -> int:
-    """Pages of a PDF we wrote (its page tree's /Count)."""
-    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
-    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
-    return max(counts, default=0)
+    document = HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).render()
+    return document.write_pdf(), len(document.pages)
