@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.exc import NoResultFound, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -32,6 +32,8 @@ def problem(status: int, title: str, detail: str | None = None, errors=None, hea
     resp.mimetype = "application/problem+json"
     for k, v in (headers or {}).items():
         resp.headers[k] = v
+    if status == 503:  # its own Retry-After (or none) wins over the rate limiter's (backend/api/ratelimit.py)
+        g.retry_after = str((headers or {}).get("Retry-After") or "")
     return resp
 
 

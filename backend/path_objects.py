@@ -14,6 +14,7 @@ from .extensions import db
 from .models import ApiKey, Campaign, Channel, Goal, ReportSchedule, ShareLink, StrategyRevision, User
 from .services.companies import get_company
 from .services.errors import NotFound
+from .services.reports import get_report
 
 
 def _one(stmt, what: str):
@@ -68,6 +69,10 @@ def _report_schedule(value, objs):
                 "report schedule")
 
 
+def _report(value, objs):
+    return get_report(objs["company_id"].id, value)  # a client viewer reaches the sent reports only
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -83,6 +88,7 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "goal_id": _goal,
     "campaign_id": _campaign,
     "revision": _revision,
+    "report_id": _report,
     "schedule_id": _report_schedule,
     "link_id": _share_link,
     "user_id": _user,

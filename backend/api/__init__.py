@@ -26,6 +26,7 @@ RESOURCE_MODULES = [
     "backend.api.goals.routes",
     "backend.api.campaigns.routes",
     "backend.api.metrics.routes",
+    "backend.api.reports.routes",
     "backend.api.report_schedules.routes",
     "backend.api.share_links.routes",
 ]

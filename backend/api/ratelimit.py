@@ -7,7 +7,8 @@ Limits are stored in memory (per process) unless ``REDIS_URL`` is set (config.py
 unreachable they fall back to memory rather than failing requests. A breach answers 429
 problem+json with ``Retry-After`` and ``RateLimit-Limit/-Remaining/-Reset`` headers; every other
 answer of a limited route carries the ``RateLimit-*`` headers only (Flask-Limiter would add
-``Retry-After`` to a 200 too, where it means nothing: ``retry_after_only_when_limited``).
+``Retry-After`` to a 200 too, where it means nothing: ``retry_after_only_when_limited``, which also keeps a
+503's own ``Retry-After``).
 
 The key functions do not need the request's principal: blueprint-wide limits are checked
 before it is bound, so they identify the client from the raw credential (a hash of the bearer
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
@@ -32,6 +33,13 @@ def retry_after_only_when_limited(app: Flask) -> None:
     def _drop_retry_after(resp: Response) -> Response:
         if resp.status_code not in (429, 503):
             resp.headers.pop("Retry-After", None)
+        elif resp.status_code == 503 and "retry_after" in g:
+            # The answer's own wait (a database busy for a second, a PDF being rendered) or none at
+            # all (nothing to wait for), never the rate limit's window.
+            if g.retry_after:
+                resp.headers["Retry-After"] = g.retry_after
+            else:
+                resp.headers.pop("Retry-After", None)
         return resp
 
 

@@ -100,7 +100,7 @@ def report_email(delivery: ReportDelivery) -> tuple[Email, list[str]]:
     pdf, missing = _pdf(report)
     period = reports.period_label(report)
     if pdf is not None:
-        attachments.append(Attachment(pdf_filename(company, report), "application/pdf", pdf))
+        attachments.append(Attachment(reports.pdf_filename(company.name, report), "application/pdf", pdf))
     else:
         notes.append(f"Sent without the PDF: {missing}")
     logo = _logo(brand)
@@ -117,13 +117,6 @@ def report_email(delivery: ReportDelivery) -> tuple[Email, list[str]]:
         sender_name=brand.email_sender_name or brand.display_name, attachments=attachments,
         agency_id=report.agency_id, message_id=delivery.message_id or reports.delivery_message_id(delivery.id))
     return email, notes
-
-
-def pdf_filename(company: Company, report: Report) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in company.name.lower()).strip("-") or "report"
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    return f"{slug[:60]}-{report.period_start.isoformat()}-{report.period_end.isoformat()}.pdf"
 
 
 def _pdf(report: Report) -> tuple[bytes | None, str]:

@@ -17,98 +17,46 @@ agency's commentary, its life (draft → ready → sent) and its sending by e-ma
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from ..bounds import DATE_MESSAGE, date_in_bounds
 from ..extensions import db
-from ..models import Company, Goal, Report, ReportDelivery, ReportSchedule
-from ..reporting import request_pdf
+from ..models import Goal, Report, ReportDelivery, ReportSchedule
+from ..reporting import pdf_status, request_pdf
 from ..tenancy import Principal, current_principal
 from . import audit
 from .companies import get_company
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ServiceError, ValidationFailed
 from .mail import MAX_RECIPIENTS, valid_address
+from .report_periods import (
+    MAX_CUSTOM_DAYS,
+    PERIOD_KINDS,
+    company_today,
+    period_bounds,
+    period_label,
+    previous_period,
+)
 from .validation import Problems, check_version
 
-PERIOD_KINDS = ("month", "quarter", "custom")
+__all__ = [
+    "MAX_CUSTOM_DAYS", "PERIOD_KINDS", "STATUSES", "PdfNotReady", "PdfState", "clean_recipients", "company_today",
+    "create_report", "delete_report", "delivery_message_id", "get_report", "list_deliveries", "list_reports",
+    "mark_ready", "pdf_filename", "pdf_state", "period_bounds", "period_label", "previous_period",
+    "register_delivery_job", "report_pdf", "select_reports", "sees_drafts", "send_report", "update_report",
+]
+
 STATUSES = ("draft", "ready", "sent")
 EDITABLE = ("commentary", "highlighted_goal_ids")
 COMMENTARY_LIMIT = 20_000
 MAX_HIGHLIGHTED = 20
-MAX_CUSTOM_DAYS = 366
 DRAFT_ONLY = ("Only a draft's commentary and highlighted goals can be changed; this report is {status}. "
               "Reopen a ready report as a draft first (status: draft); a sent report stays as it was sent.")
-
-
-# --- periods --------------------------------------------------------------------------------
-
-def _month(day: dt.date) -> tuple[dt.date, dt.date]:
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _quarter(day: dt.date) -> tuple[dt.date, dt.date]:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = dt.date(day.year, first_month, 1)
-    return start, _month(dt.date(day.year, first_month + 2, 1))[1]
-
-
-def period_bounds(kind: str, *, anchor: dt.date | None = None, start: dt.date | None = None,
-                  end: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The first and last day (inclusive) of a period: for ``month``/``quarter`` the calendar
-    month/quarter holding ``anchor`` (or ``start``); for ``custom`` ``start``..``end`` (at most
-    366 days). ValidationFailed naming the field when something is missing or wrong."""
-    if kind not in PERIOD_KINDS:
-        raise ValidationFailed.field("period_kind", f"Must be one of: {', '.join(PERIOD_KINDS)}.")
-    if kind == "custom":
-        problems = Problems()
-        first = problems.date("period_start", start)
-        last = problems.date("period_end", end)
-        problems.raise_if_any()
-        assert first is not None and last is not None  # otherwise raised just above
-        if last < first:
-            raise ValidationFailed.field("period_end", "The period ends before it starts.")
-        if (last - first).days + 1 > MAX_CUSTOM_DAYS:
-            raise ValidationFailed.field("period_end", f"A custom period covers at most {MAX_CUSTOM_DAYS} days.")
-        return first, last
-    day = anchor or start
-    if day is None:
-        raise ValidationFailed.field("anchor", f"Give a day of the {kind} (anchor or period_start).")
-    if not date_in_bounds(day):
-        raise ValidationFailed.field("anchor" if anchor else "period_start", DATE_MESSAGE)
-    return _month(day) if kind == "month" else _quarter(day)
-
-
-def previous_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last whole month or quarter before ``today``."""
-    first_of_current = period_bounds(kind, anchor=today)[0]
-    return period_bounds(kind, anchor=first_of_current - dt.timedelta(days=1))
-
-
-def company_today(company: Company) -> dt.date:
-    """Today in the company's time zone (a report for "last month" is the company's last month)."""
-    try:
-        zone = ZoneInfo(company.timezone or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
-
-
-def period_label(report: Report) -> str:
-    """'November 2026', 'Q4 2026' or '2026-11-03 – 2026-11-30'."""
-    start, end = report.period_start, report.period_end
-    if report.period_kind == "month":
-        return f"{calendar.month_name[start.month]} {start.year}"
-    if report.period_kind == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    return f"{start.isoformat()} – {end.isoformat()}"
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -154,6 +102,71 @@ def list_deliveries(report: Report) -> list[ReportDelivery]:
         return []
     return list(db.session.scalars(select(ReportDelivery).where(ReportDelivery.report_id == report.id)
                                    .order_by(ReportDelivery.created_at.desc(), ReportDelivery.id)))
+
+
+# --- the PDF ---------------------------------------------------------------------------------
+
+class PdfNotReady(ServiceError):
+    """The report's PDF cannot be downloaded now: being rendered (try again), failed, or this
+    server has no renderer (the detail says what is missing)."""
+
+    status = 503
+    title = "PDF not available"
+
+
+@dataclass(frozen=True)
+class PdfState:
+    """Where the report's PDF stands: ``current`` (downloadable), ``rendering`` (the worker is
+    making it), ``failed`` (the last rendering failed: ``error``), ``unavailable`` (no renderer
+    here: ``error`` says what is missing)."""
+
+    state: str
+    pages: int | None = None
+    sha256: str | None = None
+    rendered_at: dt.datetime | None = None
+    error: str = ""
+
+
+RETRY_SECONDS = 5
+
+
+def pdf_state(report: Report) -> PdfState:
+    if report.pdf_version == report.version and report.pdf_sha256:
+        return PdfState("current", report.pdf_pages, report.pdf_sha256, report.pdf_rendered_at)
+    ready, missing = pdf_status()
+    if not ready:
+        return PdfState("unavailable", error=missing)
+    if report.pdf_error:
+        return PdfState("failed", error=report.pdf_error)
+    return PdfState("rendering")
+
+
+def report_pdf(company_id: uuid.UUID | str, report_id: uuid.UUID | str) -> tuple[Report, bytes]:
+    """The report and its stored PDF of the current version; :class:`PdfNotReady` (503) otherwise,
+    with Retry-After while it is being rendered."""
+    report = get_report(company_id, report_id)
+    state = pdf_state(report)
+    if state.state == "rendering":
+        raise PdfNotReady(f"The PDF of this version ({report.version}) is being rendered; try again in a few "
+                          "seconds.", reason="rendering", headers={"Retry-After": str(RETRY_SECONDS)})
+    if state.state == "unavailable":
+        raise PdfNotReady(f"This server cannot make PDFs: {state.error} The report is still shown as a page.",
+                          reason="renderer_missing")
+    if state.state == "failed":
+        raise PdfNotReady(f"Rendering the PDF failed: {state.error} The worker retries it; its last failure shows "
+                          "on /manage/jobs.", reason="render_failed")
+    pdf = db.session.scalar(select(Report.pdf).where(Report.id == report.id))
+    if pdf is None:
+        raise PdfNotReady("The PDF is not stored yet; try again in a few seconds.", reason="rendering",
+                          headers={"Retry-After": str(RETRY_SECONDS)})
+    return report, pdf
+
+
+def pdf_filename(company_name: str, report: Report) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in company_name.lower()).strip("-") or "report"
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"{slug[:60]}-{report.period_start.isoformat()}-{report.period_end.isoformat()}.pdf"
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -376,6 +389,7 @@ def send_report(company_id: uuid.UUID | str, report_id: uuid.UUID | str, recipie
                                                 f"recipient(s) at {domains}" + (" (scheduled)" if schedule else ""))
     _commit_keeping_objects()
     _enqueue_delivery(report.agency_id, delivery.id)
+    db.session.expire(delivery)
     return delivery
 
 
@@ -422,5 +436,7 @@ def _enqueue_delivery(agency_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
 
 
 def _request_pdf(report: Report) -> None:
-    """Ask the worker for a PDF of the report's current version (after the commit)."""
+    """Ask the worker for a PDF of the report's current version (after the commit); read the row
+    afresh afterwards (a job run inline has stored the PDF meanwhile)."""
     request_pdf(report)
+    db.session.expire(report)

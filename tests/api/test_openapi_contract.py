@@ -385,6 +385,7 @@ OPERATION_IDS = {
     "listShareLinks", "createShareLink", "revokeShareLink",
     "listReportSchedules", "createReportSchedule", "getReportSchedule", "updateReportSchedule",
     "deleteReportSchedule",
+    "listReports", "createReport", "getReport", "updateReport", "deleteReport", "downloadReportPdf", "sendReport",
 }
 
 
@@ -402,7 +403,8 @@ def _headers(spec, path, method, status):
     return {name: _resolve(spec, header) for name, header in headers.items()}
 
 
-IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink", "createReportSchedule")
+IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink", "createReportSchedule", "createReport",
+                         "sendReport")
 
 
 def test_response_headers_are_documented(spec):
@@ -431,7 +433,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 10
+    assert lists == 11
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

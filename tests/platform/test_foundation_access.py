@@ -101,7 +101,7 @@ def test_route_walk_covers_the_api_and_the_pages():
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
 KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                "schedule_id")
+                "schedule_id", "report_id")
 
 
 def populate(app, tenant) -> None:
@@ -115,6 +115,7 @@ def populate(app, tenant) -> None:
         JobFailure,
         MetricDefinition,
         MetricPoint,
+        Report,
         ReportSchedule,
         ShareLink,
         Strategy,
@@ -152,11 +153,15 @@ def populate(app, tenant) -> None:
                                       period="previous_month", recipients=["client@example.com"],
                                       next_run_at=dt.datetime(2026, 2, 1, 8))
             db.session.add(schedule)
+            # Sent: a client viewer of the company reaches it (their drafts they do not).
+            report = Report(company_id=company.id, period_kind="month", period_start=dt.date(2026, 1, 1),
+                            period_end=dt.date(2026, 1, 31), status="sent", commentary=f"{company.name} in January")
+            db.session.add(report)
             db.session.flush()
             tenant.objects[company.id] = {"channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
                                           "channel_id": channel.id, "link_id": link.id,
-                                          "schedule_id": schedule.id}
+                                          "schedule_id": schedule.id, "report_id": report.id}
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
@@ -179,6 +184,7 @@ def param_values(tenant, company) -> dict:
         "revision": objs["revision"],
         "link_id": objs["link_id"],
         "schedule_id": objs["schedule_id"],
+        "report_id": objs["report_id"],
     }
 
 
@@ -290,7 +296,7 @@ def test_child_ids_are_looked_up_through_their_parent_company(app, populated, lo
     for rule in _api_rules_with_params(app):
         params = rule_params(rule.rule)
         children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                                               "schedule_id")]
+                                               "schedule_id", "report_id")]
         if "company_id" not in params or not children:
             continue
         for owner_of_children, company in ((b, b.company_a), (a, a.company_b)):
