@@ -44,6 +44,8 @@ class Config:
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no")
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", self.DEFAULT_LOGIN_RATE_LIMIT)
         self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", self.DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT)
+        # Wrong PINs per share link (backend/share/), counted in the limiter's storage across workers.
+        self.SHARE_PIN_RATE_LIMIT = env.get("SHARE_PIN_RATE_LIMIT", "5 per 15 minutes")
         # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-For and
         # X-Forwarded-Proto are then trusted for the client's address and scheme.
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0") or 0)

@@ -17,7 +17,8 @@ preload_app = False
 # No shared $HOME/.gunicorn/gunicorn.ctl: several instances (tests, benchmarks) run side by side.
 control_socket_disable = True
 
-_SECRET_PATHS = re.compile(r"^(/set-password/)[^/?]+")
+# Paths whose last part is a secret: set-password tokens and share links (/s/<token>).
+_SECRET_PATHS = re.compile(r"^(/set-password/|/s/)[^/?]+")
 
 
 class RedactingLogger(Logger):
@@ -31,7 +32,7 @@ class RedactingLogger(Logger):
         atoms["U"] = path
         atoms["q"] = "[redacted]" if atoms.get("q") else ""
         atoms["r"] = f"{atoms.get('m')} {path} {atoms.get('H')}"
-        atoms["f"] = "-"  # the referrer may carry a set-password token too
+        atoms["f"] = "-"  # the referrer may carry a set-password token or a share link too
         return atoms
 
 

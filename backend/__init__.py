@@ -95,6 +95,9 @@ def create_app(config=None) -> Flask:
 
     app.register_blueprint(vendor_bp)
     init_fingerprints(app)
+    from .share import bp as share_bp
+
+    app.register_blueprint(share_bp)
 
     from dashboard import init_dashboard
 
@@ -106,6 +109,7 @@ def create_app(config=None) -> Flask:
 
     csrf.init_app(app)
     _exempt_api_from_csrf(app, csrf)
+    csrf.exempt(share_bp)  # the share page's PIN form: no session to protect (backend/share/)
 
     from .errors import register_error_handlers
 

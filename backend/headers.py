@@ -10,9 +10,12 @@ the Dash app when the app is built). Two allowances are forced by the libraries:
 - ``'unsafe-inline'`` in ``style-src`` everywhere: Plotly and Dash set element styles inline and
   Plotly inserts ``<style>`` elements while it draws.
 
+The public share page (``/s/``) sets a stricter policy of its own: no connection at all
+(backend/share/).
+
 Other headers: ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (no page renders in a
 frame), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` (``no-referrer``
-on set-password pages, whose URL holds a one-time token), ``Cross-Origin-Opener-Policy``, and
+on set-password pages and share pages, whose URL holds a token), ``Cross-Origin-Opener-Policy``, and
 HSTS under production (the app is served over HTTPS there).
 
 Caching (``init_cache_headers``): a static file asked for by its current fingerprint
@@ -31,11 +34,14 @@ from flask import Flask, Response, request, session
 from .vendor import static_asset
 
 SET_PASSWORD_PREFIX = "/set-password/"
+SHARE_PREFIX = "/s/"  # the public share page: its URL is the credential (backend/share/)
 DASHBOARD_PREFIX = "/dashboard/"
 # dash-ag-grid builds functions from strings (cellRenderer, valueFormatter, comparator ...): they
 # need eval. Set to False to check in a browser whether a Dash upgrade still needs it.
 DASHBOARD_SCRIPT_EVAL = True
 HSTS = "max-age=31536000; includeSubDomains"
+# Pages whose URL holds a secret: no Referer header leaves them.
+NO_REFERRER_PREFIXES = (SET_PASSWORD_PREFIX, SHARE_PREFIX)
 
 
 def content_security_policy(script_hashes: list[str], *, allow_eval: bool) -> str:
@@ -69,7 +75,7 @@ def init_security_headers(app: Flask, script_hashes: list[str]) -> None:
         headers.setdefault("Content-Security-Policy", dashboard if path.startswith(DASHBOARD_PREFIX) else strict)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers["Referrer-Policy"] = "no-referrer" if path.startswith(SET_PASSWORD_PREFIX) else "same-origin"
+        headers["Referrer-Policy"] = "no-referrer" if path.startswith(NO_REFERRER_PREFIXES) else "same-origin"
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         if production:

@@ -36,7 +36,11 @@ PUBLIC_ENDPOINTS = {
     "api_docs_assets.asset",
     "vendor.asset",
     "vendor.favicon",
+    "share.page",
 }
+# Endpoints that never read the visitor's session or key: the public share page acts as its link
+# alone (backend/share/), so it sets no cookie and shows a logged-in visitor what anyone sees.
+ANONYMOUS_ENDPOINTS = {"share.page"}
 AUTH_HEADER_CHALLENGE = 'Bearer realm="reachboard"'
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
@@ -114,6 +118,8 @@ def init_principal(app: Flask) -> None:
     @app.before_request
     def _bind_principal():
         g._principal_token = bind_principal(None)
+        if request.endpoint in ANONYMOUS_ENDPOINTS:
+            return None
         header = request.headers.get("Authorization")
         principal = None
         if header:

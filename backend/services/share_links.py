@@ -35,7 +35,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Report, ReportDelivery, ShareLink, utcnow
 from ..security import hash_password, hash_token, same_hash, verify_password
-from ..tenancy import Principal, cross_tenant, current_principal
+from ..tenancy import SCOPE_GRANTS, Principal, cross_tenant, current_principal
 from . import audit, privileges
 from .companies import get_company
 from .errors import NotFound, ValidationFailed
@@ -250,6 +250,14 @@ def list_share_links(company_id: uuid.UUID | str) -> list[ShareLink]:
     return list(db.session.scalars(share_links_select(company_id)))
 
 
+def shareable_reports(company_id: uuid.UUID | str) -> list[Report]:
+    """The company's reports a link may show, latest period first (for the /manage form)."""
+    _reader()
+    company = get_company(company_id)
+    return list(db.session.scalars(select(Report).where(Report.company_id == company.id)
+                                   .order_by(Report.period_start.desc(), Report.id)))
+
+
 def get_share_link(company_id: uuid.UUID | str, link_id: uuid.UUID | str) -> ShareLink:
     _reader()
     company = get_company(company_id)
@@ -312,7 +320,7 @@ def resolve(token: str) -> ShareLink | None:
 def share_principal(link: ShareLink) -> Principal:
     """Who the public page acts as: read-only, the link's agency, the link's company only."""
     return Principal(kind="share_link", agency_id=link.agency_id, label=f"share-link:{link.id}",
-                     grants=frozenset({"read"}), company_ids=frozenset({link.company_id}))
+                     grants=frozenset(SCOPE_GRANTS["read"]), company_ids=frozenset({link.company_id}))
 
 
 def pin_matches(link: ShareLink, pin: str) -> bool:

@@ -211,10 +211,19 @@ def test_no_plaintext_key_or_password_in_database_or_logs(tenants, login_as, api
     created_key = resp.json["key"]
     link = owner.post("/api/v1/users", json={"email": "link@acme.test", "role": "member"}).json
     token = link["set_password_token"]
-    secrets = [PASSWORD, new_password, created_key, token, first_token] + list(acme.keys.values()) + \
-        list(globex.keys.values())
+    # A share link's token (with a PIN, opened, a wrong PIN tried) and an e-mail's derived one.
+    share = owner.post(f"/api/v1/companies/{acme.company_a.id}/share-links", json={
+        "kind": "board", "board_from": "2026-01-01", "board_to": "2026-01-31", "pin": "8642"}).json
+    share_token = share["token"]
+    assert client.get(f"/s/{share_token}").status_code == 200
+    assert client.post(f"/s/{share_token}", data={"pin": "0000"}).status_code == 403
+    assert client.post(f"/s/{share_token}", data={"pin": "8642"}).status_code == 200
+    replayed = owner.post(f"/api/v1/companies/{acme.company_a.id}/share-links", headers={"Idempotency-Key": "k1"},
+                          json={"kind": "board", "board_from": "2026-01-01", "board_to": "2026-01-31"}).json
+    secrets = [PASSWORD, new_password, created_key, token, first_token, share_token, replayed["token"], "8642"] + \
+        list(acme.keys.values()) + list(globex.keys.values())
     # Use every key, in the header and (refused) in the query string, plus bad logins.
-    for key in secrets[2:4] + secrets[5:]:
+    for key in secrets[2:4] + secrets[8:]:
         api(key).get("/api/v1/me")
         client.get(f"/api/v1/companies?api_key={key}")
     client.post("/login", data={"email": "fresh@acme.test", "password": new_password + "x"})
@@ -230,6 +239,7 @@ def test_no_plaintext_key_or_password_in_database_or_logs(tenants, login_as, api
     from backend.security import hash_token
 
     assert hash_token(created_key) in dump
+    assert hash_token(share_token) in dump and hash_token(replayed["token"]) in dump
 
 
 def test_gunicorn_access_log_has_no_headers_query_strings_or_tokens():
@@ -259,4 +269,9 @@ def test_gunicorn_access_log_has_no_headers_query_strings_or_tokens():
     everything = json.dumps(atoms, default=str)
     assert "rb_secret" not in everything and "tok123" not in everything and "session=abc" not in everything
     assert line.startswith('127.0.0.1 "GET /set-password/[redacted]" 200 12')
+    share = dict(environ, RAW_URI="/s/sharetok456", PATH_INFO="/s/sharetok456", QUERY_STRING="",
+                 HTTP_REFERER="/s/sharetok456")
+    atoms = logger.atoms(Resp(), [], share, dt.timedelta(milliseconds=5))
+    assert "sharetok456" not in json.dumps(atoms, default=str)
+    assert (fmt % atoms).startswith('127.0.0.1 "GET /s/[redacted]" 200 12')
     assert settings["logger_class"] is settings["RedactingLogger"]
