@@ -35,7 +35,7 @@ def _build(app) -> SimpleNamespace:
     from backend.models import Goal, Report, StrategyRevision
     from backend.read_models.report import report_view
     from backend.reporting import pdf_status, render_report_html
-    from backend.services import goals
+    from backend.services import branding, channels, goals, metrics
     from backend.tenancy import Principal, acting_as
 
     acme, globex = build_tenant(app, "Acme Agency"), build_tenant(app, "Globex Agency")
@@ -44,6 +44,13 @@ def _build(app) -> SimpleNamespace:
     with app.test_request_context(), acting_as(Principal.system(acme.agency_id, "test")):
         seeded = seed_company(company.id)
         start, end = _last_full_month(seeded["end"])
+        branding.update_branding({"primary_color": "#5F3DC4", "footer": "Acme Agency · hello@acme.test"})
+        branding.set_logo(_png_logo(), "logo.png")
+        # A third channel that reported nothing from the 11th to the 20th of the period.
+        channels.create_channel(company.id, {"key": "linkedin", "platform": "linkedin", "name": "LinkedIn"})
+        metrics.push_points(company.id, [
+            {"channel": "linkedin", "metric": "followers", "date": (start + dt.timedelta(days=i)).isoformat(),
+             "value": 300 + i} for i in range((end - start).days + 1) if not 10 <= i <= 19])
         # A goal far out of reach: off track, so the report draws its path.
         crisis = goals.create_goal(company.id, {
             "title": "Crisis answers within reach", "category": "crisis_dialogue",
@@ -56,12 +63,17 @@ def _build(app) -> SimpleNamespace:
         report = Report(company_id=company.id, period_kind="month", period_start=start, period_end=end,
                         commentary="A strong month for Instagram.\n\nNext month: the autumn campaign.",
                         highlighted_goal_ids=[seeded["goal_ids"][1]])
-        # A company with no figures at all: its report still renders.
+        # A company with no figures at all: its report still renders. Its goal's title would end a
+        # <script> element if the chart's data block let it.
+        goals.create_goal(acme.company_b.id, {
+            "title": "</script><script>alert(1)</script>", "category": "other",
+            "kpi": {"metric": "reach", "channel": "all", "aggregation": "total", "target": 1000,
+                    "start_date": start.isoformat(), "deadline": end.isoformat()}})
         empty = Report(company_id=acme.company_b.id, period_kind="month", period_start=start, period_end=end)
         db.session.add_all([report, empty])
         db.session.commit()
         out.start, out.end, out.report_id, out.empty_id = start, end, report.id, empty.id
-        out.goal_titles = [g.title for g in db.session.scalars(db.select(Goal))]
+        out.goal_titles = [g.title for g in db.session.scalars(db.select(Goal).where(Goal.company_id == company.id))]
         out.crisis_id, out.highlighted_id = str(crisis.id), seeded["goal_ids"][1]
         out.view = report_view(report)
         out.empty_view = report_view(empty)
@@ -108,6 +120,16 @@ def _build(app) -> SimpleNamespace:
     return out
 
 
+def _png_logo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 40), "#F08C00").save(out, "PNG")
+    return out.getvalue()
+
+
 def _script_sources(html: str) -> list[str]:
     return re.findall(r'<script src="([^"]+)"', html)
 
@@ -139,14 +161,15 @@ def _text(world) -> str:
 def test_the_view_has_every_section(world):
     v = world.view
     assert v.cover.company_name == world.acme.company_a.name
-    assert v.cover.agency_name == "Acme Agency"
+    assert v.cover.agency_name == "Acme Agency" and v.cover.primary_color == "#5F3DC4"
+    assert v.cover.logo_data_uri.startswith("data:image/png;base64,") and "hello@acme.test" in v.cover.footer
     assert v.cover.period_label == f"{world.start:%B %Y}"
     assert v.has_data and v.charts is not None
     assert v.commentary.startswith("A strong month")
     assert [k.metric for k in v.kpis][:3] == ["followers", "follower_growth", "reach"]
     assert v.year_earlier is not None and v.previous[1] == world.start - dt.timedelta(days=1)
     # Both channels' follower lines, the critical-mass line, the campaign clipped to the period.
-    assert {line["label"] for line in v.charts.follower_lines} == {"Facebook page", "Instagram"}
+    assert {line["label"] for line in v.charts.follower_lines} == {"Facebook page", "Instagram", "LinkedIn"}
     assert v.charts.target["label"] == "Critical mass"
     assert v.charts.mentions["positive"] and v.charts.mentions["sentiment_score"]
     assert sorted(g.title for g in v.goals) == sorted(world.goal_titles)
@@ -158,7 +181,10 @@ def test_the_view_has_every_section(world):
     assert [c.name for c in v.campaigns] == ["Spring push"] or v.campaigns == []
     assert v.strategy.objective.startswith("Become the") and v.strategy.channel_plan
     assert [c.revision for c in v.strategy.changes] == [1] and "objective" in v.strategy.changes[0].fields
-    assert {f.channel for f in v.freshness} == {"facebook", "instagram"} and not v.gaps
+    assert {f.channel for f in v.freshness} == {"facebook", "instagram", "linkedin"}
+    days = (world.end - world.start).days + 1
+    assert [(f.channel, f.days_reported, f.days_expected, f.gaps) for f in v.gaps] == [
+        ("linkedin", days - 10, days, [(world.start + dt.timedelta(days=10), world.start + dt.timedelta(days=19))])]
 
 
 def test_kpi_cards_equal_the_apis_summary_for_the_period(world):
@@ -181,6 +207,7 @@ def test_generated_sentences(world):
     assert "Crisis answers within reach" in off
     assert " and ".join(f"“{t}”" for t in off) + (" are off track." if len(off) > 1 else " is off track.") in s
     assert any(x.startswith("The strategy was revised once in the period") for x in s)
+    assert "Figures are missing for some days on “LinkedIn”; see Data freshness." in s
 
 
 def test_a_period_without_data_renders_and_says_so(world):
@@ -188,7 +215,16 @@ def test_a_period_without_data_renders_and_says_so(world):
     assert not v.has_data and v.charts is None and v.kpis == []
     assert v.sentences[0].startswith("No figures were reported for this period")
     assert "No figures were reported between" in world.empty_screen
-    assert "data-chart=" not in world.empty_screen
+    assert 'data-chart="goals"' in world.empty_screen and 'data-chart="followers"' not in world.empty_screen
+
+
+def test_user_text_cannot_break_out_of_the_page(world):
+    """A goal titled "</script><script>…" stays text: escaped in the table, and \u003c-escaped
+    inside the chart's JSON data block, which still parses to the title."""
+    html = world.empty_screen
+    assert "<script>alert(1)" not in html and "&lt;/script&gt;&lt;script&gt;alert(1)" in html
+    block = re.search(r'<script type="application/json" id="chart-data-goals">(.*?)</script>', html, re.S)
+    assert "alert(1)" in json.dumps(json.loads(block.group(1)))
 
 
 def test_another_agency_reaches_neither_the_report_nor_its_pdf(world):
@@ -210,6 +246,8 @@ def test_screen_html_draws_charts_from_data_blocks_without_inline_script(world):
     # The scripts are the app's own files, served to anyone (a share page has no session).
     assert len(world.static) == 2 and all(r.status_code == 200 for r in world.static.values())
     assert any("/vendor/plotly-basic.min.js?v=" in src for src in world.static)
+    # Fingerprinted, so browsers keep them a year.
+    assert {r.headers["Cache-Control"] for r in world.static.values()} == {"public, max-age=31536000, immutable"}
 
 
 def test_share_html_has_no_link_into_the_app(world):
@@ -236,6 +274,8 @@ def test_pdf_text_has_company_period_goals_and_the_apis_numbers(world):
     flat = " ".join(text.split())
     assert world.acme.company_a.name in flat
     assert f"{world.start:%B %Y}" in flat
+    assert "Acme Agency · hello@acme.test" in flat  # the agency's footer line, on every page
+    assert flat.count("hello@acme.test") >= world.pdf_pages
     lines = text.splitlines()
     for g in world.view.goals:  # the goals' table: the title's first line and its status side by side
         assert any(g.title[:15] in line and g.status_label in line for line in lines), (g.title, g.status_label)
@@ -260,8 +300,8 @@ def test_pdf_charts_are_vector_drawings_with_selectable_text(world):
     for words in ("Facebook page", "Instagram", "Critical mass: 12k", "Reach (people)", "Engagement rate",
                   "Positive", "Needed to reach the target"):
         assert words in flat, words
-    images = _tool("pdfimages", "-list", _pdf_file(world))
-    assert len(images.strip().splitlines()) <= 2  # the header only: no raster charts
+    images = _tool("pdfimages", "-list", _pdf_file(world)).strip().splitlines()[2:]
+    assert [row.split()[:5] for row in images] == [["1", "0", "image", "120", "40"]]  # the logo, no chart
     _tool("pdftoppm", "-png", "-r", "80", _pdf_file(world), str(SCREENS / "report-page"))
     assert (SCREENS / "report-page-1.png").stat().st_size > 10_000
 
@@ -317,3 +357,46 @@ def test_screen_report_draws_its_charts_in_a_browser_under_the_strict_csp(world,
         finally:
             browser.close()
     assert errors == []
+
+
+# --- without Chromium ------------------------------------------------------------------------------
+
+def test_without_chromium_the_pdf_says_what_is_missing_and_a_failed_rendering_is_recorded(app, tenant,
+                                                                                            monkeypatch):
+    """pdf_status names Chromium; request_pdf then enqueues nothing; a job that meets the missing
+    browser records why on the report (pdf_error) and stores no PDF."""
+    from backend.extensions import db
+    from backend.jobs.report_pdf import render_report_pdf
+    from backend.models import Report
+    from backend.reporting import pdf as pdf_module
+    from backend.reporting import pdf_status, request_pdf
+    from backend.tenancy import Principal, acting_as
+
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(pdf_module.shutil, "which", lambda name: None)
+    ok, why = pdf_status()
+    assert not ok and "Chromium" in why and "apt-get install chromium" in why
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        report = Report(company_id=tenant.company_a.id, period_kind="month", period_start=dt.date(2026, 9, 1),
+                        period_end=dt.date(2026, 9, 30))
+        db.session.add(report)
+        db.session.commit()
+        report_id = report.id
+        request_pdf(report)  # nothing enqueued: the job would run inline here
+        assert (report.pdf_version, report.pdf_error) == (0, "")
+    render_report_pdf(tenant.agency_id, report_id)  # as if enqueued before Chromium went away
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        row = db.session.get(Report, report_id)
+        assert row.pdf is None and row.pdf_version == 0
+        assert row.pdf_error.startswith("PdfUnavailable: The PDF needs Chromium")
+
+
+def test_period_words_and_chart_granularity():
+    from backend.read_models.report import granularity_for, period_label
+
+    assert period_label("month", dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == "October 2026"
+    assert period_label("quarter", dt.date(2026, 7, 1), dt.date(2026, 9, 30)) == "Q3 2026"
+    assert period_label("custom", dt.date(2026, 8, 3), dt.date(2026, 9, 14)) == "3 Aug – 14 Sep 2026"
+    assert period_label("custom", dt.date(2025, 12, 3), dt.date(2026, 1, 14)) == "3 Dec 2025 – 14 Jan 2026"
+    assert [granularity_for(dt.date(2026, 1, 1), dt.date(2026, 1, 1) + dt.timedelta(days=n - 1))
+            for n in (31, 62, 92, 366, 400)] == ["day", "day", "week", "week", "month"]
