@@ -9,7 +9,21 @@ Order of checks for every request here, mirroring the API (backend/api/access.py
    declares the grant it needs with :func:`needs` (default: ``read`` for GET, ``write`` for POST);
 4. CSRF is checked app-wide by Flask-WTF on every POST.
 """
-from . import activity, branding, campaigns, channels, companies, data, goals, jobs, outbox, people, points, strategy  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    activity,
+    branding,
+    campaigns,
+    channels,
+    companies,
+    data,
+    goals,
+    jobs,
+    outbox,
+    people,
+    points,
+    share_links,
+    strategy,
+)
 from .blueprint import bp, needs
 
 __all__ = ["bp", "needs"]

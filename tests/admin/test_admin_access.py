@@ -10,6 +10,7 @@ Every state-changing form of the admin UI is listed in ``ACTIONS`` and checked:
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -80,6 +81,12 @@ ACTIONS = [
      "admin", "agency.branding"),
     ("upload logo", "/manage/branding/logo", lambda ids: {"logo": (io.BytesIO(_png()), "logo.png")}, "admin",
      "agency.logo"),
+    ("make share link", "/manage/companies/{company_id}/share-links",
+     lambda ids: {"kind": "board", "board_from": (TODAY - dt.timedelta(days=7)).isoformat(),
+                  "board_to": TODAY.isoformat(), "expires_in_days": "14", "pin": "2468"}, "write",
+     "share_link.create"),
+    ("revoke share link", "/manage/companies/{company_id}/share-links/{link_id}/revoke", lambda ids: {}, "write",
+     "share_link.revoke"),
 ]
 
 

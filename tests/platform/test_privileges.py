@@ -12,6 +12,7 @@ objects, the action is tried through the API and through ``/manage`` where it ex
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import re
@@ -78,6 +79,16 @@ class World:
                                          "company_id": self.tenant.company_a.id if company else None})
             return key.id, plaintext
 
+    def share_link(self) -> uuid.UUID:
+        """A board link of company A, made by the operator."""
+        from backend.services.share_links import create_share_link
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            link, _token = create_share_link(self.tenant.company_a.id, kind="board",
+                                             board_from=dt.date(2026, 1, 1), board_to=dt.date(2026, 1, 31))
+            return link.id
+
     @property
     def company(self):
         return self.tenant.company_a.id
@@ -131,6 +142,16 @@ def _keys_page(w, c, ctx):
     resp = c.get(f"/manage/companies/{w.company}/data")
     shown = resp.status_code == 200 and ctx["prefix"] in resp.get_data(as_text=True)
     return [Outcome("data page", resp.status_code, shown, resp.status_code == 403 or not shown)]
+
+
+_SHARE_BOARD = {"kind": "board", "board_from": "2026-01-01", "board_to": "2026-01-31", "expires_in_days": 7}
+
+
+def _share_links_page(w, c, ctx):
+    """The page lists the link (a refused principal gets 403, or a page without it)."""
+    resp = c.get(f"/manage/companies/{w.company}/share-links")
+    shown = resp.status_code == 200 and f'data-link="{ctx["link"]}"' in resp.get_data(as_text=True)
+    return [Outcome("page", resp.status_code, shown, resp.status_code == 403)]
 
 
 def _png() -> bytes:
@@ -270,6 +291,18 @@ ACTIONS: dict[str, Action] = {
         manage=lambda w, c, ctx: [outcome("jobs", c.get("/manage/jobs"))]),
     "see the agency's outbox (`/manage/outbox`, development only)": Action(
         manage=lambda w, c, ctx: [outcome("outbox", c.get("/manage/outbox"))]),
+    "list a company's share links (`/manage/companies/…/share-links`)": Action(
+        prepare=lambda w: {"link": w.share_link()},
+        api=lambda w, c, ctx: [outcome("list", c.get(f"/api/v1/companies/{w.company}/share-links"))],
+        manage=lambda w, c, ctx: _share_links_page(w, c, ctx)),
+    "make or revoke a share link": Action(
+        prepare=lambda w: {"link": w.share_link()},
+        api=lambda w, c, ctx: [
+            outcome("make", c.post(f"/api/v1/companies/{w.company}/share-links", json=_SHARE_BOARD)),
+            outcome("revoke", c.delete(f"/api/v1/companies/{w.company}/share-links/{ctx['link']}"))],
+        manage=lambda w, c, ctx: [
+            outcome("make", c.post(f"/manage/companies/{w.company}/share-links", data=_SHARE_BOARD)),
+            outcome("revoke", c.post(f"/manage/companies/{w.company}/share-links/{ctx['link']}/revoke"))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]

@@ -28,8 +28,11 @@ def seed(app, tenant) -> dict:
                                                    "channels": ["facebook"]})
         spare, _ = create_user({"email": f"spare@{tenant.name.split()[0].lower()}.test", "password": PASSWORD,
                                 "role": "member"})
+        from backend.services.share_links import create_share_link
+
+        link, _token = create_share_link(cid, kind="board", board_from=TODAY - dt.timedelta(days=30), board_to=TODAY)
         return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
-                "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"]}
+                "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id}
 
 
 def csv_file():
