@@ -104,6 +104,10 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Demo logins (password for all: {logins['password']})")
         for role, email in logins["users"]:
             click.echo(f"  {role:<8} {email}")
+        for company, period, status in logins["reports"]:
+            click.echo(f"Report {period} of {company}: {status}")
+        if logins["share_path"]:
+            click.echo(f"Share link to a sent report (no login): {app.config['PUBLIC_BASE_URL']}{logins['share_path']}")
 
     @app.cli.command("list-agencies")
     def list_agencies_cmd():

@@ -38,6 +38,7 @@ from .generator import (
     goal_base,
     kpi_daily,
 )
+from .reports import seed_reports
 
 DEMO_PASSWORD = "reachboard-demo"
 OWNER_EMAIL = "owner@demo.reachboard.test"
@@ -84,7 +85,9 @@ def seed_demo(progress: Callable[[str], None] = print, *, today: dt.date | None 
                  for role, email in DEMO_USERS if role != "viewer"}
         for spec in COMPANIES:
             _seed_company(spec, companies[spec.name], staff, today, metrics, progress)
-    return {"password": DEMO_PASSWORD, "users": DEMO_USERS, "agency_id": agency_id}
+        reports = seed_reports([companies[spec.name] for spec in COMPANIES], progress)
+    return {"password": DEMO_PASSWORD, "users": DEMO_USERS, "agency_id": agency_id,
+            "share_path": reports["share_path"], "reports": reports["reports"]}
 
 
 def find_anchor(company_id, today: dt.date) -> dt.date:

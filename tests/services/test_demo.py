@@ -315,12 +315,18 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
         assert db.session.scalar(select(func.sum(MetricPoint.value)).where(MetricPoint.date <= earlier)) == old_sum
 
 
-def test_seed_demo_command_prints_the_logins(runner, app):
+def test_seed_demo_command_prints_the_logins(runner, app, outbox):
     result = runner.invoke(args=["seed-demo", "--no-metrics"])
     assert result.exit_code == 0, result.output
     assert "Demo logins (password for all: reachboard-demo)" in result.output
     for _role, email in DEMO_USERS:
         assert email in result.output
+    _demo_reports_are_seeded(app, result.output, outbox)
+    again = runner.invoke(args=["seed-demo", "--no-metrics"])
+    assert again.exit_code == 0, again.output
+    assert len(list(outbox.glob("*.eml"))) == 1  # nothing sent twice
+    share_line = [line for line in result.output.splitlines() if "/s/" in line]
+    assert share_line and share_line[0] in again.output  # the same live link is printed again
     counts = _counts(app)
     assert counts["MetricPoint"] == 0 and counts["Goal"] == sum(len(c.goals) for c in COMPANIES)
     # The viewer sees Northwind Coffee only.
@@ -330,3 +336,34 @@ def test_seed_demo_command_prints_the_logins(runner, app):
     body = client.get("/api/v1/companies").get_json()
     names = [c["name"] for c in body]
     assert names == ["Northwind Coffee"]
+
+
+def _demo_reports_are_seeded(app, output, outbox):
+    """Last month's report per company (sent, ready, draft), a monthly schedule each, the sent
+    report's e-mail in the outbox with its PDF, and its share link printed and live."""
+    import email
+    from email import policy
+
+    from backend.extensions import db
+    from backend.models import Company, Report, ReportSchedule
+    from backend.tenancy import acting_as
+
+    with app.app_context(), acting_as(_demo_principal(app)):
+        names = {c.id: c.name for c in db.session.scalars(select(Company))}
+        reports = {names[r.company_id]: r for r in db.session.scalars(select(Report))}
+        assert {n: r.status for n, r in reports.items()} == {
+            NORTHWIND.name: "sent", FJORD.name: "ready", VISTULA.name: "draft"}
+        assert all(r.period_kind == "month" and r.commentary for r in reports.values())
+        schedules = db.session.scalars(select(ReportSchedule)).all()
+        assert sorted(names[s.company_id] for s in schedules) == sorted(names.values())
+        assert all(s.cadence == "monthly" and s.require_review and s.recipients for s in schedules)
+    for company, state in ((NORTHWIND.name, "sent"), (FJORD.name, "ready"), (VISTULA.name, "draft")):
+        assert f"of {company}: {state}" in output
+    (eml,) = outbox.glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert NORTHWIND.name in message["Subject"] and message["To"] == "client@northwind.reachboard.test"
+    assert [part.get_content_type() for part in message.iter_attachments()] == ["application/pdf"]
+    path = next(line for line in output.splitlines() if "Share link" in line).rpartition("127.0.0.1:8000")[2]
+    assert path.startswith("/s/") and path in message.get_body(("plain",)).get_content()
+    page = app.test_client().get(path)
+    assert page.status_code == 200 and NORTHWIND.name in page.get_data(as_text=True)
