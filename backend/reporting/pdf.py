@@ -25,6 +25,7 @@ from . import charts as rc
 log = logging.getLogger("reachboard.reports")
 PDF_WIDTH_PX = 700  # the charts' width in CSS pixels: the A4 text width at 96 dpi, roughly
 _lock = threading.Lock()
+_export_lock = threading.Lock()
 _server: dict[str, Any] = {"started": False}
 
 
@@ -66,11 +67,21 @@ def _start_kaleido() -> None:
         plotlyjs = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
         if not plotlyjs.is_file():
             raise PdfUnavailable(f"The plotly package has no plotly.min.js at {plotlyjs}.")
-        path = chromium_path()
-        if path:
-            os.environ.setdefault("BROWSER_PATH", path)
-        kaleido.start_sync_server(mathjax=False, plotlyjs=str(plotlyjs), silence_warnings=True)
+        kaleido.start_sync_server(mathjax=False, plotlyjs=str(plotlyjs), path=chromium_path(),
+                                  silence_warnings=True)
         _server["started"] = True
+
+
+def _stop_kaleido() -> None:
+    """Stop the server after an error (a crashed browser): the job's retry starts a fresh one."""
+    import kaleido
+
+    with _lock:
+        try:
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:  # noqa: BLE001 - it may be half gone already
+            log.warning("kaleido server did not stop cleanly", exc_info=True)
+        _server["started"] = False
 
 
 def chart_svgs(charts: dict[str, rc.Chart]) -> dict[str, str]:
@@ -80,15 +91,21 @@ def chart_svgs(charts: dict[str, rc.Chart]) -> dict[str, str]:
         raise PdfUnavailable(why)
     if not charts:
         return {}
-    _start_kaleido()
     import kaleido
 
     out = {}
-    for key, chart in charts.items():
-        figure = rc.for_print(chart.figure)
-        svg = kaleido.calc_fig_sync(figure, opts={"format": "svg", "width": PDF_WIDTH_PX, "height": chart.height})
-        out[chart.id] = svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)
-        log.debug("chart %s exported (%d bytes)", key, len(out[chart.id]))
+    with _export_lock:  # one export at a time per process (the consumer's worker threads share the browser)
+        _start_kaleido()
+        try:
+            for key, chart in charts.items():
+                figure = rc.for_print(chart.figure)
+                svg = kaleido.calc_fig_sync(figure, opts={"format": "svg", "width": PDF_WIDTH_PX,
+                                                          "height": chart.height})
+                out[chart.id] = svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)
+                log.debug("chart %s exported (%d bytes)", key, len(out[chart.id]))
+        except Exception:
+            _stop_kaleido()
+            raise
     return out
 
 
