@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (routes)
     outbox,
     people,
     points,
+    report_schedules,
     share_links,
     strategy,
 )

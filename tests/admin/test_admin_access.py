@@ -87,6 +87,15 @@ ACTIONS = [
      "share_link.create"),
     ("revoke share link", "/manage/companies/{company_id}/share-links/{link_id}/revoke", lambda ids: {}, "write",
      "share_link.revoke"),
+    ("add report schedule", "/manage/companies/{company_id}/report-schedules",
+     lambda ids: {"cadence": "monthly", "day_of_month": "1", "hour": "8", "period": "previous_month",
+                  "recipients": "client@example.com\nboss@example.org", "require_review": "on"}, "write",
+     "report_schedule.create"),
+    ("edit report schedule", "/manage/companies/{company_id}/report-schedules/{schedule_id}",
+     lambda ids: {"cadence": "weekly", "weekday": "4", "hour": "16", "period": "previous_week",
+                  "recipients": "client@example.com", "active": "on"}, "write", "report_schedule.update"),
+    ("delete report schedule", "/manage/companies/{company_id}/report-schedules/{schedule_id}/delete",
+     lambda ids: {}, "write", "report_schedule.delete"),
 ]
 
 

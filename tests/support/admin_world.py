@@ -31,8 +31,12 @@ def seed(app, tenant) -> dict:
         from backend.services.share_links import create_share_link
 
         link, _token = create_share_link(cid, kind="board", board_from=TODAY - dt.timedelta(days=30), board_to=TODAY)
+        from backend.services.report_schedules import create_schedule
+
+        schedule = create_schedule(cid, {"cadence": "weekly", "weekday": 0, "recipients": ["client@example.com"]})
         return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
-                "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id}
+                "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id,
+                "schedule_id": schedule.id}
 
 
 def csv_file():
