@@ -136,8 +136,9 @@ class ShareLink(CompanyOwned, Model):
     label: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(200), default="")
+    # Wrong PINs entered, shown to staff; the attempts are limited by the rate limiter's storage
+    # (SHARE_PIN_RATE_LIMIT, per link, shared by every worker), not by a column.
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
-    pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     view_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -118,7 +118,6 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('pin_hash', sa.String(length=200), nullable=False),
     sa.Column('pin_failures', sa.Integer(), nullable=False),
-    sa.Column('pin_locked_until', sa.DateTime(), nullable=True),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.Column('view_count', sa.Integer(), nullable=False),

@@ -169,3 +169,26 @@ def test_another_agency_cannot_list_revoke_or_see(app, tenants, login_as, api):
     # Acme's own sibling company does not reach the link either.
     assert login_as(acme, "owner").delete(f"{links_url(acme.company_b)}/{made['id']}").status_code == 404
     assert all(r.revoked_at is None for r in stored_links(app))
+
+
+def test_an_emails_link_is_made_once_however_often_the_job_runs(app, tenant, client):
+    from backend.extensions import db
+    from backend.models import ReportDelivery
+    from backend.services.share_links import share_link_for_delivery
+    from backend.tenancy import Principal, acting_as
+
+    report_id = make_report(app, tenant)
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "delivery job")):
+        delivery = ReportDelivery(company_id=tenant.company_a.id, report_id=report_id, recipients=["ceo@client.test"])
+        other = ReportDelivery(company_id=tenant.company_a.id, report_id=report_id, recipients=["cfo@client.test"])
+        db.session.add_all([delivery, other])
+        db.session.commit()
+        first, again = share_link_for_delivery(delivery), share_link_for_delivery(delivery)
+        second = share_link_for_delivery(other)
+    assert first == again and first.startswith("/s/") and len(first) >= 3 + 43
+    assert second != first  # another e-mail, another link
+    rows = stored_links(app)
+    assert len(rows) == 2 and {r.kind for r in rows} == {"report"} and {r.report_id for r in rows} == {report_id}
+    (row,) = [r for r in rows if r.token_hash == hashlib.sha256(first[3:].encode()).hexdigest()]
+    assert dt.timedelta(days=29, hours=23) < row.expires_at - row.created_at <= dt.timedelta(days=30)
+    assert client.get(first).status_code == 200
