@@ -27,7 +27,7 @@ from . import controls as ctl
 from . import report_text
 from .company import Channel, GoalPath, channels_of, company_view, goal_path, goals_with_progress, readers_for
 
-# The KPI cards, in order (a card is left out when the period and both comparisons have no value).
+# The KPI cards, in order (a card is left out when the period has no value for it).
 KPI_CARDS = ("followers", "follower_growth", "reach", "impressions", "engagement_rate", "mentions",
              "sentiment_score", "spend", "cost_per_1k_reach", "roi")
 CAMPAIGN_METRICS = ["spend", "reach", "revenue", "cost_per_1k_reach", "roi"]
@@ -241,7 +241,7 @@ def _kpis(company_id: uuid.UUID, start: dt.date, end: dt.date
     cards = []
     for key in KPI_CARDS:
         row, yr = rows.get(key, {}), year_rows.get(key, {})
-        if row.get("value") is None and row.get("previous") is None and yr.get("previous") is None:
+        if row.get("value") is None:
             continue
         definition = catalog.get(key)
         cards.append(Kpi(key, definition.label if definition else key, definition.unit if definition else "",

@@ -27,6 +27,8 @@ PDF_WIDTH_PX = 700  # the charts' width in CSS pixels: the A4 text width at 96 d
 _lock = threading.Lock()
 _export_lock = threading.Lock()
 _server: dict[str, Any] = {"started": False}
+# Their INFO lines narrate every step of every rendering; warnings and errors still show.
+QUIET_LOGGERS = ("weasyprint.progress", "kaleido", "choreographer", "logistro")
 
 
 class PdfUnavailable(RuntimeError):
@@ -56,6 +58,11 @@ def pdf_status() -> tuple[bool, str]:
     return True, ""
 
 
+def _quiet() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _start_kaleido() -> None:
     """Start this process's kaleido server once (MathJax off, the local plotly.js)."""
     with _lock:
@@ -67,6 +74,7 @@ def _start_kaleido() -> None:
         plotlyjs = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
         if not plotlyjs.is_file():
             raise PdfUnavailable(f"The plotly package has no plotly.min.js at {plotlyjs}.")
+        _quiet()
         kaleido.start_sync_server(mathjax=False, plotlyjs=str(plotlyjs), path=chromium_path(),
                                   silence_warnings=True)
         _server["started"] = True
@@ -125,5 +133,6 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     """The PDF of a document (mode "pdf") and its number of pages."""
     from weasyprint import HTML
 
+    _quiet()
     document = HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).render()
     return document.write_pdf(), len(document.pages)
