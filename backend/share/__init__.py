@@ -93,7 +93,8 @@ def page(token: str):
     except NotFound:
         db.session.rollback()
         return _missing()
-    svc.record_view(link)
+    if request.method != "HEAD":  # a link checker's HEAD is not a view
+        svc.record_view(link)
     return make_response(body)
 
 

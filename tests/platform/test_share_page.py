@@ -181,7 +181,8 @@ def test_no_cookie_even_for_a_logged_in_visitor_and_views_are_counted(app, world
 
     link_id, token = board_link(app, world)
     owner = login_as(world["acme"], "owner")
-    for resp in (owner.get(f"/s/{token}"), owner.post(f"/s/{token}"), owner.get(f"/s/{token}x")):
+    for resp in (owner.get(f"/s/{token}"), owner.post(f"/s/{token}"), owner.get(f"/s/{token}x"),
+                 owner.head(f"/s/{token}")):
         assert resp.status_code in (200, 404)
         assert_share_headers(resp)
         # The page shows what any recipient sees: nothing of the visitor's own login.
