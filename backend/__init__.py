@@ -88,6 +88,9 @@ def create_app(config=None) -> Flask:
     from .admin import bp as admin_bp
 
     app.register_blueprint(admin_bp)
+    from .client_reports import bp as client_reports_bp
+
+    app.register_blueprint(client_reports_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_assets_bp)
     from .vendor import bp as vendor_bp

@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (routes)
     people,
     points,
     report_schedules,
+    reports,
     share_links,
     strategy,
 )

@@ -22,6 +22,11 @@ def company_url(company_id, strategy: bool = False) -> str:
     return f"{BASE}company/{company_id}" + ("/strategy" if strategy else "")
 
 
+def reports_url(company_id) -> str:
+    """The company's sent reports (backend/client_reports.py), for its people."""
+    return f"/companies/{company_id}/reports"
+
+
 def is_staff() -> bool:
     principal = get_principal()
     return principal is not None and principal.is_staff
@@ -36,6 +41,8 @@ def navbar(company=None, active: str = "") -> html.Header:
                                              active=active == "company", external_link=True)))
         links.append(dbc.NavItem(dbc.NavLink("Strategy", href=company_url(company.id, True),
                                              active=active == "strategy", external_link=True)))
+        links.append(dbc.NavItem(dbc.NavLink("Reports", href=reports_url(company.id), external_link=True,
+                                             id="rb-reports-link")))
     if is_staff():  # the agency admin pages (backend/admin); client viewers get no link
         links.append(dbc.NavItem(dbc.NavLink(
             "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",

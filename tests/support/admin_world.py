@@ -34,9 +34,12 @@ def seed(app, tenant) -> dict:
         from backend.services.report_schedules import create_schedule
 
         schedule = create_schedule(cid, {"cadence": "weekly", "weekday": 0, "recipients": ["client@example.com"]})
+        from backend.services.reports import create_report
+
+        report, _made = create_report(cid, period_kind="month")  # last month's, a draft
         return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
                 "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id,
-                "schedule_id": schedule.id}
+                "schedule_id": schedule.id, "report_id": report.id}
 
 
 def csv_file():
