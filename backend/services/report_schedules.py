@@ -30,6 +30,7 @@ from . import audit
 from .companies import TIMEZONE_LISTENERS, get_company
 from .errors import NotFound, ValidationFailed
 from .mail import MAX_RECIPIENTS, valid_address
+from .privileges import require_agency_wide
 from .validation import Problems, check_version
 
 log = logging.getLogger("reachboard.report_schedules")
@@ -137,9 +138,20 @@ def compute_next_run(schedule: ReportSchedule, after: dt.datetime) -> dt.datetim
 
 # --- reading ------------------------------------------------------------------------------------
 
+AGENCY_WIDE_ONLY = ("Report schedules decide who receives the company's reports by e-mail: the agency's staff and "
+                    "agency-wide keys manage them, not a client login or a key restricted to one company.")
+
+
+def _require(grant: str) -> None:
+    """Staff and agency-wide keys with the grant; client viewers and company keys never (403)."""
+    p = current_principal()
+    require_agency_wide(p, AGENCY_WIDE_ONLY)
+    p.require(grant)
+
+
 def select_schedules(company_id: uuid.UUID | str) -> Select[ReportSchedule]:
     """A select of the company's schedules, the soonest run first (paused ones last)."""
-    current_principal().require("read")
+    _require("read")
     company = get_company(company_id)
     return (select(ReportSchedule).where(ReportSchedule.company_id == company.id)
             .order_by(ReportSchedule.next_run_at.is_(None), ReportSchedule.next_run_at, ReportSchedule.created_at,
@@ -152,7 +164,7 @@ def list_schedules(company_id: uuid.UUID | str) -> list[ReportSchedule]:
 
 def get_schedule(company_id: uuid.UUID | str, schedule_id: uuid.UUID | str) -> ReportSchedule:
     """A schedule of this company (another company's answers NotFound)."""
-    current_principal().require("read")
+    _require("read")
     company = get_company(company_id)
     try:
         sid = schedule_id if isinstance(schedule_id, uuid.UUID) else uuid.UUID(str(schedule_id))
@@ -254,7 +266,7 @@ def validate_schedule(company: Company, data: dict[str, Any], *, current: Report
 
 def create_schedule(company_id: uuid.UUID | str, data: dict[str, Any]) -> ReportSchedule:
     """Add a schedule; its first run is computed from now. 422 naming the field on bad input."""
-    current_principal().require("write")
+    _require("write")
     company = get_company(company_id)
     at = now()
     clean = validate_schedule(company, data, at=at)
@@ -275,7 +287,7 @@ def update_schedule(company_id: uuid.UUID | str, schedule_id: uuid.UUID | str, d
                     expected_version: int | None = None) -> ReportSchedule:
     """Change some fields; the next run is computed again when the timing or ``active`` changed.
     Changing the cadence drops the other cadence's day unless it is given."""
-    current_principal().require("write")
+    _require("write")
     schedule = get_schedule(company_id, schedule_id)
     check_version(schedule, expected_version, "report schedule")
     company = get_company(schedule.company_id)
@@ -306,7 +318,7 @@ def update_schedule(company_id: uuid.UUID | str, schedule_id: uuid.UUID | str, d
 def delete_schedule(company_id: uuid.UUID | str, schedule_id: uuid.UUID | str, *,
                     expected_version: int | None = None) -> None:
     """Delete a schedule; the reports it made stay (their ``schedule_id`` becomes null)."""
-    current_principal().require("write")
+    _require("write")
     schedule = get_schedule(company_id, schedule_id)
     check_version(schedule, expected_version, "report schedule")
     audit.record("report_schedule.delete", schedule, summary=f"Deleted the report schedule '{describe(schedule)}'")

@@ -1,6 +1,7 @@
 """Report schedules through the API (/api/v1/companies/{id}/report-schedules): the next run in the
 company's time zone, the 422s naming the bad field (no recipients, an invalid address, a start in
-the past, a day that does not fit the cadence), versions, audit entries and who may do what."""
+the past, a day that does not fit the cadence), versions, audit entries and who may do what (the
+README's privilege table has the cells; tests/platform/test_privileges.py tries them all)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -172,7 +173,14 @@ def test_who_may_read_and_change_schedules(app, clock, oslo, api, login_as, tena
     assert api(oslo.keys["read"]).patch(item, json={"hour": 9}).status_code == 403
     assert api(oslo.keys["metrics:write"]).get(item).status_code == 403
     assert login_as(oslo, "member").patch(item, json={"hour": 9}).status_code == 200
-    assert login_as(oslo, "viewer").delete(item).status_code == 403
+    # Who receives the company's reports is the agency's call: not a client login's, not a company key's.
+    viewer, company_key = login_as(oslo, "viewer"), api(oslo.keys["company_a:write"])
+    for client in (viewer, company_key):
+        assert client.get(url(oslo)).status_code == 403
+        assert client.get(item).status_code == 403
+        assert client.post(url(oslo), json=MONTHLY).status_code == 403
+        assert client.delete(item).status_code == 403
+    assert "agency" in viewer.get(item).json["detail"]
     # Another agency, and the sibling company's URL, answer 404.
     assert api(globex.keys["admin"]).get(item).status_code == 404
     sibling = f"/api/v1/companies/{oslo.company_b.id}/report-schedules/{created['id']}"

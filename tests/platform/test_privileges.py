@@ -89,6 +89,15 @@ class World:
                                              board_from=dt.date(2026, 1, 1), board_to=dt.date(2026, 1, 31))
             return link.id
 
+    def report_schedule(self) -> uuid.UUID:
+        """A report schedule of company A, made by the operator."""
+        from backend.services.report_schedules import create_schedule
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            return create_schedule(self.company, {"cadence": "weekly", "weekday": 0,
+                                                  "recipients": ["client@example.com"]}).id
+
     @property
     def company(self):
         return self.tenant.company_a.id
@@ -170,6 +179,11 @@ def _with_logo(w) -> dict:
     with w.app.app_context(), acting_as(Principal.system(w.tenant.agency_id, "test")):
         set_logo(_png())
     return {}
+
+
+_SCHEDULE = {"cadence": "monthly", "day_of_month": 1, "hour": 8, "recipients": ["client@example.com"]}
+_SCHEDULE_FORM = {"cadence": "monthly", "day_of_month": "1", "hour": "8", "period": "previous_month",
+                  "recipients": "client@example.com"}
 
 
 ACTIONS: dict[str, Action] = {
@@ -303,6 +317,26 @@ ACTIONS: dict[str, Action] = {
         manage=lambda w, c, ctx: [
             outcome("make", c.post(f"/manage/companies/{w.company}/share-links", data=_SHARE_BOARD)),
             outcome("revoke", c.post(f"/manage/companies/{w.company}/share-links/{ctx['link']}/revoke"))]),
+    "list and read a company's report schedules (`/manage/companies/…/report-schedules`)": Action(
+        prepare=lambda w: {"schedule": w.report_schedule()},
+        api=lambda w, c, ctx: [
+            outcome("list", c.get(f"/api/v1/companies/{w.company}/report-schedules")),
+            outcome("read", c.get(f"/api/v1/companies/{w.company}/report-schedules/{ctx['schedule']}"))],
+        manage=lambda w, c, ctx: [
+            outcome("page", c.get(f"/manage/companies/{w.company}/report-schedules")),
+            outcome("form", c.get(f"/manage/companies/{w.company}/report-schedules/{ctx['schedule']}"))]),
+    "add, change or delete a report schedule": Action(
+        prepare=lambda w: {"schedule": w.report_schedule(), "gone": w.report_schedule()},
+        api=lambda w, c, ctx: [
+            outcome("add", c.post(f"/api/v1/companies/{w.company}/report-schedules", json=_SCHEDULE)),
+            outcome("change", c.patch(f"/api/v1/companies/{w.company}/report-schedules/{ctx['schedule']}",
+                                      json={"hour": 9})),
+            outcome("delete", c.delete(f"/api/v1/companies/{w.company}/report-schedules/{ctx['gone']}"))],
+        manage=lambda w, c, ctx: [
+            outcome("add", c.post(f"/manage/companies/{w.company}/report-schedules", data=_SCHEDULE_FORM)),
+            outcome("change", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['schedule']}",
+                                     data={**_SCHEDULE_FORM, "hour": "9", "active": "on"})),
+            outcome("delete", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['gone']}/delete"))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]

@@ -35,7 +35,7 @@ def _out(schedule):
 @blp.route("")
 class ReportSchedules(MethodView):
     @blp.doc(operationId="listReportSchedules")
-    @requires("read")
+    @requires("read", svc.AGENCY_WIDE_ONLY, agency_wide=True)
     @blp.arguments(ReportScheduleQuerySchema, location="query")
     @blp.response(200, ReportScheduleSchema(many=True))
     def get(self, args, company_id):
@@ -43,7 +43,7 @@ class ReportSchedules(MethodView):
         return [_out(s) for s in paginate(svc.select_schedules(company_id), args)]
 
     @blp.doc(operationId="createReportSchedule")
-    @requires("write")
+    @requires("write", svc.AGENCY_WIDE_ONLY, agency_wide=True)
     @idempotent
     @blp.doc(**IDEMPOTENCY_DOC)
     @blp.arguments(ReportScheduleCreateSchema)
@@ -58,14 +58,14 @@ class ReportSchedules(MethodView):
 @blp.route("/<uuid:schedule_id>")
 class ReportScheduleItem(MethodView):
     @blp.doc(operationId="getReportSchedule")
-    @requires("read")
+    @requires("read", svc.AGENCY_WIDE_ONLY, agency_wide=True)
     @blp.response(200, ReportScheduleSchema)
     def get(self, company_id, schedule_id):
         """Read a report schedule"""
         return _out(svc.get_schedule(company_id, schedule_id))
 
     @blp.doc(operationId="updateReportSchedule")
-    @requires("write")
+    @requires("write", svc.AGENCY_WIDE_ONLY, agency_wide=True)
     @blp.arguments(ReportScheduleUpdateSchema)
     @blp.response(200, ReportScheduleSchema)
     @blp.alt_response(409, description="The schedule was changed meanwhile (a stale version); nothing was saved")
@@ -75,7 +75,7 @@ class ReportScheduleItem(MethodView):
         return _out(svc.update_schedule(company_id, schedule_id, data, expected_version=version))
 
     @blp.doc(operationId="deleteReportSchedule")
-    @requires("write")
+    @requires("write", svc.AGENCY_WIDE_ONLY, agency_wide=True)
     @blp.arguments(ReportScheduleDeleteQuerySchema, location="query")
     @blp.response(204)
     @blp.alt_response(409, description="The schedule was changed meanwhile (a stale version); nothing was saved")
