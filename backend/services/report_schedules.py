@@ -360,6 +360,10 @@ def run_schedule(schedule_id: uuid.UUID, run_at: dt.datetime) -> str:
     company_id, sid = schedule.company_id, schedule.id
     recipients, require_review = list(schedule.recipients), schedule.require_review
     tz = schedule_zone(schedule)
+    company = db.session.get(Company, company_id)
+    if company is None or company.archived:
+        _move_on(sid, run_at, tz)
+        return "skipped: the company is archived (its schedules make no reports)"
     kind, start, end = period_for(schedule.period, local_today(tz, run_at))
     try:
         report, _created = create_report(company_id, period_kind=kind, period_start=start, period_end=end,

@@ -229,3 +229,17 @@ def test_a_paused_or_deleted_schedule_does_not_run(app, tenants, clock, jobs, ou
     with app.app_context():
         run_report_schedule(acme.agency_id, sid, FIRST_RUN.isoformat())
     assert emails(outbox) == []
+
+
+def test_an_archived_companys_schedule_makes_no_report_and_moves_on(app, tenants, clock, jobs, outbox):
+    from backend.services.companies import update_company
+
+    acme, _ = tenants
+    sid = make_schedule(app, acme)
+    with app.app_context(), _system(app, acme):
+        update_company(acme.company_a.id, {"archived": True})
+    clock.now = FIRST_RUN + dt.timedelta(minutes=1)
+    scan(app)
+    schedule, reports, deliveries = state(app, acme, sid)
+    assert reports == [] and deliveries == [] and emails(outbox) == []
+    assert schedule.next_run_at == SECOND_RUN  # not enqueued again every 15 minutes
