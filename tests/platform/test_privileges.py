@@ -98,6 +98,23 @@ class World:
             return create_schedule(self.company, {"cadence": "weekly", "weekday": 0,
                                                   "recipients": ["client@example.com"]}).id
 
+    def report(self, status: str = "draft") -> uuid.UUID:
+        """A report of company A for a period of its own (written directly: no PDF is rendered); a sent
+        one has a stored PDF of its version."""
+        from backend.extensions import db
+        from backend.models import Report
+        from backend.tenancy import Principal, acting_as
+
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=next(self.counter))
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            report = Report(company_id=self.company, period_kind="custom", period_start=day, period_end=day,
+                            status=status, commentary="Operator's words")
+            if status == "sent":
+                report.pdf, report.pdf_version, report.pdf_sha256 = b"%PDF-1.7 test", 1, "ef" * 32
+            db.session.add(report)
+            db.session.commit()
+            return report.id
+
     @property
     def company(self):
         return self.tenant.company_a.id
@@ -184,6 +201,48 @@ def _with_logo(w) -> dict:
 _SCHEDULE = {"cadence": "monthly", "day_of_month": 1, "hour": 8, "recipients": ["client@example.com"]}
 _SCHEDULE_FORM = {"cadence": "monthly", "day_of_month": "1", "hour": "8", "period": "previous_month",
                   "recipients": "client@example.com"}
+
+
+def _report_period(w) -> dict:
+    day = (dt.date(2024, 1, 1) + dt.timedelta(days=next(w.counter))).isoformat()
+    return {"period_kind": "custom", "period_start": day, "period_end": day}
+
+
+def _listed(what: str, resp, report_id) -> Outcome:
+    """A list answered, and with the report in it (a viewer's list leaves drafts out: refused)."""
+    shown = resp.status_code == 200 and str(report_id) in resp.get_data(as_text=True)
+    return Outcome(what, resp.status_code, shown, resp.status_code == 403 or (resp.status_code == 200 and not shown))
+
+
+def _sent_reports(w, c, ctx, api: bool):
+    base = f"/api/v1/companies/{w.company}/reports" if api else f"/companies/{w.company}/reports"
+    return [_listed("list", c.get(base), ctx["r"]), outcome("read", c.get(f"{base}/{ctx['r']}")),
+            outcome("pdf", c.get(f"{base}/{ctx['r']}/pdf"))]
+
+
+def _draft_reports(w, c, ctx, api: bool):
+    base = f"/api/v1/companies/{w.company}/reports" if api else f"/manage/companies/{w.company}/reports"
+    # A client viewer's request for a draft answers 404 (it does not exist for them) or 403.
+    return [_listed("list", c.get(base), ctx["r"]), outcome("read", c.get(f"{base}/{ctx['r']}"), refused=(403, 404))]
+
+
+def _change_reports_api(w, c, ctx):
+    base = f"/api/v1/companies/{w.company}/reports"
+    return [outcome("make", c.post(base, json=_report_period(w))),
+            outcome("edit", c.patch(f"{base}/{ctx['draft']}", json={"commentary": "Reviewed"})),
+            outcome("ready", c.patch(f"{base}/{ctx['other']}", json={"status": "ready"})),
+            outcome("send", c.post(f"{base}/{ctx['ready']}/send", json={"recipients": ["client@example.com"]}),
+                    ok=(202,)),
+            outcome("delete", c.delete(f"{base}/{ctx['gone']}"))]
+
+
+def _change_reports_manage(w, c, ctx):
+    base = f"/manage/companies/{w.company}/reports"
+    return [outcome("make", c.post(base, data=_report_period(w))),
+            outcome("edit", c.post(f"{base}/{ctx['draft']}", data={"commentary": "Reviewed"})),
+            outcome("ready", c.post(f"{base}/{ctx['other']}/ready")),
+            outcome("send", c.post(f"{base}/{ctx['ready']}/send", data={"recipients": "client@example.com"})),
+            outcome("delete", c.post(f"{base}/{ctx['gone']}/delete"))]
 
 
 ACTIONS: dict[str, Action] = {
@@ -337,6 +396,17 @@ ACTIONS: dict[str, Action] = {
             outcome("change", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['schedule']}",
                                      data={**_SCHEDULE_FORM, "hour": "9", "active": "on"})),
             outcome("delete", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['gone']}/delete"))]),
+    "read a company's sent reports and their PDFs (`/companies/…/reports`)": Action(
+        prepare=lambda w: {"r": w.report("sent")},
+        api=lambda w, c, ctx: _sent_reports(w, c, ctx, api=True),
+        manage=lambda w, c, ctx: _sent_reports(w, c, ctx, api=False)),
+    "list and read a company's draft and ready reports (`/manage/companies/…/reports`)": Action(
+        prepare=lambda w: {"r": w.report("draft")}, refused=(403, 404),
+        api=lambda w, c, ctx: _draft_reports(w, c, ctx, api=True),
+        manage=lambda w, c, ctx: _draft_reports(w, c, ctx, api=False)),
+    "make, edit, mark ready, send or delete a report": Action(
+        prepare=lambda w: {"draft": w.report(), "other": w.report(), "ready": w.report("ready"), "gone": w.report()},
+        api=_change_reports_api, manage=_change_reports_manage),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]
