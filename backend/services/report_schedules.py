@@ -88,10 +88,10 @@ def next_run_after(after: dt.datetime, *, cadence: str, weekday: int | None, day
                    tz: ZoneInfo, starts_on: dt.date | None = None) -> dt.datetime:
     """The first run strictly after ``after`` (UTC, naive), on or after ``starts_on`` (a local
     day), as UTC (naive)."""
-    day = local_today(tz, after) - dt.timedelta(days=1)  # a run late on the local day before may still be ahead
+    day = local_today(tz, after)  # a run on an earlier local day is before ``after``
     if starts_on is not None and starts_on > day:
         day = starts_on
-    for _ in range(800):  # a monthly day is at most 31 days away; 800 leaves room for DST edges
+    for _ in range(40):  # a monthly day comes within 31 days, a weekday within 7 (8 with a skipped run)
         if _runs_on(day, cadence, weekday, day_of_month):
             run = to_utc(day, hour, tz)
             if run > after:
@@ -184,7 +184,7 @@ def schedule_fields(schedule: ReportSchedule) -> dict[str, Any]:
 # --- validating and writing ---------------------------------------------------------------------
 
 def _integer(problems: Problems, field: str, value: Any, low: int, high: int) -> int | None:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 10:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         problems.add(field, f"Must be a whole number from {low} to {high}.")
