@@ -2,10 +2,10 @@
 backend/services/reports.py ``send_report`` after its commit.
 
 The message carries the agency's branding (sender name, logo inline, colour, footer line), an HTML
-part with a plain-text one, the report's PDF attached (rendered now if the stored one is stale) and
-a share link to the report on screen. It is sent synchronously inside the job through
-backend/jobs/mail.py ``deliver``, whose message id derives from the delivery's id, so a retry
-never sends the same delivery twice.
+part with a plain-text one (the commentary and the summary's generated sentences), the report's
+PDF attached (rendered now if the stored one is stale) and a share link to the report on screen.
+It is sent synchronously inside the job through backend/jobs/mail.py ``deliver``, whose message id
+derives from the delivery's id, so a retry never sends the same delivery twice.
 
 The delivery records the outcome: ``sent`` (and the report becomes sent), with any recipients the
 server refused while accepting others; or, after the last retry, ``failed`` with the SMTP error.
@@ -24,6 +24,7 @@ from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Company, Report, ReportDelivery
+from ..read_models.report import report_view
 from ..reporting import ensure_pdf, pdf_status
 from ..services import branding as branding_svc
 from ..services import reports
@@ -108,6 +109,7 @@ def report_email(delivery: ReportDelivery) -> tuple[Email, list[str]]:
         attachments.append(logo)
     link = _share_url(delivery)
     context = {"brand": brand, "company": company, "report": report, "period": period, "link": link,
+               "sentences": report_view(report).sentences,
                "has_pdf": pdf is not None, "logo_cid": LOGO_CID if logo is not None else None,
                "color": brand.primary_color or "#212529", "text_color": "#212529" if brand.light_color else "#ffffff"}
     email = compose(

@@ -14,6 +14,7 @@ from email.utils import parseaddr
 
 import pytest
 from aiosmtpd.controller import Controller
+from markupsafe import escape
 from sqlalchemy import select
 
 
@@ -109,6 +110,16 @@ def _parse(raw: bytes):
     return BytesParser(policy=policy.default).parsebytes(raw)
 
 
+def _summary(app, tenant, report_id) -> list[str]:
+    from backend.extensions import db
+    from backend.models import Report
+    from backend.read_models.report import report_view
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        return report_view(db.session.get(Report, report_id)).sentences
+
+
 def _rows(app, delivery_id, report_id):
     from backend.extensions import db
     from backend.models import Report, ReportDelivery
@@ -138,6 +149,9 @@ def test_the_branded_report_arrives_with_its_pdf_logo_and_share_link(app, tenant
     assert 'data-brand-color="#C81E5A"' in html and "Acme Social · Storgatan 1" in html
     assert 'src="cid:agency-logo"' in html
     assert "Followers grew steadily." in html and "The spring campaign paid off." in plain
+    sentences = _summary(app, tenant, report_id)
+    assert sentences and all(f"- {s}" in plain for s in sentences)  # the summary's generated sentences
+    assert "".join(f"<li>{escape(s)}</li>" for s in sentences) in html
     link = next(word for word in plain.split() if "/s/" in word)
     assert link.startswith("http://127.0.0.1:8000/s/") and f'href="{link}"' in html
     parts = {part.get_filename(): part for part in message.iter_attachments()}
