@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..extensions import db
-from ..models import Company, Report, ReportDelivery
+from ..models import Company, Report, ReportDelivery, ReportSchedule
 from ..read_models.report import report_view
 from ..reporting import ensure_pdf, pdf_status
 from ..services import branding as branding_svc
@@ -46,8 +46,14 @@ def deliver_report(agency_id: uuid.UUID, delivery_id: Any, task: Any = None) -> 
     """Send one delivery's e-mail and record the outcome on it (and on its report)."""
     did = delivery_id if isinstance(delivery_id, uuid.UUID) else uuid.UUID(str(delivery_id))
     delivery = db.session.scalars(select(ReportDelivery).where(ReportDelivery.id == did)).first()
-    if delivery is None or delivery.status == "sent":
-        return  # deleted with its report meanwhile, or sent by an earlier attempt
+    if delivery is None or delivery.status != "queued":
+        return  # deleted with its report meanwhile, or done by an earlier attempt
+    if _reopened(delivery):
+        delivery.status = "failed"
+        delivery.error = ("Not sent: the report was reopened as a draft before the e-mail went out. "
+                          "Mark it ready and send it again.")
+        db.session.commit()
+        return
     last_attempt = task is None or not task.retries
     try:
         email, notes = report_email(delivery)
@@ -72,6 +78,16 @@ def deliver_report(agency_id: uuid.UUID, delivery_id: Any, task: Any = None) -> 
 
 
 reports.register_delivery_job(deliver_report)
+
+
+def _reopened(delivery: ReportDelivery) -> bool:
+    """The report is a draft again although this sending needed a reviewed one (a person's, or a
+    schedule's that requires review): it was reopened after the send was asked for."""
+    report = db.session.get(Report, delivery.report_id)
+    if report is None or report.status != "draft":
+        return False
+    schedule = db.session.get(ReportSchedule, delivery.schedule_id) if delivery.schedule_id else None
+    return schedule is None or schedule.require_review
 
 
 def _record_failure(delivery_id: uuid.UUID, exc: BaseException, *, final: bool) -> None:

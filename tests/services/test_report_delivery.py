@@ -213,3 +213,21 @@ def test_a_retry_after_a_failed_attempt_sends_one_message(app, tenant, smtp, rea
     delivery, report = _rows(app, delivery_id, report_id)
     assert (delivery.status, delivery.attempts, delivery.error) == ("sent", 2, "")
     assert report.status == "sent"
+
+
+def test_a_report_reopened_before_its_email_went_out_is_not_sent(app, tenant, smtp, ready_report, monkeypatch):
+    from backend.jobs import report_delivery
+    from backend.services import reports
+    from backend.tenancy import Principal, acting_as
+
+    report_id, send = ready_report
+    queued = []
+    monkeypatch.setattr(reports, "_delivery_job", [lambda agency_id, delivery_id: queued.append(delivery_id)])
+    delivery_id = send(["client@example.com"])  # queued, not yet run
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        reports.update_report(tenant.company_a.id, report_id, {"status": "draft"})
+    report_delivery.deliver_report(tenant.agency_id, queued[0])
+    assert smtp.messages == []
+    delivery, report = _rows(app, delivery_id, report_id)
+    assert delivery.status == "failed" and "reopened as a draft" in delivery.error
+    assert report.status == "draft"
