@@ -43,6 +43,38 @@ def test_counts_replay_and_last_write_wins(app, client, setup):
     }
 
 
+def test_a_backfill_with_the_latest_days_counts_exactly_and_reads_only_its_days(app, client, setup):
+    """A push of old days and the latest ones (the soak's shape): exact counts, the days between
+    untouched, and the stored values it compares with are read for its own days only (not every
+    point between its first and last date: issue 19's soak, 35,040 rows read for 208 points)."""
+    t = setup
+    between = [pt("fb", "reach", f"2024-02-{d:02d}", d) for d in range(1, 29)]
+    assert push(client, t.company_a, between, **auth(t)).json["created"] == 28
+    assert push(client, t.company_a, [pt("fb", "reach", "2024-03-01", 1)], **auth(t)).json["created"] == 1
+    batch = [pt("fb", "reach", "2023-12-30", 1), pt("fb", "reach", "2023-12-31", 2),  # new, a backfill
+             pt("fb", "reach", "2024-03-01", 1), pt("fb", "reach", "2024-03-03", 5),  # unchanged, new
+             pt("ig", "reach", "2024-03-01", 4)]
+    r = push(client, t.company_a, batch, **auth(t))
+    assert r.json == {"received": 5, "created": 4, "updated": 0, "unchanged": 1}
+    r = push(client, t.company_a, [{**p, "value": p["value"] + 1} for p in batch], **auth(t))
+    assert r.json == {"received": 5, "created": 0, "updated": 5, "unchanged": 0}
+    points = stored(app, t)
+    assert {k: v for k, v in points.items() if k[2].startswith("2024-02")} == {
+        ("fb", "reach", p["date"]): p["value"] for p in between}
+
+    from backend.extensions import db
+    from backend.services.metrics.validation import PointValidator
+    from backend.services.metrics.write import existing_values
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(t.agency_id, "test")):
+        validator = PointValidator(t.company_a.id)
+        validator.check(batch)
+        read = existing_values(t.company_a.id, validator.rows)
+        db.session.rollback()
+    assert {d.isoformat() for _, _, d in read} == {"2023-12-30", "2023-12-31", "2024-03-01", "2024-03-03"}
+
+
 def test_one_bad_point_among_10000_writes_nothing(app, client, setup):
     t = setup
     start = dt.date(2000, 1, 1)
