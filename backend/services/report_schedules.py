@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Select, select, update
 
 from ..extensions import db
-from ..models import Company, ReportSchedule
+from ..models import Company, Report, ReportSchedule
 from ..tenancy import current_principal
 from . import audit
 from .companies import TIMEZONE_LISTENERS, get_company
@@ -369,7 +369,14 @@ def run_schedule(schedule_id: uuid.UUID, run_at: dt.datetime) -> str:
         report, _created = create_report(company_id, period_kind=kind, period_start=start, period_end=end,
                                           schedule_id=sid)
         outcome = f"report {report.id} for {start.isoformat()}..{end.isoformat()} ({report.status})"
-        if require_review:
+        if require_review and report.schedule_id is None and report.status != "sent":
+            report = _adopt(report, sid)  # made by hand for this period: the schedule's review applies to it
+        if require_review and report.status == "sent" and report.schedule_id != sid:
+            outcome += ": sent by hand already, not sent again"
+        elif require_review and report.status == "ready" and report.schedule_id == sid:
+            delivery = send_report(company_id, report.id, recipients, schedule_id=sid)  # reviewed already
+            outcome += f", reviewed already: delivery {delivery.id} ({delivery.status})"
+        elif require_review:
             outcome += ": waits for a person to mark it ready, which sends it"
         elif report.status == "draft" and report.schedule_id != sid:
             outcome += ": a draft made by hand, left for its authors to mark ready"
@@ -382,6 +389,16 @@ def run_schedule(schedule_id: uuid.UUID, run_at: dt.datetime) -> str:
         raise
     _move_on(sid, run_at, tz)
     return outcome
+
+
+def _adopt(report: Report, schedule_id: uuid.UUID) -> Report:
+    """Attach a report made by hand for the schedule's period to the schedule (compare-and-set:
+    only while it has none), so that marking it ready sends it to the schedule's recipients."""
+    db.session.execute(update(Report).where(Report.id == report.id, Report.schedule_id.is_(None))
+                       .values(schedule_id=schedule_id).execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(report)
+    return report
 
 
 def _move_on(schedule_id: uuid.UUID, run_at: dt.datetime, tz: ZoneInfo) -> None:

@@ -243,3 +243,48 @@ def test_an_archived_companys_schedule_makes_no_report_and_moves_on(app, tenants
     schedule, reports, deliveries = state(app, acme, sid)
     assert reports == [] and deliveries == [] and emails(outbox) == []
     assert schedule.next_run_at == SECOND_RUN  # not enqueued again every 15 minutes
+
+
+def test_a_report_made_by_hand_is_taken_on_by_a_schedule_with_review(app, tenants, clock, jobs, outbox):
+    """A draft made by hand for the period becomes the schedule's (marking it ready sends it to the
+    schedule's recipients); one made and marked ready by hand is sent by the run; one sent by hand
+    is not sent again."""
+    from backend.extensions import db
+    from backend.models import Report
+    from backend.services.reports import create_report, mark_ready, send_report
+
+    acme, _ = tenants
+    sid = make_schedule(app, acme, require_review=True)
+    with app.app_context(), _system(app, acme):
+        november, _ = create_report(acme.company_a.id, period_kind="month", anchor=dt.date(2026, 11, 5))
+        november_id = november.id
+    clock.now = FIRST_RUN + dt.timedelta(minutes=1)
+    scan(app)
+    _, reports, deliveries = state(app, acme, sid)
+    assert [(r[3], r[4]) for r in reports] == [("draft", sid)] and deliveries == [] and emails(outbox) == []
+    with app.app_context(), _system(app, acme):
+        mark_ready(acme.company_a.id, november_id)
+    _, reports, deliveries = state(app, acme, sid)
+    assert [r[3] for r in reports] == ["sent"] and [(d[1], d[3]) for d in deliveries] == [(sid, ["client@example.com"])]
+
+    # December: made and marked ready by hand before the run; the run sends it.
+    with app.app_context(), _system(app, acme):
+        december, _ = create_report(acme.company_a.id, period_kind="month", anchor=dt.date(2026, 12, 5))
+        mark_ready(acme.company_a.id, december.id)
+    clock.now = SECOND_RUN + dt.timedelta(minutes=1)
+    scan(app)
+    _, reports, deliveries = state(app, acme, sid)
+    assert [(r[3], r[4]) for r in reports] == [("sent", sid), ("sent", sid)] and len(deliveries) == 2
+    assert len(emails(outbox)) == 2
+
+    # January: sent by hand before the run; the run leaves it (one e-mail for the period).
+    with app.app_context(), _system(app, acme):
+        january, _ = create_report(acme.company_a.id, period_kind="month", anchor=dt.date(2027, 1, 5))
+        mark_ready(acme.company_a.id, january.id)
+        send_report(acme.company_a.id, january.id, ["boss@example.com"])
+        january_id = january.id
+    clock.now = dt.datetime(2027, 2, 1, 7, 1)
+    scan(app)
+    with app.app_context(), _system(app, acme):
+        assert db.session.get(Report, january_id).schedule_id is None
+    assert len(emails(outbox)) == 3
