@@ -74,5 +74,8 @@ def seed_reports(companies: list[Company], progress: Callable[[str], None]) -> d
             path = share_link_for_delivery(deliveries[0])
             if resolve(path.rpartition("/")[2]) is not None:  # not expired (a link lasts 30 days)
                 out["share_path"] = path
-        out["reports"].append((company.name, label, report.status))
+        status = report.status
+        if state == "sent" and status == "ready" and deliveries and deliveries[0].status == "queued":
+            status = "ready, its e-mail queued (the job consumer sends it)"
+        out["reports"].append((company.name, label, status))
     return out
