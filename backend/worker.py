@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+from .reporting import pdf as pdf_renderer
 
 SHUTDOWN_TIMEOUT = 60.0
 
@@ -47,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         "consumer of queue %r (%s) with %d worker(s); periodic jobs %s", huey.name,
         type(huey.storage).__name__, workers, "off" if args.no_periodic else "on")
     consumer.run()
+    if not pdf_renderer.shutdown():
+        logging.getLogger("reachboard.jobs").warning(
+            "the PDF renderer's browser did not close (it died first); leaving without waiting for it")
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

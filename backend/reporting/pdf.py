@@ -92,6 +92,24 @@ def _stop_kaleido() -> None:
         _server["started"] = False
 
 
+def shutdown(timeout: float = 10.0) -> bool:
+    """Stop this process's kaleido server and its browser before the process exits (the consumer
+    calls it once its jobs have stopped). False when it did not stop within ``timeout``: kaleido
+    waits forever for a browser that died first (killed with the service's process group, or
+    crashed), and its own exit hook would then hang the process, so the caller leaves with
+    ``os._exit``."""
+    if not _server["started"]:
+        return True
+    done = threading.Event()
+
+    def stop() -> None:
+        _stop_kaleido()
+        done.set()
+
+    threading.Thread(target=stop, name="kaleido-stop", daemon=True).start()
+    return done.wait(timeout)
+
+
 def chart_svgs(charts: dict[str, rc.Chart]) -> dict[str, str]:
     """Each chart as SVG (by chart id)."""
     ok, why = pdf_status()
