@@ -114,6 +114,10 @@ def test_nul_in_any_json_text_field_is_422_naming_it(client, world):
     cid, admin = world.company_a.id, {"Authorization": f"Bearer {world.keys['admin']}"}
     ids = {"company_id": cid, "channel_key": "fb", "goal_id": world.goal_id, "campaign_id": world.campaign_id,
            "user_id": world.users["member"].id, "key_id": world.key_ids["read"], "revision": 0}
+    base = f"/api/v1/companies/{cid}"
+    ids["report_id"] = client.post(f"{base}/reports", json={"period_kind": "month"}, headers=admin).json["id"]
+    ids["schedule_id"] = client.post(f"{base}/report-schedules", headers=admin, json={
+        "cadence": "monthly", "day_of_month": 1, "recipients": ["client@example.com"]}).json["id"]
     operations = _json_operations(client)
     assert len(operations) >= 10
     checked = 0
