@@ -139,6 +139,21 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
+def _job_queue_put_back():
+    """The job queue is process-wide, and every app built points it at its own settings' queue:
+    a test that builds an app with production or development settings leaves it a real queue that
+    nobody consumes, and later tests' jobs (a report's PDF, its e-mail) would wait there for ever.
+    Put back the queue of the app that held it before the test."""
+    from backend.jobs import init_jobs
+    from backend.jobs.queue import _state
+
+    before = _state["app"]
+    yield
+    if before is not None and _state["app"] is not before:
+        init_jobs(before)
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(request):
     """Wipe every row after each test that used the app."""
     yield

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -342,23 +343,41 @@ def test_screen_report_draws_its_charts_in_a_browser_under_the_strict_csp(world,
                              headers={"Content-Type": resp.headers.get("Content-Type", "")})
 
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+
+    def drive() -> None:
+        # In a thread of its own: the sync API refuses a thread whose asyncio loop runs, as the
+        # main thread's does once the browser tests' session-wide Playwright has started.
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.add_init_script(CSP_LISTENER)
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.route("**/*", answer)
+                page.goto("http://reachboard.test/report")
+                expected = len(re.findall(r'data-chart="', world.screen))
+                page.wait_for_function(f"document.querySelectorAll('[data-drawn]').length === {expected}",
+                                       timeout=20_000)
+                assert page.locator(".rb-chart .main-svg").count() >= expected
+                SCREENS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENS / "report-screen.png"), full_page=True)
+            finally:
+                browser.close()
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.add_init_script(CSP_LISTENER)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.route("**/*", answer)
-            page.goto("http://reachboard.test/report")
-            expected = len(re.findall(r'data-chart="', world.screen))
-            page.wait_for_function(f"document.querySelectorAll('[data-drawn]').length === {expected}",
-                                   timeout=20_000)
-            assert page.locator(".rb-chart .main-svg").count() >= expected
-            SCREENS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENS / "report-screen.png"), full_page=True)
-        finally:
-            browser.close()
+            drive()
+        except BaseException as exc:  # noqa: BLE001 - raised again below
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    if failures:
+        raise failures[0]
     assert errors == []
 
 
