@@ -131,6 +131,7 @@ def app(database_url):
     application = make_app(database_url)
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"))
+    _SESSION_APP.append(application)
     yield application
     from backend.extensions import db
 
@@ -138,19 +139,38 @@ def app(database_url):
         db.engine.dispose()
 
 
+_SESSION_APP: list = []  # the session's app, once built (the job queue's home between tests)
+
+
+def _queue_to(application) -> None:
+    from backend.jobs import huey, init_jobs
+    from backend.jobs.queue import _state
+
+    if application is not None and (_state["app"] is not application or not huey.immediate):
+        init_jobs(application)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _job_queue_per_module():
+    """The job queue is process-wide, and every app built points it at its own settings' queue: a
+    test or fixture that builds an app with production or development settings leaves a real queue
+    that nobody consumes, and later tests' jobs (a report's PDF, its e-mail) would wait there for
+    ever. Each module starts and ends on the session app's inline queue (before its own
+    module-scoped fixtures run)."""
+    _queue_to(_SESSION_APP[0] if _SESSION_APP else None)
+    yield
+    _queue_to(_SESSION_APP[0] if _SESSION_APP else None)
+
+
 @pytest.fixture(autouse=True)
 def _job_queue_put_back():
-    """The job queue is process-wide, and every app built points it at its own settings' queue:
-    a test that builds an app with production or development settings leaves it a real queue that
-    nobody consumes, and later tests' jobs (a report's PDF, its e-mail) would wait there for ever.
-    Put back the queue of the app that held it before the test."""
-    from backend.jobs import init_jobs
+    """Within a module: after a test that built another app, the queue of the app that held it."""
     from backend.jobs.queue import _state
 
     before = _state["app"]
     yield
     if before is not None and _state["app"] is not before:
-        init_jobs(before)
+        _queue_to(before)
 
 
 @pytest.fixture(autouse=True)
