@@ -6,9 +6,19 @@ scoped by backend/scoping.py.
 
 - base.py: the mixins; core.py: agencies, people, companies, strategy, goals, channels,
   campaigns, metrics and the platform's records; reports.py: reports, their deliveries,
-  schedules and share links.
+  schedules and share links; alerts.py: alert rules, alerts, e-mail choices and webhooks.
 """
 from ..extensions import Model
+from .alerts import (
+    Alert,
+    AlertEmail,
+    AlertEmailChoice,
+    AlertRead,
+    AlertRule,
+    GoalStatusMark,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .base import CompanyOwned, TenantOwned, new_id, utcnow
 from .core import (
     Agency,
@@ -55,4 +65,6 @@ __all__ = [
     "JobFailure",
     "AgencyBranding",
     "Report", "ReportDelivery", "ReportSchedule", "ShareLink",
+    "Alert", "AlertEmail", "AlertEmailChoice", "AlertRead", "AlertRule", "GoalStatusMark", "WebhookDelivery",
+    "WebhookEndpoint",
 ]
