@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import ApiKey, Campaign, Channel, Goal, Report, ReportSchedule, ShareLink, StrategyRevision, User
+from .services.alert_inbox import get_alert
 from .services.companies import get_company
 from .services.errors import NotFound
 
@@ -75,6 +76,11 @@ def _report(value, objs):
     return _one(select(Report).where(Report.company_id == company.id, Report.id == value), "report")
 
 
+def _alert(value, objs):
+    # An alert the principal sees: a client viewer's request for one not meant for clients is a 404.
+    return get_alert(value)
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -95,6 +101,7 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "link_id": _share_link,
     "user_id": _user,
     "key_id": _key,
+    "alert_id": _alert,
 }
 
 

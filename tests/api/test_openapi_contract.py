@@ -386,6 +386,7 @@ OPERATION_IDS = {
     "listReportSchedules", "createReportSchedule", "getReportSchedule", "updateReportSchedule",
     "deleteReportSchedule",
     "listReports", "createReport", "getReport", "updateReport", "deleteReport", "downloadReportPdf", "sendReport",
+    "listAlerts", "markAlertRead", "markAllAlertsRead",
 }
 
 
@@ -433,7 +434,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 11
+    assert lists == 12
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

@@ -101,13 +101,15 @@ def test_route_walk_covers_the_api_and_the_pages():
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
 KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                "schedule_id", "report_id")
+                "schedule_id", "report_id", "alert_id")
 
 
 def populate(app, tenant) -> None:
     """Give every company of the tenant one object of every kind (directly, with the models)."""
     from backend.extensions import db
     from backend.models import (
+        Alert,
+        AlertRule,
         AuditEntry,
         Campaign,
         Channel,
@@ -157,8 +159,16 @@ def populate(app, tenant) -> None:
             report = Report(company_id=company.id, period_kind="month", period_start=dt.date(2026, 1, 1),
                             period_end=dt.date(2026, 1, 31), status="sent", commentary=f"{company.name} in January")
             db.session.add(report)
+            # An alert the company's client viewers see (so a viewer's own company has one).
+            rule = AlertRule(company_id=company.id, kind="goal_status", name="Goal status", visible_to_clients=True)
+            db.session.add(rule)
             db.session.flush()
-            tenant.objects[company.id] = {"channel_key": "facebook", "goal_id": goal.id,
+            alert = Alert(company_id=company.id, rule_id=rule.id, kind="goal_status", event_key=f"goal:{goal.id}",
+                          title=f"{company.name}: a goal is off track", object_type="goal", object_id=str(goal.id),
+                          link=f"/dashboard/company/{company.id}?goal={goal.id}", visible_to_clients=True, day=today)
+            db.session.add(alert)
+            db.session.flush()
+            tenant.objects[company.id] = {"alert_id": alert.id, "channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
                                           "channel_id": channel.id, "link_id": link.id,
                                           "schedule_id": schedule.id, "report_id": report.id}
@@ -185,6 +195,7 @@ def param_values(tenant, company) -> dict:
         "link_id": objs["link_id"],
         "schedule_id": objs["schedule_id"],
         "report_id": objs["report_id"],
+        "alert_id": objs["alert_id"],
     }
 
 
