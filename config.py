@@ -76,6 +76,15 @@ class Config:
         self.MAIL_OUTBOX_DIR = env.get("MAIL_OUTBOX_DIR") or self.default_outbox_dir()
         # The app's address as its users reach it, for links sent by e-mail (a report's share link).
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").strip().rstrip("/")
+        # Webhooks (backend/services/webhooks.py, backend/jobs/webhooks.py): loopback receivers are
+        # refused unless allowed (development and tests); https only in production; the seconds a
+        # receiver gets; the hours an old secret keeps signing after a rotation; the hours an
+        # endpoint may fail without a success before it is disabled.
+        self.WEBHOOKS_ALLOW_LOOPBACK = _flag(env.get("WEBHOOKS_ALLOW_LOOPBACK", self.DEFAULT_WEBHOOKS_ALLOW_LOOPBACK))
+        self.WEBHOOKS_REQUIRE_HTTPS = _flag(env.get("WEBHOOKS_REQUIRE_HTTPS", self.DEFAULT_WEBHOOKS_REQUIRE_HTTPS))
+        self.WEBHOOKS_TIMEOUT = float(env.get("WEBHOOKS_TIMEOUT", "10") or 10)
+        self.WEBHOOKS_ROTATION_OVERLAP_HOURS = float(env.get("WEBHOOKS_ROTATION_OVERLAP_HOURS", "24") or 24)
+        self.WEBHOOKS_DISABLE_AFTER_HOURS = float(env.get("WEBHOOKS_DISABLE_AFTER_HOURS", "24") or 24)
 
     # --- defaults an environment may override -----------------------------------------
     def default_database_url(self) -> str:
@@ -92,6 +101,8 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     DEFAULT_JOBS_IMMEDIATE = "0"
+    DEFAULT_WEBHOOKS_ALLOW_LOOPBACK = "0"
+    DEFAULT_WEBHOOKS_REQUIRE_HTTPS = "0"
     # /manage/outbox (the outbox's .eml files): development and testing only, 404 elsewhere.
     MAIL_OUTBOX_PAGE = False
     DEFAULT_LOGIN_RATE_LIMIT = "20 per minute"
@@ -159,6 +170,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    DEFAULT_WEBHOOKS_ALLOW_LOOPBACK = "1"
     DEBUG = False
     MAIL_OUTBOX_PAGE = True
 
@@ -183,6 +195,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     DEFAULT_JOBS_IMMEDIATE = "1"  # jobs run inline, on an in-memory queue
+    DEFAULT_WEBHOOKS_ALLOW_LOOPBACK = "1"  # the webhook tests' receivers listen on loopback
     MAIL_OUTBOX_PAGE = True
 
     def default_database_url(self) -> str:
@@ -200,6 +213,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    DEFAULT_WEBHOOKS_REQUIRE_HTTPS = "1"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
