@@ -91,6 +91,9 @@ def create_app(config=None) -> Flask:
     from .client_reports import bp as client_reports_bp
 
     app.register_blueprint(client_reports_bp)
+    from .alert_pages import bp as alert_pages_bp
+
+    app.register_blueprint(alert_pages_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_assets_bp)
     from .vendor import bp as vendor_bp

@@ -9,6 +9,7 @@ NAVBAR = "rb-navbar"
 PORTFOLIO_GRID = "rb-portfolio-grid"
 PORTFOLIO_PRESET = "rb-portfolio-preset"
 PORTFOLIO_PERIOD = "rb-portfolio-period"
+PORTFOLIO_ATTENTION = "rb-portfolio-attention"
 
 # Company page
 COMPANY_ID = "rb-company-id"

@@ -112,9 +112,10 @@ def channels_of(company_id) -> list[Channel]:
     return [Channel(c.key, c.platform, c.name or c.key, c.followers_target) for c in all_channels(company_id)]
 
 
-def company_page(company_row, controls: ctl.Controls) -> CompanyPage:
+def company_page(company_row, controls: ctl.Controls, goal: str | None = None) -> CompanyPage:
     """The page's first view (one request): KPI cards, charts, goal bars and the chosen goal's
-    path, with the data range and channels read once for all of them."""
+    path (``goal``'s when it is one of the company's, as an alert's link asks), with the data
+    range and channels read once for all of them."""
     rng = metrics.data_range(company_row.id)
     today = company_today(company_row)
     base = dict(company_id=company_row.id, name=company_row.name, industry=company_row.industry or "",
@@ -124,7 +125,7 @@ def company_page(company_row, controls: ctl.Controls) -> CompanyPage:
     channels = channels_of(company_row.id)
     return CompanyPage(**base, channels=channels,
                        view=company_view(company_row, controls, channels=channels, rng=rng, today=today),
-                       goals=goals_view(company_row, rng=rng, channels=channels))
+                       goals=goals_view(company_row, rng=rng, channels=channels, prefer=goal))
 
 
 _NOT_READ: Any = object()
@@ -240,12 +241,16 @@ def goals_with_progress(company_id, readers: dict | None = None,
     return out
 
 
-def goals_view(company_row, rng=_NOT_READ, channels: list[Channel] | None = None) -> GoalsView:
-    """The goal bars, the goal most in need of attention and its path, from one set of readers
-    (seeded with the data range ``rng`` when it was read)."""
+def goals_view(company_row, rng=_NOT_READ, channels: list[Channel] | None = None,
+               prefer: str | None = None) -> GoalsView:
+    """The goal bars, the chosen goal (``prefer`` when it is one of them, else the one most in
+    need of attention) and its path, from one set of readers (seeded with the data range ``rng``
+    when it was read)."""
     readers: dict = {} if rng is _NOT_READ else readers_for(company_row.id, rng)
     goals = goals_with_progress(company_row.id, readers, channels)
     chosen = min(goals, key=lambda g: attention_rank(g["status"]))["id"] if goals else None
+    if prefer is not None and any(g["id"] == prefer for g in goals):
+        chosen = prefer
     return GoalsView(goals=goals, chosen=chosen, path=goal_path(company_row.id, chosen, readers) if chosen else None)
 
 

@@ -1,5 +1,6 @@
 """The portfolio as data: one row per active company in reach, with its followers, reach,
-engagement, goals by status and the freshness of its data."""
+engagement, goals by status, the freshness of its data, its open alerts and whether it needs
+attention (an open alert, a goal off track, missed or at risk, or stale data)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,10 @@ from ..services.companies import all_companies
 from ..services.goal_terms import STATUSES
 from ..services.progress import company_today, goals_progress
 from . import controls as ctl
+from .alerts import open_counts
 
 STALE_AFTER_DAYS = 3
+ATTENTION_STATUSES = ("off_track", "missed", "at_risk")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
     for cid, day in todays.items():
         groups.setdefault(day, []).append(cid)
     statuses = goal_statuses(list(companies))
+    alerts = open_counts(list(companies))
     read: dict = {}
     for day, ids in groups.items():
         start, end = ctl.preset_range(preset, day)
@@ -64,13 +68,17 @@ def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
             if status in counts:
                 counts[status] += 1
         last = r.get("last_data_date")
+        stale = last is None or (todays[company.id] - last).days > STALE_AFTER_DAYS
+        open_alerts = alerts.get(company.id, 0)
         rows.append({
             "company_id": company.id, "name": company.name,
             "followers": r.get("followers"), "followers_change": r.get("followers_change"),
             "reach": r.get("reach"), "engagement_rate": r.get("engagement_rate"),
             **counts,
             "last_data_date": last,
-            "stale": last is None or (todays[company.id] - last).days > STALE_AFTER_DAYS,
+            "stale": stale,
+            "open_alerts": open_alerts,
+            "needs_attention": bool(open_alerts or stale or any(counts[status] for status in ATTENTION_STATUSES)),
             "spark": [v for _, v in (r.get("followers_spark") or []) if v is not None],
         })
     usual = max(groups, key=lambda d: len(groups[d])) if groups else (today or dt.date.today())

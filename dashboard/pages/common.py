@@ -47,6 +47,7 @@ def navbar(company=None, active: str = "") -> html.Header:
         links.append(dbc.NavItem(dbc.NavLink(
             "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
             external_link=True, id="rb-manage-link")))
+    links.append(dbc.NavItem(alert_bell()))
     who = getattr(current_user, "email", "")
     brand, color, dark = agency_brand()
     # Below 768 px the links fold under a menu button (toggled in the browser, see register_navbar).
@@ -79,6 +80,20 @@ def agency_brand() -> tuple[html.A, str, bool]:
     return brand, color, not branding.light_color
 
 
+def alert_bell() -> html.A:
+    """The bell: the person's unread alerts, linking to their alert list (backend/alert_pages.py)."""
+    from backend.read_models.alerts import unread_count
+
+    n = unread_count() if get_principal() is not None else 0
+    badge: list[Any] = [" ", html.Span(str(n), className="badge rounded-pill text-bg-danger",
+                            **html_attributes({"data-testid": "alert-count"}))] if n else []
+    return html.A([html.Img(src="/static/bell.svg", alt="", width=16, height=16, className="rb-bell-icon"),
+                   " Alerts", *badge],
+                  href=ALERTS_URL, id="rb-bell", className="nav-link rb-bell",
+                  title=f"{n} unread alert{'' if n == 1 else 's'}", **html_attributes({"data-unread": str(n)}))
+
+
+ALERTS_URL = "/alerts"
 NAV_TOGGLE, NAV_COLLAPSE = "rb-nav-toggle", "rb-nav-collapse"
 
 

@@ -13,6 +13,7 @@ from backend import read_models as rm
 from backend.read_models import controls as ctl
 
 from .. import figures, ids, theme
+from .alerts import company_alerts_panel, goal_from
 from .common import company_url, html_attributes, is_staff, page
 
 GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True,
@@ -33,7 +34,7 @@ def layout(company, search: str | None):
         html.A("Strategy and goals →", href=company_url(company.id, True),
                className="btn btn-outline-secondary btn-sm"),
     ], className="d-flex justify-content-between align-items-center mb-3 flex-wrap gap-2")
-    view = rm.company_page(company, controls)
+    view = rm.company_page(company, controls, goal=goal_from(search))
     if view.view is None:
         return page(company, "company", header, first_data_card(company))
     channel_options = [{"label": "All channels", "value": "all"}] + [
@@ -80,13 +81,16 @@ def layout(company, search: str | None):
                  dbc.Col(_graph(ids.ENGAGEMENT_GRAPH, engagement), lg=6)],
                 className="g-3 mb-3"),
         dbc.Row([
-            dbc.Col(_graph(ids.GOALS_GRAPH, goals_figure), lg=6),
+            dbc.Col(_graph(ids.GOALS_GRAPH, goals_figure), lg=8),
+            dbc.Col(company_alerts_panel(company.id), lg=4),  # beside the goal bars
+        ], className="g-3 mb-3"),
+        dbc.Row([
             dbc.Col([
                 html.Div([dbc.Label("Goal", html_for=ids.GOAL_SELECT, className="small mb-1"),
                           dcc.Dropdown(id=ids.GOAL_SELECT, options=goal_options, value=chosen_goal, clearable=False,
                                        placeholder="Choose a goal")], className="mb-2"),
                 _graph(ids.GOAL_PATH_GRAPH, path_figure),
-            ], lg=6),
+            ], lg=12),
         ], className="g-3"),
     )
 

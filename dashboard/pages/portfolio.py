@@ -43,6 +43,9 @@ def column_defs() -> list[dict]:
              "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
             for status in rm.ATTENTION_ORDER
         ]},
+        {"headerName": "Open alerts", "field": "open_alerts", **num, "minWidth": 96, "flex": 0.6, "filter": False,
+         "headerTooltip": "Alerts of this company you have not read yet",
+         "cellClassRules": {"rb-bad": "params.value > 0"}},
         # ISO dates, typed into a plain box (the browser's picker would show mm/dd/yyyy).
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "filterParams": {"browserDatePicker": False, "minValidYear": 2000, "maxValidYear": 2100},
@@ -79,6 +82,9 @@ def layout(search: str | None):
         html.Div([
             html.H1("Portfolio", className="h3 mb-0"),
             html.Div([
+                # Only the companies with an open alert, a goal off track, missed or at risk, or stale data.
+                dbc.Switch(id=ids.PORTFOLIO_ATTENTION, label="Needs attention", value=False,
+                           className="small mb-0 me-3"),
                 dbc.Label("Period", html_for=ids.PORTFOLIO_PRESET, className="small mb-0 me-2"),
                 dcc.Dropdown(id=ids.PORTFOLIO_PRESET, value=preset, clearable=False, searchable=False,
                              options=[{"label": v, "value": k} for k, v in PORTFOLIO_PRESETS.items()],
@@ -98,18 +104,23 @@ def layout(search: str | None):
     )
 
 
-def update_portfolio(preset):
+def update_portfolio(preset, attention=False):
+    """The grid's rows for a period; with ``attention`` only the companies that need it."""
     preset = preset if preset in PORTFOLIO_PRESETS else ctl.DEFAULT_PRESET
     principal = get_principal()
     if principal is None or not principal.is_staff:
         return [], "", "?range=" + preset
     view = rm.portfolio_page(preset)
+    shown = [r for r in rows(view) if r["needs_attention"]] if attention else rows(view)
     period = f"{ctl._fmt(view.date_from)} – {ctl._fmt(view.date_to)}"
     if view.periods > 1:
         period += " (each company's period ends on its own today, in its time zone)"
     label = (f"Followers change, reach and engagement over {period}. "
              f"Latest data older than {STALE_AFTER_DAYS} days is flagged as stale.")
-    return rows(view), label, ctl.Controls(preset=preset).query_string()
+    if attention:
+        label += (f" Needs attention: {len(shown)} of {len(view.rows)} companies (an open alert, a goal off track, "
+                  "missed or at risk, or stale data).")
+    return shown, label, ctl.Controls(preset=preset).query_string()
 
 
 def register(dash_app) -> None:
@@ -125,5 +136,6 @@ def register(dash_app) -> None:
         Output(ids.PORTFOLIO_PERIOD, "children"),
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.PORTFOLIO_PRESET, "value"),
+        Input(ids.PORTFOLIO_ATTENTION, "value"),
         prevent_initial_call="initial_duplicate",
     )(update_portfolio)

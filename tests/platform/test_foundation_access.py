@@ -478,3 +478,29 @@ def test_a_company_is_remembered_per_request_and_principal_only(app, tenants, st
             get_company(mine.company_b.id)
             get_company(mine.company_b.id)
             assert len(queries) == 2  # no memo outside a request
+
+
+def test_a_client_viewer_reaches_only_their_companys_alerts(app, populated, login_as):
+    """Every route naming an alert, API and pages (from the url_map): the sibling company's alert
+    is a 404 for the client viewer of company A and changes nothing; their own company's is not."""
+    a, _b = populated
+    viewer = login_as(a, "viewer")
+    rules = [r for r in app.url_map.iter_rules() if "alert_id" in rule_params(r.rule)]
+    assert {r.rule for r in rules} >= {"/api/v1/alerts/<uuid:alert_id>/read", "/alerts/<uuid:alert_id>/read"}
+    before = snapshot(app, a.agency_id)
+    failures = []
+    for rule in rules:
+        for method in _methods(rule):
+            resp = _call(viewer, method, fill(rule.rule, param_values(a, a.company_b)))
+            if resp.status_code != 404:
+                failures.append(f"{method} {rule.rule} (sibling's alert) -> {resp.status_code}")
+    assert snapshot(app, a.agency_id) == before
+    for rule in rules:
+        for method in _methods(rule):
+            resp = _call(viewer, method, fill(rule.rule, param_values(a, a.company_a)))
+            if resp.status_code not in (200, 303):
+                failures.append(f"{method} {rule.rule} (own alert) -> {resp.status_code}")
+    assert not failures, "\n".join(failures)
+    listed = viewer.get("/alerts").get_data(as_text=True)
+    assert f"{a.company_a.name}: a goal is off track" in listed and a.company_b.name not in listed
+    assert viewer.get("/api/v1/alerts").json[0]["company_id"] == str(a.company_a.id)
