@@ -41,6 +41,10 @@ MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024  # all attachments together
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 AGENCY_HEADER = "X-Reachboard-Agency"
 MESSAGE_HEADER = "X-Reachboard-Message"
+# Headers the message itself sets: ``compose(headers=...)`` may not replace them.
+RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "reply-to", "message-id", "date", "sender",
+                    "content-type", "mime-version", "content-transfer-encoding",
+                    AGENCY_HEADER.lower(), MESSAGE_HEADER.lower()}
 
 mail = flask_mail.Mail()
 
@@ -73,6 +77,7 @@ class Email:
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = field(default=())
     agency_id: uuid.UUID | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=())  # extra ones, e.g. List-Unsubscribe
 
 
 def init_mail(app: Flask) -> None:
@@ -114,7 +119,7 @@ def _one_line(value: str, field_name: str) -> str:
 def compose(*, to: list[str] | tuple[str, ...], subject: str, html: str, text: str,
             sender_name: str = DEFAULT_SENDER_NAME, reply_to: str | None = None,
             attachments: list[Attachment] | tuple[Attachment, ...] = (), agency_id: uuid.UUID | None = None,
-            message_id: str | None = None) -> Email:
+            message_id: str | None = None, headers: Mapping[str, str] | None = None) -> Email:
     """A checked message. ``message_id`` makes sending idempotent: give a stable one (e.g. the
     report and its period) when the same message may be composed again; a new one otherwise.
 
@@ -125,6 +130,8 @@ def compose(*, to: list[str] | tuple[str, ...], subject: str, html: str, text: s
         raise ValidationFailed.field("recipients", "Give at least one recipient.")
     if len(to) > MAX_RECIPIENTS:
         raise ValidationFailed.field("recipients", f"At most {MAX_RECIPIENTS} recipients.")
+    extra = tuple((_header_name(name), _one_line(str(value), f"headers.{name}"))
+                  for name, value in (headers or {}).items())
     recipients = tuple(dict.fromkeys(valid_address(a, f"recipients.{i}") for i, a in enumerate(to)))
     reply = valid_address(reply_to, "reply_to") if reply_to else None
     if message_id is None:
@@ -141,7 +148,13 @@ def compose(*, to: list[str] | tuple[str, ...], subject: str, html: str, text: s
             raise ValidationFailed.field(f"attachments.{i}.mimetype", f"{a.mimetype!r} is not a MIME type")
     return Email(message_id=message_id, to=recipients, subject=_one_line(subject, "subject"), html=html, text=text,
                  sender_name=_one_line(sender_name, "sender_name") or DEFAULT_SENDER_NAME, reply_to=reply,
-                 attachments=tuple(attachments), agency_id=agency_id)
+                 attachments=tuple(attachments), agency_id=agency_id, headers=extra)
+
+
+def _header_name(name: str) -> str:
+    if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,60}$", name) or name.lower() in RESERVED_HEADERS:
+        raise ValidationFailed.field("headers", f"{name!r} is not a header a message may add")
+    return name
 
 
 # --- delivering (in the job) ----------------------------------------------------------------
@@ -154,7 +167,7 @@ def build_message(email: Email) -> flask_mail.Message:
     """The Flask-Mail message: multipart/alternative (plain, HTML) plus the attachments."""
     address = sender_address(current_app.config)
     domain = address.rpartition("@")[2] or "reachboard"
-    headers = {MESSAGE_HEADER: email.message_id}
+    headers = {**dict(email.headers), MESSAGE_HEADER: email.message_id}
     if email.agency_id is not None:
         headers[AGENCY_HEADER] = str(email.agency_id)
     message = flask_mail.Message(
