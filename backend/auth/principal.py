@@ -37,10 +37,11 @@ PUBLIC_ENDPOINTS = {
     "vendor.asset",
     "vendor.favicon",
     "share.page",
+    "auth.unsubscribe",
 }
 # Endpoints that never read the visitor's session or key: the public share page acts as its link
 # alone (backend/share/), so it sets no cookie and shows a logged-in visitor what anyone sees.
-ANONYMOUS_ENDPOINTS = {"share.page"}
+ANONYMOUS_ENDPOINTS = {"share.page", "auth.unsubscribe"}
 AUTH_HEADER_CHALLENGE = 'Bearer realm="reachboard"'
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
