@@ -466,3 +466,18 @@ def test_with_csrf_on_a_mail_clients_one_click_post_unsubscribes_without_a_form_
     with app.app_context(), _system(acme):
         modes = {r.kind: r.mode for r in db.session.scalars(select(AlertEmailChoice))}
     assert modes == {"spike": "off", "threshold": "off"}
+
+
+def test_a_message_may_add_headers_but_not_replace_its_own(app):
+    from backend.services.errors import ValidationFailed
+    from backend.services.mail import build_message, compose
+
+    base = {"to": ["a@example.com"], "subject": "Hi", "html": "<p>Hi</p>", "text": "Hi"}
+    with app.app_context():
+        email = compose(**base, headers={"List-Unsubscribe": "<https://reach.example/unsubscribe/x>"})
+        assert build_message(email).extra_headers["List-Unsubscribe"] == "<https://reach.example/unsubscribe/x>"
+        for name, value in (("From", "evil@example.com"), ("Message-ID", "<x@y>"), ("X-Reachboard-Agency", "x"),
+                            ("Bad Name", "x"), ("List-Unsubscribe", "a\r\nBcc: evil@example.com")):
+            with pytest.raises(ValidationFailed) as caught:
+                compose(**base, headers={name: value})
+            assert caught.value.errors[0]["field"].startswith("headers"), name
