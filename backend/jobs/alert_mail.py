@@ -34,6 +34,7 @@ from ..extensions import db
 from ..models import Agency, Alert, AlertEmail, Company
 from ..services import alert_email as svc
 from ..services import branding as branding_svc
+from ..services import goal_terms
 from ..services.errors import NotFound
 from ..services.mail import Attachment, Email, compose
 from ..services.report_schedules import local_today, to_utc, zone
@@ -144,15 +145,19 @@ def _absolute(path: str, company_id: uuid.UUID) -> str:
 
 
 def _seen(seen: dict[str, Any]) -> list[tuple[str, str]]:
-    """What was seen, as (label, value) lines."""
+    """What was seen, as (label, value) lines; ids are for machines (the link opens the object)."""
     out = []
     for name, value in (seen or {}).items():
+        if name == "id" or str(name).endswith("_id"):
+            continue
         if isinstance(value, float):
             value = f"{value:,.6g}"
         elif isinstance(value, (list, tuple)):
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, str) and value in goal_terms.STATUS_TERMS:
+            value = goal_terms.STATUS_TERMS[value].label  # one vocabulary of goal statuses
         out.append((str(name).replace("_", " ").capitalize(), str(value)))
     return out
 

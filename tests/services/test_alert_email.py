@@ -481,3 +481,12 @@ def test_a_message_may_add_headers_but_not_replace_its_own(app):
             with pytest.raises(ValidationFailed) as caught:
                 compose(**base, headers={name: value})
             assert caught.value.errors[0]["field"].startswith("headers"), name
+
+
+def test_what_was_seen_reads_as_lines_without_ids():
+    from backend.jobs.alert_mail import _seen
+
+    seen = {"goal_id": str(uuid.uuid4()), "goal": "Grow the audience", "from": "on_track", "to": "at_risk",
+            "median_28_days": 12.3456789, "days": [1, 2], "range": {"low": 1}}
+    assert _seen(seen) == [("Goal", "Grow the audience"), ("From", "On track"), ("To", "At risk"),
+                           ("Median 28 days", "12.3457"), ("Days", "1, 2"), ("Range", "low: 1")]
