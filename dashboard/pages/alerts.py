@@ -35,7 +35,7 @@ def company_alerts_panel(company_id) -> html.Section:
     return html.Section([
         html.Div([
             html.H2("Open alerts", className="h6 mb-0"),
-            html.A("All alerts →" if not more else f"All alerts ({more} more) →",
+            html.A(f"All alerts ({more} more) →" if more > 0 else "All alerts →",
                    href=f"{ALERTS_URL}?company={company_id}", className="small"),
         ], className="d-flex justify-content-between align-items-center mb-2"),
         html.Ul(rows, className="list-group list-group-flush") if rows

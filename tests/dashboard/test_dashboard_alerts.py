@@ -71,6 +71,7 @@ def test_the_company_page_lists_its_open_alerts_beside_the_goal_bars(login_as, s
     panel = texts(_find(page, "rb-company-alerts"))
     assert "Reach goal went off track" in panel and "Facebook has gone quiet" in panel
     assert "Negative mentions tripled" not in panel and "Another agency" not in panel
+    assert "All alerts" in panel and "more)" not in panel  # all of them are shown
     # Worst first; the goal's alert opens the company page with that goal chosen.
     assert panel.index("Reach goal went off track") < panel.index("Facebook has gone quiet")
     goal = mine.seed["goal_ids"][1]
