@@ -199,6 +199,7 @@ class Composer:
                    "unsubscribe": unsubscribe, "choices_url": choices,
                    "logo_cid": LOGO_CID if self.logo is not None else None,
                    "color": brand.primary_color or "#212529",
+                   "link_color": "#212529" if brand.light_color or not brand.primary_color else brand.primary_color,
                    "text_color": "#212529" if brand.light_color else "#ffffff"}
         return compose(to=[person.email], subject=subject, html=render_template("email/alerts.html", **context),
                        text=render_template("email/alerts.txt", **context),

@@ -462,7 +462,7 @@ def test_with_csrf_on_a_mail_clients_one_click_post_unsubscribes_without_a_form_
         token = unsubscribe_token(acme.agency_id, acme.users["admin"].id, ["spike", "threshold"])
     resp = guarded.test_client().post(f"/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
                                       content_type="application/x-www-form-urlencoded")
-    assert resp.status_code == 200 and "spike, threshold" in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "spike and threshold alerts" in resp.get_data(as_text=True)
     with app.app_context(), _system(acme):
         modes = {r.kind: r.mode for r in db.session.scalars(select(AlertEmailChoice))}
     assert modes == {"spike": "off", "threshold": "off"}
