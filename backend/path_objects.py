@@ -11,7 +11,19 @@ from flask import g
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiKey, Campaign, Channel, Goal, Report, ReportSchedule, ShareLink, StrategyRevision, User
+from .models import (
+    ApiKey,
+    Campaign,
+    Channel,
+    Goal,
+    Report,
+    ReportSchedule,
+    ShareLink,
+    StrategyRevision,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .services.alert_inbox import get_alert
 from .services.companies import get_company
 from .services.errors import NotFound
@@ -85,6 +97,16 @@ def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
 
+def _webhook(value, objs):
+    return _one(select(WebhookEndpoint).where(WebhookEndpoint.id == value), "webhook")
+
+
+def _webhook_delivery(value, objs):
+    endpoint = objs["webhook_id"]
+    return _one(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                              WebhookDelivery.id == value), "delivery")
+
+
 def _key(value, objs):
     return _one(select(ApiKey).where(ApiKey.id == value), "API key")
 
@@ -102,6 +124,8 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "user_id": _user,
     "key_id": _key,
     "alert_id": _alert,
+    "webhook_id": _webhook,
+    "delivery_id": _webhook_delivery,
 }
 
 

@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (routes)
     reports,
     share_links,
     strategy,
+    webhooks,
 )
 from .blueprint import bp, needs
 

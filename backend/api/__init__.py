@@ -30,6 +30,7 @@ RESOURCE_MODULES = [
     "backend.api.report_schedules.routes",
     "backend.api.share_links.routes",
     "backend.api.alerts.routes",
+    "backend.api.webhooks.routes",
 ]
 
 

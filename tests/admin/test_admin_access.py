@@ -114,6 +114,17 @@ ACTIONS = [
      ("report.send", "share_link.create")),  # the e-mail's link to the report is made by the delivery
     ("delete report", "/manage/companies/{company_id}/reports/{report_id}/delete", lambda ids: {}, "write",
      "report.delete"),
+    ("add webhook", "/manage/webhooks", lambda ids: {"url": "http://127.0.0.1:9/new", "events": "report.sent"},
+     "admin", "webhook.create"),
+    ("edit webhook", "/manage/webhooks/{webhook_id}",
+     lambda ids: {"url": "http://127.0.0.1:9/other", "events": "metrics.pushed", "description": "CRM"}, "admin",
+     "webhook.update"),
+    ("rotate webhook secret", "/manage/webhooks/{webhook_id}/rotate", lambda ids: {}, "admin", "webhook.rotate_secret"),
+    ("resend webhook delivery", "/manage/webhooks/{webhook_id}/deliveries/{delivery_id}/resend", lambda ids: {},
+     "admin", "webhook.resend"),
+    ("disable webhook", "/manage/webhooks/{webhook_id}/disable", lambda ids: {}, "admin", "webhook.update"),
+    ("enable webhook", "/manage/webhooks/{webhook_id}/enable", lambda ids: {}, "admin", "webhook.update"),
+    ("delete webhook", "/manage/webhooks/{webhook_id}/delete", lambda ids: {}, "admin", "webhook.delete"),
 ]
 
 

@@ -118,6 +118,8 @@ def test_nul_in_any_json_text_field_is_422_naming_it(client, world):
     ids["report_id"] = client.post(f"{base}/reports", json={"period_kind": "month"}, headers=admin).json["id"]
     ids["schedule_id"] = client.post(f"{base}/report-schedules", headers=admin, json={
         "cadence": "monthly", "day_of_month": 1, "recipients": ["client@example.com"]}).json["id"]
+    ids["webhook_id"] = client.post("/api/v1/webhooks", headers=admin, json={
+        "url": "http://127.0.0.1:9/hook", "events": ["report.sent"]}).json["id"]
     operations = _json_operations(client)
     assert len(operations) >= 10
     checked = 0

@@ -101,7 +101,7 @@ def test_route_walk_covers_the_api_and_the_pages():
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
 KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                "schedule_id", "report_id", "alert_id")
+                "schedule_id", "report_id", "alert_id", "webhook_id", "delivery_id")
 
 
 def populate(app, tenant) -> None:
@@ -122,6 +122,8 @@ def populate(app, tenant) -> None:
         ShareLink,
         Strategy,
         StrategyRevision,
+        WebhookDelivery,
+        WebhookEndpoint,
     )
     from backend.tenancy import Principal, acting_as
 
@@ -167,8 +169,18 @@ def populate(app, tenant) -> None:
                           title=f"{company.name}: a goal is off track", object_type="goal", object_id=str(goal.id),
                           link=f"/dashboard/company/{company.id}?goal={goal.id}", visible_to_clients=True, day=today)
             db.session.add(alert)
+            # A webhook endpoint of the agency for this company, with one delivery in its log.
+            webhook = WebhookEndpoint(company_id=company.id, url="https://hooks.example.com/in",
+                                      events=["report.sent"], secret="whsec_" + "A" * 43)
+            db.session.add(webhook)
             db.session.flush()
-            tenant.objects[company.id] = {"alert_id": alert.id, "channel_key": "facebook", "goal_id": goal.id,
+            delivery = WebhookDelivery(endpoint_id=webhook.id, event="report.sent",
+                                       message_id=f"msg_{uuid.uuid4().hex}",
+                                       payload={"type": "report.sent", "data": {}}, status="failed")
+            db.session.add(delivery)
+            db.session.flush()
+            tenant.objects[company.id] = {"webhook_id": webhook.id, "delivery_id": delivery.id,
+                                          "alert_id": alert.id, "channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
                                           "channel_id": channel.id, "link_id": link.id,
                                           "schedule_id": schedule.id, "report_id": report.id}
@@ -196,6 +208,8 @@ def param_values(tenant, company) -> dict:
         "schedule_id": objs["schedule_id"],
         "report_id": objs["report_id"],
         "alert_id": objs["alert_id"],
+        "webhook_id": objs["webhook_id"],
+        "delivery_id": objs["delivery_id"],
     }
 
 

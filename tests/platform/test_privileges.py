@@ -89,6 +89,21 @@ class World:
                                              board_from=dt.date(2026, 1, 1), board_to=dt.date(2026, 1, 31))
             return link.id
 
+    def webhook(self) -> tuple[uuid.UUID, uuid.UUID]:
+        """A webhook endpoint of the agency with one failed delivery in its log, made by the operator."""
+        from backend.extensions import db
+        from backend.models import WebhookDelivery
+        from backend.services.webhooks import create_endpoint, new_message_id
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            endpoint, _secret = create_endpoint({"url": "http://127.0.0.1:9/hook", "events": ["report.sent"]})
+            delivery = WebhookDelivery(endpoint_id=endpoint.id, event="report.sent", message_id=new_message_id(),
+                                       payload={"type": "report.sent", "data": {}}, status="failed")
+            db.session.add(delivery)
+            db.session.commit()
+            return endpoint.id, delivery.id
+
     def report_schedule(self) -> uuid.UUID:
         """A report schedule of company A, made by the operator."""
         from backend.services.report_schedules import create_schedule
@@ -320,6 +335,9 @@ ACTIONS: dict[str, Action] = {
     "change one's own password (with the current one)": Action(
         manage=lambda w, c, ctx: [outcome("account", c.post("/account/password", data={
             "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}))]),
+    "choose one's own alert e-mails (`/account/alert-emails`)": Action(
+        manage=lambda w, c, ctx: [outcome("read", c.get("/account/alert-emails")), outcome("save", c.post(
+            "/account/alert-emails", data={"modes.spike": "immediate", "digest_hour": "8", "timezone": "UTC"}))]),
     "list and read API keys": Action(
         prepare=lambda w: dict(zip(("k", "plaintext"), w.key(), strict=True)) | {"prefix": ""},
         api=lambda w, c, ctx: [outcome("list", c.get("/api/v1/api-keys")),
@@ -407,6 +425,29 @@ ACTIONS: dict[str, Action] = {
     "make, edit, mark ready, send or delete a report": Action(
         prepare=lambda w: {"draft": w.report(), "other": w.report(), "ready": w.report("ready"), "gone": w.report()},
         api=_change_reports_api, manage=_change_reports_manage),
+    "list and read webhooks and their delivery logs (`/manage/webhooks`)": Action(
+        prepare=lambda w: dict(zip(("hook", "delivery"), w.webhook(), strict=True)),
+        api=lambda w, c, ctx: [
+            outcome("list", c.get("/api/v1/webhooks")), outcome("read", c.get(f"/api/v1/webhooks/{ctx['hook']}")),
+            outcome("log", c.get(f"/api/v1/webhooks/{ctx['hook']}/deliveries"))],
+        manage=lambda w, c, ctx: [outcome("page", c.get("/manage/webhooks")),
+                                  outcome("log", c.get(f"/manage/webhooks/{ctx['hook']}"))]),
+    "add, change, rotate the secret of, resend to or remove a webhook": Action(
+        prepare=lambda w: dict(zip(("hook", "delivery"), w.webhook(), strict=True)) | {"gone": w.webhook()[0]},
+        api=lambda w, c, ctx: [
+            outcome("add", c.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["report.sent"]}),
+                    ok=(201,)),
+            outcome("change", c.patch(f"/api/v1/webhooks/{ctx['hook']}", json={"description": "CRM"})),
+            outcome("rotate", c.post(f"/api/v1/webhooks/{ctx['hook']}/rotate-secret", json={})),
+            outcome("resend", c.post(f"/api/v1/webhooks/{ctx['hook']}/deliveries/{ctx['delivery']}/resend")),
+            outcome("remove", c.delete(f"/api/v1/webhooks/{ctx['gone']}"), ok=(204,))],
+        manage=lambda w, c, ctx: [
+            outcome("add", c.post("/manage/webhooks", data={"url": "http://127.0.0.1:9/x", "events": "report.sent"})),
+            outcome("change", c.post(f"/manage/webhooks/{ctx['hook']}", data={
+                "url": "http://127.0.0.1:9/y", "events": "report.sent", "description": "CRM"})),
+            outcome("rotate", c.post(f"/manage/webhooks/{ctx['hook']}/rotate")),
+            outcome("resend", c.post(f"/manage/webhooks/{ctx['hook']}/deliveries/{ctx['delivery']}/resend")),
+            outcome("remove", c.post(f"/manage/webhooks/{ctx['gone']}/delete"))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]

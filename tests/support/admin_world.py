@@ -37,9 +37,19 @@ def seed(app, tenant) -> dict:
         from backend.services.reports import create_report
 
         report, _made = create_report(cid, period_kind="month")  # last month's, a draft
+        from backend.extensions import db
+        from backend.models import WebhookDelivery
+        from backend.services.webhooks import create_endpoint, new_message_id
+
+        webhook, _secret = create_endpoint({"url": "http://127.0.0.1:9/hook", "events": ["report.sent"]})
+        delivery = WebhookDelivery(endpoint_id=webhook.id, event="report.sent", message_id=new_message_id(),
+                                   payload={"type": "report.sent", "data": {}}, status="failed")
+        db.session.add(delivery)
+        db.session.commit()
         return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
                 "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id,
-                "schedule_id": schedule.id, "report_id": report.id}
+                "schedule_id": schedule.id, "report_id": report.id, "webhook_id": webhook.id,
+                "delivery_id": delivery.id}
 
 
 def csv_file():
