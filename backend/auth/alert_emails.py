@@ -40,7 +40,7 @@ def alert_emails():
 def save_alert_emails():
     """Save the person's choice per kind, digest hour and time zone (422 naming a wrong field)."""
     _person()
-    data = {"modes": {k: request.form.get(f"modes.{k}", "") for k in svc.KINDS},
+    data = {"modes": {k: request.form[f"modes.{k}"] for k in svc.KINDS if f"modes.{k}" in request.form},
             "digest_hour": request.form.get("digest_hour", ""), "timezone": request.form.get("timezone", "")}
     try:
         svc.set_my_choices(data)
