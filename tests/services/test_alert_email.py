@@ -434,6 +434,11 @@ def test_the_choices_page_shows_the_defaults_and_names_a_wrong_field(app, tenant
     html = member.get("/account/alert-emails").get_data(as_text=True)
     assert '<option value="18" selected>18:00</option>' in html and 'value="Europe/Stockholm" selected' in html
     assert re.search(r'name="modes.goal_status"[^>]*>.*?<option value="immediate" selected>', html, re.S)
+    # A form without some kinds (an older page, a script) keeps their modes.
+    assert member.post("/account/alert-emails", data={"digest_hour": "9", "timezone": "UTC"}).status_code == 302
+    html = member.get("/account/alert-emails").get_data(as_text=True)
+    assert re.search(r'name="modes.goal_status"[^>]*>.*?<option value="immediate" selected>', html, re.S)
+    assert '<option value="9" selected>09:00</option>' in html
 
     viewer = login_as(acme, "viewer")
     html = viewer.get("/account/alert-emails").get_data(as_text=True)
