@@ -27,7 +27,7 @@ from ..models import Company, Report, ReportDelivery, ReportSchedule
 from ..read_models.report import report_view
 from ..reporting import ensure_pdf, pdf_status
 from ..services import branding as branding_svc
-from ..services import reports
+from ..services import reports, webhooks
 from ..services.errors import NotFound
 from ..services.mail import Attachment, Email, compose
 from ..services.share_links import share_link_for_delivery
@@ -73,8 +73,21 @@ def deliver_report(agency_id: uuid.UUID, delivery_id: Any, task: Any = None) -> 
     if report is not None:
         report.status = "sent"
         report.sent_at = report.sent_at or now
+    payload = {"report_id": str(delivery.report_id), "company_id": str(delivery.company_id),
+               "delivery_id": str(delivery.id), "recipients": len(delivery.recipients) - len(refused),
+               "schedule_id": str(delivery.schedule_id) if delivery.schedule_id else None,
+               "sent_at": now.isoformat() + "Z"}
+    if report is not None:
+        payload |= {"period_kind": report.period_kind, "period_start": report.period_start.isoformat(),
+                    "period_end": report.period_end.isoformat()}
+    company_id, n_recipients = delivery.company_id, len(delivery.recipients)
     db.session.commit()
-    log.info("report delivery %s sent (%d recipient(s), %d refused)", did, len(delivery.recipients), len(refused))
+    log.info("report delivery %s sent (%d recipient(s), %d refused)", did, n_recipients, len(refused))
+    try:
+        webhooks.publish("report.sent", payload, company_id=company_id)
+    except Exception:  # noqa: BLE001 - the e-mail went out; a webhook failure must not retry it
+        db.session.rollback()
+        log.exception("could not publish report.sent for delivery %s", did)
 
 
 reports.register_delivery_job(deliver_report)

@@ -383,6 +383,7 @@ def publish(event: str, payload: dict[str, Any], *, company_id: uuid.UUID | None
     endpoints = [e for e in db.session.scalars(stmt)
                  if event in (e.events or []) and (e.company_id is None or e.company_id == company_id)]
     if not endpoints:
+        db.session.rollback()  # end the read: a write request's transaction holds SQLite's lock
         return
     at = now()
     message_id = new_message_id()

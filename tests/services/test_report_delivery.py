@@ -231,3 +231,32 @@ def test_a_report_reopened_before_its_email_went_out_is_not_sent(app, tenant, sm
     delivery, report = _rows(app, delivery_id, report_id)
     assert delivery.status == "failed" and "reopened as a draft" in delivery.error
     assert report.status == "draft"
+
+
+def test_a_sent_report_is_published_to_the_webhooks_once(app, tenant, smtp, ready_report):
+    """``report.sent`` after the delivery's commit, with the report, its period and the delivery;
+    signed, and nothing for an endpoint of the other company."""
+    from standardwebhooks.webhooks import Webhook
+
+    from backend.services import webhooks
+    from backend.tenancy import Principal, acting_as
+    from tests.support.webhook_receiver import start_receiver, stop_receiver
+
+    receiver, other = start_receiver(), start_receiver()
+    try:
+        with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+            _endpoint, secret = webhooks.create_endpoint({"url": receiver.url, "events": ["report.sent"]})
+            webhooks.create_endpoint({"url": other.url, "events": ["report.sent"], "company_id": tenant.company_b.id})
+        report_id, send = ready_report
+        delivery_id = send(["client@example.com"])
+    finally:
+        stop_receiver(receiver)
+        stop_receiver(other)
+    [got] = receiver.received
+    body = Webhook(secret).verify(got.body, got.headers)
+    assert body["type"] == "report.sent"
+    assert body["data"] | {"sent_at": None} == {
+        "report_id": str(report_id), "company_id": str(tenant.company_a.id), "delivery_id": str(delivery_id),
+        "recipients": 1, "schedule_id": None, "sent_at": None, "period_kind": "month",
+        "period_start": "2026-10-01", "period_end": "2026-10-31"}
+    assert other.received == []

@@ -171,7 +171,26 @@ def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list
             if code not in RETRYABLE_SQLSTATES or attempt >= 5:
                 raise
             log.warning("metrics write retried after %s (attempt %d)", code, attempt)
-    return {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+    done = {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+    if created or updated:
+        _publish_pushed(company_id, rows, action, done)
+    return done
+
+
+def _publish_pushed(company_id: uuid.UUID, rows: list[PointRow], action: str, done: dict[str, int]) -> None:
+    """The ``metrics.pushed`` webhook: a summary of what was written (not the points), after the
+    commit. A failure is logged, never raised: the points are stored."""
+    from .. import webhooks
+
+    try:
+        days = [row[2] for row in rows]
+        webhooks.publish("metrics.pushed", {
+            "company_id": str(company_id), "source": "import" if action == "metrics.import" else "push",
+            "channels": sorted({row[0] for row in rows}), "metrics": sorted({row[1] for row in rows}),
+            "date_from": min(days).isoformat(), "date_to": max(days).isoformat(), **done}, company_id=company_id)
+    except Exception:  # noqa: BLE001 - see the docstring
+        db.session.rollback()
+        log.exception("could not publish metrics.pushed for company %s", company_id)
 
 
 def push_points(company_id: uuid.UUID | str, points: object) -> dict[str, int]:
