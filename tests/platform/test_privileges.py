@@ -89,6 +89,12 @@ class World:
                                              board_from=dt.date(2026, 1, 1), board_to=dt.date(2026, 1, 31))
             return link.id
 
+    def alert(self) -> uuid.UUID:
+        """An alert of company A that its client viewers see, put in by the operator."""
+        from alert_world import add_alert
+
+        return add_alert(self.app, self.tenant.agency_id, self.tenant.company_a.id, visible_to_clients=True)
+
     def webhook(self) -> tuple[uuid.UUID, uuid.UUID]:
         """A webhook endpoint of the agency with one failed delivery in its log, made by the operator."""
         from backend.extensions import db
@@ -216,6 +222,11 @@ def _with_logo(w) -> dict:
 _SCHEDULE = {"cadence": "monthly", "day_of_month": 1, "hour": 8, "recipients": ["client@example.com"]}
 _SCHEDULE_FORM = {"cadence": "monthly", "day_of_month": "1", "hour": "8", "period": "previous_month",
                   "recipients": "client@example.com"}
+
+
+def _alert_listed(what: str, resp, alert_id) -> Outcome:
+    shown = resp.status_code == 200 and str(alert_id) in resp.get_data(as_text=True)
+    return Outcome(what, resp.status_code, shown, resp.status_code == 403)
 
 
 def _report_period(w) -> dict:
@@ -448,6 +459,16 @@ ACTIONS: dict[str, Action] = {
             outcome("rotate", c.post(f"/manage/webhooks/{ctx['hook']}/rotate")),
             outcome("resend", c.post(f"/manage/webhooks/{ctx['hook']}/deliveries/{ctx['delivery']}/resend")),
             outcome("remove", c.post(f"/manage/webhooks/{ctx['gone']}/delete"))]),
+    "list the alerts one sees (`/alerts`; a client viewer: their company's alerts visible to clients)": Action(
+        prepare=lambda w: {"alert": w.alert()},
+        api=lambda w, c, ctx: [_alert_listed("list", c.get("/api/v1/alerts"), ctx["alert"])],
+        manage=lambda w, c, ctx: [_alert_listed("page", c.get("/alerts"), ctx["alert"])]),
+    "mark alerts read (read state is per person)": Action(
+        prepare=lambda w: {"alert": w.alert()},
+        api=lambda w, c, ctx: [outcome("one", c.post(f"/api/v1/alerts/{ctx['alert']}/read")),
+                               outcome("all", c.post("/api/v1/alerts/read", json={}))],
+        manage=lambda w, c, ctx: [outcome("one", c.post(f"/alerts/{ctx['alert']}/read"), ok=(303,)),
+                                  outcome("all", c.post("/alerts/read"), ok=(303,))]),
 }
 # Revoking one's own key ends the principal: it goes last.
 ORDER = [a for a in ACTIONS if a != "read or revoke its own key"] + ["read or revoke its own key"]
