@@ -48,6 +48,8 @@ def test_a_client_viewer_lists_only_alerts_meant_for_their_company(world, login_
     page = viewer.get("/alerts").get_data(as_text=True)
     assert _listed(page) == ["Channel went quiet"] and _unread(page) == 1
     assert a.company_b.name not in page
+    # The company's report pages ring the same bell.
+    assert _unread(viewer.get(f"/companies/{a.company_a.id}/reports").get_data(as_text=True)) == 1
     # Filtering by the sibling company's id shows nothing of it (an id out of reach is ignored).
     assert _listed(viewer.get(f"/alerts?company={a.company_b.id}").get_data(as_text=True)) == ["Channel went quiet"]
     assert viewer.post(f"/alerts/{a.alerts['hidden']}/read").status_code == 404
