@@ -136,8 +136,9 @@ class AlertEmail(TenantOwned, Model):
 
 class WebhookEndpoint(TenantOwned, Model):
     """An agency's receiver (optionally for one company) of the events it subscribes to, signed
-    per the Standard Webhooks scheme with ``secret`` (shown once; ``previous_secret`` also signs
-    until ``previous_secret_until`` after a rotation). Disabled after failing too long."""
+    per the Standard Webhooks scheme. ``secret`` holds a random seed, not the secret: the signing
+    secret is HMAC(SECRET_KEY, seed), shown once (backend/services/webhooks.py); after a rotation
+    ``previous_secret``'s also signs until ``previous_secret_until``. Disabled after failing too long."""
 
     __tablename__ = "webhook_endpoint"
     __table_args__ = (Index("ix_webhook_endpoint_agency", "agency_id"),)
@@ -146,7 +147,7 @@ class WebhookEndpoint(TenantOwned, Model):
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(String(200), default="")
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
-    secret: Mapped[str] = mapped_column(String(200))  # "whsec_…" (needed to sign: kept, never shown again)
+    secret: Mapped[str] = mapped_column(String(200))  # the secret's seed "seed_…" (the secret is never stored)
     previous_secret: Mapped[str] = mapped_column(String(200), default="")
     previous_secret_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

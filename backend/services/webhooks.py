@@ -1,10 +1,14 @@
 """Webhooks: an agency's endpoints (optionally limited to one company) and the events they
 subscribe to, signed per the Standard Webhooks scheme (https://www.standardwebhooks.com/).
 
-- The secret is ``whsec_`` + base64 of 32 random bytes, shown once: in the answer that creates the
-  endpoint and in the one that rotates its secret. It is needed to sign, so it is stored (never
-  logged, never in an idempotency record: a retried create derives the endpoint's id from
-  SECRET_KEY, the credential and the key, and answers the endpoint's secret from its row).
+- The secret is ``whsec_`` + base64 of 32 bytes, shown once: in the answer that creates the
+  endpoint and in the one that rotates its secret. Signing needs it, yet it is never stored: the
+  endpoint keeps a random seed (``WebhookEndpoint.secret``, 256 bits) and the secret is
+  HMAC-SHA256(SECRET_KEY, seed), computed when signing. So a copy of the database, the SQL log
+  or an idempotency record holds nothing a receiver would accept; changing SECRET_KEY changes
+  every endpoint's secret (rotate them all and hand the new ones over). A retried create with
+  the same Idempotency-Key derives the endpoint's id from SECRET_KEY, the credential and the key,
+  and computes the secret again from the endpoint's seed.
 - A rotation keeps the previous secret signing too (two signatures in ``webhook-signature``) for
   an overlap period (``WEBHOOKS_ROTATION_OVERLAP_HOURS``, 24 h by default, or per rotation).
 - Addresses: http(s) only; https when ``WEBHOOKS_REQUIRE_HTTPS`` (production); a host that is or
@@ -87,8 +91,14 @@ def _manager() -> Principal:
 
 
 # --- secrets ----------------------------------------------------------------------------------
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+def new_seed() -> str:
+    """A new endpoint secret's seed (what is stored)."""
+    return "seed_" + secrets.token_urlsafe(SECRET_BYTES)
+
+
+def secret_of(seed: str) -> str:
+    """The signing secret a seed stands for: ``whsec_`` + base64(HMAC-SHA256(SECRET_KEY, seed))."""
+    return SECRET_PREFIX + base64.b64encode(_derived(f"webhook-secret:{seed}", SECRET_BYTES)).decode()
 
 
 def _derived(purpose: str, size: int) -> bytes:
@@ -97,9 +107,9 @@ def _derived(purpose: str, size: int) -> bytes:
 
 def signing_secrets(endpoint: WebhookEndpoint, at: dt.datetime) -> list[str]:
     """The secrets that sign now: the current one, and the previous one during its overlap."""
-    out = [endpoint.secret]
+    out = [secret_of(endpoint.secret)]
     if endpoint.previous_secret and endpoint.previous_secret_until and at < endpoint.previous_secret_until:
-        out.append(endpoint.previous_secret)
+        out.append(secret_of(endpoint.previous_secret))
     return out
 
 
@@ -202,10 +212,10 @@ def clean_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- endpoints --------------------------------------------------------------------------------
-def _new_endpoint(fields: dict[str, Any], secret: str, endpoint_id: uuid.UUID | None = None) -> WebhookEndpoint:
+def _new_endpoint(fields: dict[str, Any], endpoint_id: uuid.UUID | None = None) -> WebhookEndpoint:
     p = current_principal()
     endpoint = WebhookEndpoint(id=endpoint_id or uuid.uuid4(), url=fields["url"], events=fields["events"],
-                               company_id=fields["company_id"], description=fields["description"], secret=secret,
+                               company_id=fields["company_id"], description=fields["description"], secret=new_seed(),
                                created_by=p.label)
     db.session.add(endpoint)
     db.session.flush()
@@ -218,10 +228,9 @@ def create_endpoint(data: dict[str, Any]) -> tuple[WebhookEndpoint, str]:
     """Add an endpoint; returns it with its secret (shown to the caller once)."""
     _manager()
     fields = clean_fields(data)
-    secret = new_secret()
-    endpoint = _new_endpoint(fields, secret)
+    endpoint = _new_endpoint(fields)
     db.session.commit()
-    return endpoint, secret
+    return endpoint, secret_of(endpoint.secret)
 
 
 def create_endpoint_once(idempotency_key: str, data: dict[str, Any]) -> tuple[WebhookEndpoint, str, bool]:
@@ -235,9 +244,9 @@ def create_endpoint_once(idempotency_key: str, data: dict[str, Any]) -> tuple[We
     existing = db.session.get(WebhookEndpoint, eid)
     if existing is None:
         try:
-            endpoint = _new_endpoint(fields, new_secret(), eid)
+            endpoint = _new_endpoint(fields, eid)
             db.session.commit()
-            return endpoint, endpoint.secret, True
+            return endpoint, secret_of(endpoint.secret), True
         except IntegrityError:  # a twin request made it meanwhile
             db.session.rollback()
             existing = db.session.get(WebhookEndpoint, eid)
@@ -248,7 +257,7 @@ def create_endpoint_once(idempotency_key: str, data: dict[str, Any]) -> tuple[We
     if not same:
         raise ValidationFailed.field("Idempotency-Key", "This Idempotency-Key was already used to add another "
                                                         "webhook; use a new key for a new endpoint.")
-    return existing, existing.secret, False
+    return existing, secret_of(existing.secret), False
 
 
 def endpoints_select() -> Select[Any]:
@@ -319,15 +328,15 @@ def rotate_secret(endpoint_id: uuid.UUID | str, overlap_hours: Any = None) -> tu
     hours = current_app.config.get("WEBHOOKS_ROTATION_OVERLAP_HOURS", 24) if overlap_hours is None else overlap_hours
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 <= hours <= OVERLAP_MAX_HOURS:
         raise ValidationFailed.field("overlap_hours", f"Give 0 to {OVERLAP_MAX_HOURS} hours.")
-    secret = new_secret()
+    seed = new_seed()
     endpoint.previous_secret = endpoint.secret if hours else ""
     endpoint.previous_secret_until = now() + dt.timedelta(hours=hours) if hours else None
-    endpoint.secret = secret
+    endpoint.secret = seed
     endpoint.version += 1
     audit.record("webhook.rotate_secret", endpoint,
                  summary=f"Rotated the secret of the webhook {endpoint.url} (the old one signs {hours} h more)")
     db.session.commit()
-    return endpoint, secret
+    return endpoint, secret_of(seed)
 
 
 # --- deliveries -------------------------------------------------------------------------------

@@ -220,10 +220,23 @@ def test_no_plaintext_key_or_password_in_database_or_logs(tenants, login_as, api
     assert client.post(f"/s/{share_token}", data={"pin": "8642"}).status_code == 200
     replayed = owner.post(f"/api/v1/companies/{acme.company_a.id}/share-links", headers={"Idempotency-Key": "k1"},
                           json={"kind": "board", "board_from": "2026-01-01", "board_to": "2026-01-31"}).json
+    # A webhook's signing secret (made, made again by an Idempotency-Key replay, rotated, used to sign).
+    hook_body = {"url": "http://127.0.0.1:9/hook", "events": ["report.sent"]}
+    hook = owner.post("/api/v1/webhooks", headers={"Idempotency-Key": "w1"}, json=hook_body).json
+    again = owner.post("/api/v1/webhooks", headers={"Idempotency-Key": "w1"}, json=hook_body).json
+    assert again["secret"] == hook["secret"]
+    rotated_hook = owner.post(f"/api/v1/webhooks/{hook['id']}/rotate-secret", json={}).json
+    from backend.services import webhooks
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(acme.agency_id, "test")):
+        webhooks.publish("report.sent", {"report_id": "r"}, company_id=None)  # signed with both (a refused connection)
+    hook_secrets = [hook["secret"], rotated_hook["secret"]]
+    hook_secrets += [s.removeprefix("whsec_") for s in hook_secrets]
     secrets = [PASSWORD, new_password, created_key, token, first_token, share_token, replayed["token"], "8642"] + \
-        list(acme.keys.values()) + list(globex.keys.values())
+        list(acme.keys.values()) + list(globex.keys.values()) + hook_secrets
     # Use every key, in the header and (refused) in the query string, plus bad logins.
-    for key in secrets[2:4] + secrets[8:]:
+    for key in secrets[2:4] + secrets[8:-len(hook_secrets)]:
         api(key).get("/api/v1/me")
         client.get(f"/api/v1/companies?api_key={key}")
     client.post("/login", data={"email": "fresh@acme.test", "password": new_password + "x"})
@@ -232,6 +245,7 @@ def test_no_plaintext_key_or_password_in_database_or_logs(tenants, login_as, api
     assert len(dump) > 1000
     logs = "\n".join(f"{r.name} {r.getMessage()} {r.args}" for r in caplog.records)
     assert "INSERT INTO api_key" in logs and "failed login" in logs, "the captured log is not the real one"
+    assert "INSERT INTO webhook_endpoint" in logs and "UPDATE webhook_endpoint" in logs  # made and rotated
     for secret in secrets:
         assert secret not in dump, "a plaintext secret is stored in the database"
         assert secret not in logs, "a plaintext secret appears in the log"
