@@ -195,6 +195,7 @@ class Composer:
         every = svc.unsubscribe_url(self.agency_id, person.id, kinds)
         choices = str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/") + "/account/alert-emails"
         brand = self.brand
+        subject = " ".join(subject.split())[:250]  # one line, whatever a goal's or company's name holds
         context = {"brand": brand, "subject": subject, "intro": intro, "items": [self.item(a) for a in alerts],
                    "unsubscribe": unsubscribe, "choices_url": choices,
                    "logo_cid": LOGO_CID if self.logo is not None else None,

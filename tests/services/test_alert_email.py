@@ -332,7 +332,8 @@ def test_immediate_emails_go_per_choice_to_the_people_each_alert_concerns(app, s
     choose(app, globex, "owner", {k: "immediate" for k in every})
     now = at(DAY, 12)
     fresh = {
-        "goal_a": add_alert(app, acme, acme.company_a, "goal_status", now, visible=True),
+        "goal_a": add_alert(app, acme, acme.company_a, "goal_status", now, visible=True,
+                            title="Grow the audience\r\nBcc: x@example.com is at risk"),
         "goal_b": add_alert(app, acme, acme.company_b, "goal_status", now, visible=True),
         "spike_a": add_alert(app, acme, acme.company_a, "spike", now),
         "stale_a": add_alert(app, acme, acme.company_a, "stale_data", now),
@@ -344,8 +345,10 @@ def test_immediate_emails_go_per_choice_to_the_people_each_alert_concerns(app, s
     got = received(smtp)
     assert sorted(got) == sorted([acme.emails["owner"], acme.emails["viewer"]])  # the rest get digests; Globex none
     owner = got[acme.emails["owner"]]
-    assert sorted(m["Subject"] for m in owner) == sorted(
-        f"{c.name}: {fresh[n][1]}" for c, n in ((acme.company_a, "goal_a"), (acme.company_b, "goal_b")))
+    pairs = ((acme.company_a, "goal_a"), (acme.company_b, "goal_b"))
+    assert sorted(m["Subject"] for m in owner) == sorted(  # a line break in a title is a space in the subject
+        f"{c.name}: {' '.join(fresh[n][1].split())}" for c, n in pairs)
+    assert all(m["Bcc"] is None for m in owner)
     assert [titles(m, fresh) for m in got[acme.emails["viewer"]]] == [{"goal_a"}]  # visible, and their company
     text, _html = parts(got[acme.emails["viewer"]][0])
     assert f"{BASE}/dashboard/company/{acme.company_a.id}?channel=facebook" in text
