@@ -105,17 +105,19 @@ def mark_all_read(*, company_id: uuid.UUID | None = None, kind: str | None = Non
 
 
 def _insert_reads(principal: Principal, ids: list[uuid.UUID]) -> int:
-    """Read marks for ``ids`` not yet marked; a twin request's marks meanwhile are no error."""
-    if not ids:
-        db.session.commit()
-        return 0
-    done = read_ids(ids)
-    new = [i for i in ids if i not in done]
-    for alert_id in new:
-        db.session.add(AlertRead(user_id=principal.user_id, alert_id=alert_id))
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same person marked them in another request meanwhile
-        db.session.rollback()
-        return 0
-    return len(new)
+    """Read marks for ``ids`` not yet marked. When the same person marked some of them in another
+    request meanwhile (the unique constraint), the rest are marked on a second try."""
+    for attempt in range(2):
+        done = read_ids(ids) if ids else set()
+        new = [i for i in ids if i not in done]
+        for alert_id in new:
+            db.session.add(AlertRead(user_id=principal.user_id, alert_id=alert_id))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return len(new)
+    return 0  # not reached: the second try returns or raises

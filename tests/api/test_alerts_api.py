@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from support.alert_world import add_alert
@@ -104,3 +105,30 @@ def test_pagination(world, login_as):
     assert _titles(resp) == ["Sibling company"]
     meta = json.loads(resp.headers["X-Pagination"])
     assert meta["total"] == 3 and meta["page"] == 2 and meta["previous_page"] == 1
+
+
+def test_a_twin_mark_made_meanwhile_is_no_error(app, world, login_as, monkeypatch):
+    """Another request of the same person marked the alert after our look and before our insert
+    (here: our first look misses a mark already made): the unique constraint refuses ours, the
+    second try finds it, and the answer is the alert, read — not a 500."""
+    from backend.extensions import db
+    from backend.models import AlertRead
+    from backend.services import alert_inbox
+    from backend.tenancy import Principal, acting_as
+
+    a, _b, ids = world
+    with app.app_context(), acting_as(Principal.system(a.agency_id, "twin")):
+        db.session.add(AlertRead(user_id=a.users["owner"].id, alert_id=uuid.UUID(ids["a_hidden"])))
+        db.session.commit()
+    real, looks = alert_inbox.read_ids, []
+
+    def first_look_misses_the_twin(alert_ids):
+        looks.append(1)
+        return set() if len(looks) == 1 else real(alert_ids)
+
+    monkeypatch.setattr(alert_inbox, "read_ids", first_look_misses_the_twin)
+    owner = login_as(a, "owner")
+    resp = owner.post(f"/api/v1/alerts/{ids['a_hidden']}/read")
+    assert resp.status_code == 200 and resp.json["read"] is True
+    assert len(looks) >= 2  # refused once, then looked again
+    assert _titles(owner.get("/api/v1/alerts?read=true")) == ["Hidden from clients"]
