@@ -20,6 +20,9 @@ EDITABLE = ("name", "industry", "timezone", "archived")
 # compute their next runs again (backend/services/report_schedules.py registers itself here, as it
 # imports this module).
 TIMEZONE_LISTENERS: list[Callable[[Company], None]] = []
+# Called with a new company inside its creation's transaction: alert rules add the defaults
+# (backend/services/alert_rules.py registers itself here, as it imports this module).
+CREATE_LISTENERS: list[Callable[[Company], None]] = []
 
 
 def list_companies(*, include_archived: bool = True, search: str | None = None, archived: bool | None = None
@@ -89,6 +92,8 @@ def create_company(data: dict[str, Any]) -> Company:
         raise Conflict(f"A company named '{company.name}' already exists.",
                        errors=[{"field": "name", "message": "A company with this name already exists."}]) from None
     db.session.add(Strategy(company_id=company.id, agency_id=company.agency_id))
+    for listener in CREATE_LISTENERS:
+        listener(company)
     audit.record("company.create", company, summary=f"Created company {company.name}")
     db.session.commit()
     return company
