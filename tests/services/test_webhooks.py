@@ -296,6 +296,21 @@ def test_a_hanging_receiver_is_cut_off(acting, receiver, settings):
     assert d.status == "pending" and d.last_status_code is None and "No answer within 1 s" in d.last_error
 
 
+def test_a_receiver_dripping_its_answer_is_cut_at_the_deadline(acting, receiver, settings):
+    from backend.services import webhooks as svc
+
+    settings["WEBHOOKS_TIMEOUT"] = 1
+    receiver.script[:] = ["drip"]
+    with acting():
+        _endpoint(receiver.url)
+        started = time.monotonic()
+        svc.publish("report.sent", {}, company_id=None)
+        took = time.monotonic() - started
+        [d] = _deliveries()
+    assert took < 3, took
+    assert d.status == "delivered" and d.last_status_code == 200 and 0 < len(d.last_response) < 10
+
+
 def test_a_redirect_is_not_followed(acting, receiver):
     from backend.services import webhooks as svc
 

@@ -55,6 +55,19 @@ def start_receiver(script: list | None = None) -> Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if what == "drip":  # the status at once, then a byte every 0.4 s
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                try:
+                    for _ in range(1000):
+                        self.wfile.write(b"d")
+                        self.wfile.flush()
+                        if receiver.stop_hanging.wait(0.4):
+                            return
+                except OSError:
+                    pass
+                return
             if what == "big":
                 size = 10 * 1024 * 1024
                 self.send_response(200)
