@@ -11,7 +11,7 @@ must be idempotent; a job that fails its last attempt is logged and recorded (``
 an agency's on /manage/jobs, a system job's on /healthz. docs/operations.md says more.
 """
 # Register the jobs: e-mail, reports (PDF, delivery, schedules), upkeep, webhooks.
-from . import alert_mail, mail, report_delivery, report_pdf, report_schedules, upkeep, webhooks  # noqa: F401
+from . import alert_mail, alerts, mail, report_delivery, report_pdf, report_schedules, upkeep, webhooks  # noqa: F401
 from .queue import AGENCY_JOBS, agency_job, configure_queue, huey, init_jobs, periodic_job, system_job
 
 __all__ = ["AGENCY_JOBS", "agency_job", "configure_queue", "huey", "init_jobs", "periodic_job", "system_job"]

@@ -20,6 +20,9 @@ from .statements import dialect_name
 from .validation import PointRow, PointValidator
 
 log = logging.getLogger(__name__)
+# Called with the company's id after a push or import changed points, once committed: the alert
+# evaluation asks for a (debounced) run (backend/jobs/alerts.py registers itself here).
+AFTER_WRITE_LISTENERS: list[Callable[[uuid.UUID], None]] = []
 
 
 MAX_POINTS_PER_PUSH = 10_000
@@ -174,6 +177,8 @@ def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list
     done = {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
     if created or updated:
         _publish_pushed(company_id, rows, action, done)
+        for listener in AFTER_WRITE_LISTENERS:
+            listener(company_id)
     return done
 
 
