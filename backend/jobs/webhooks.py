@@ -12,7 +12,8 @@ link-local or reserved address is refused then (DNS rebinding), redirects are ne
 1 KB is read and kept.
 
 A 2xx is delivered. Otherwise the next attempt waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and
-10 h (the spec's schedule, about a day); after the last the delivery has failed. An endpoint
+10 h (the spec's schedule, about a day); after the last the delivery has failed. The sweep sends
+what is due (within a minute of its time); a wait shorter than that is scheduled on the queue. An endpoint
 failing without a success for ``WEBHOOKS_DISABLE_AFTER_HOURS`` (24) is disabled, with the reason
 on it, and the agency's owners and admins get an e-mail. Two consumers never send one attempt
 twice: an attempt claims the delivery first (compare-and-set on its attempts and due time).
@@ -42,7 +43,7 @@ from ..services import webhooks as svc
 from ..services.mail import compose
 from ..tenancy import cross_tenant
 from .mail import queue_email
-from .queue import agency_job, periodic_job
+from .queue import agency_job, huey, periodic_job
 
 log = logging.getLogger("reachboard.webhooks")
 
@@ -52,6 +53,7 @@ ANSWER_LIMIT = 1024
 ERROR_LIMIT = 500
 USER_AGENT = "Reachboard-Webhooks/1"
 SWEEP_BATCH = 500
+SWEEP_EVERY = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -177,13 +179,18 @@ def _record(delivery: WebhookDelivery, endpoint: WebhookEndpoint, outcome: Outco
         log.info("webhook %s (%s) delivered to endpoint %s: %s", delivery.message_id, delivery.event, endpoint.id,
                  outcome.status_code)
         return "delivered"
-    if delivery.attempts <= len(RETRY_DELAYS):
-        delivery.next_attempt_at = at + RETRY_DELAYS[delivery.attempts - 1]
+    wait = RETRY_DELAYS[delivery.attempts - 1] if delivery.attempts <= len(RETRY_DELAYS) else None
+    if wait is not None:
+        delivery.next_attempt_at = at + wait
     else:
         delivery.status, delivery.next_attempt_at = "failed", None
     endpoint.failing_since = endpoint.failing_since or at
     disabled = _disable_if_failing(endpoint, at)
+    agency_id, delivery_id = delivery.agency_id, delivery.id
     db.session.commit()
+    if wait is not None and wait < SWEEP_EVERY and not disabled and not huey.immediate:
+        # Sooner than the sweep's next pass (the 5 s retry): the queue's own schedule.
+        send_webhook.schedule(args=(agency_id, delivery_id), delay=wait.total_seconds())
     log.warning("webhook %s (%s) to endpoint %s, attempt %d failed: %s", delivery.message_id, delivery.event,
                 endpoint.id, delivery.attempts, outcome.error)
     if disabled:

@@ -337,3 +337,33 @@ def test_a_10_mb_answer_is_read_only_to_1_kb(acting, receiver):
             break
         time.sleep(0.1)
     assert receiver.big_finished == [False]  # the connection was closed before the 10 MB were read
+
+
+def test_a_retry_sooner_than_the_sweep_is_scheduled_on_the_queue(app, acting, receiver, tmp_path):
+    """With a real queue (not inline): the first attempt's failure schedules the 5 s retry on the
+    queue; later waits are left to the per-minute sweep."""
+    from backend.jobs import configure_queue, huey, init_jobs
+    from backend.jobs import webhooks as jobs
+    from backend.services import webhooks as svc
+
+    receiver.script[:] = [500, 500]
+    configure_queue({"JOBS_BACKEND": "sqlite", "JOBS_SQLITE_PATH": str(tmp_path / "q.db"), "JOBS_IMMEDIATE": False})
+    try:
+        with acting():
+            _endpoint(receiver.url)
+            svc.publish("report.sent", {}, company_id=None)
+            [d] = _deliveries()
+            assert huey.pending_count() == 1 and receiver.received == []  # enqueued, not sent
+            assert jobs.attempt(d.id) == "retry"
+            [task] = [t for t in huey.pending() if t.eta is not None]  # the consumer holds it until its eta
+            assert task.name == "send_webhook" and task.args == (d.agency_id, d.id)
+            assert abs((task.eta - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds() - 5) < 2
+            svc._clock["now"] = lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=6)
+            try:
+                assert jobs.attempt(d.id) == "retry"  # the second failure waits 5 min: the sweep's
+            finally:
+                svc._clock["now"] = svc._utcnow
+            assert len([t for t in huey.pending() if t.eta is not None]) == 1
+    finally:
+        huey.flush()
+        init_jobs(app)
