@@ -45,3 +45,16 @@ def test_a_push_and_an_import_publish_a_summary(app, client, tenant, receiver):
                                        "metrics": ["followers"], "date_from": "2024-01-01", "date_to": "2024-01-05",
                                        "received": 2, "created": 1, "updated": 1, "unchanged": 0, "rows": None}
     assert "points" not in second
+
+
+def test_a_push_by_a_key_restricted_to_one_company_is_published_too(app, client, tenant, receiver):
+    from backend.services import webhooks
+    from backend.tenancy import Principal, acting_as
+
+    add_channels(app, tenant)
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        webhooks.create_endpoint({"url": receiver.url, "events": ["metrics.pushed"]})
+    auth = {"Authorization": f"Bearer {tenant.keys['company_a:write']}"}
+    assert push(client, tenant.company_a, [pt("fb", "followers", "2024-01-01", 10)], **auth).status_code == 200
+    [got] = receiver.received
+    assert json.loads(got.body)["data"]["company_id"] == str(tenant.company_a.id)
