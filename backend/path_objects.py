@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import (
+    AlertRule,
     ApiKey,
     Campaign,
     Channel,
@@ -93,6 +94,11 @@ def _alert(value, objs):
     return get_alert(value)
 
 
+def _alert_rule(value, objs):
+    company = objs["company_id"]
+    return _one(select(AlertRule).where(AlertRule.company_id == company.id, AlertRule.id == value), "alert rule")
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -121,6 +127,7 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "report_id": _report,
     "schedule_id": _report_schedule,
     "link_id": _share_link,
+    "rule_id": _alert_rule,
     "user_id": _user,
     "key_id": _key,
     "alert_id": _alert,

@@ -29,6 +29,7 @@ RESOURCE_MODULES = [
     "backend.api.reports.routes",
     "backend.api.report_schedules.routes",
     "backend.api.share_links.routes",
+    "backend.api.alert_rules.routes",
     "backend.api.alerts.routes",
     "backend.api.webhooks.routes",
 ]

@@ -61,7 +61,7 @@ def default_rules() -> list[dict[str, Any]]:
     """The rules every company starts with: goal status and stale data."""
     return [
         {"kind": "goal_status", "name": "Goal status changed", "severity": "warning",
-         "params": {"statuses": list(DEFAULT_STATUSES), "goal_id": None}},
+         "params": {"statuses": [s for s in goal_terms.STATUSES if s in DEFAULT_STATUSES], "goal_id": None}},
         {"kind": "stale_data", "name": "Channel gone quiet", "severity": "warning",
          "params": {"days": DEFAULT_STALE_DAYS}},
     ]

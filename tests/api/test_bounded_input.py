@@ -118,6 +118,8 @@ def test_nul_in_any_json_text_field_is_422_naming_it(client, world):
     ids["report_id"] = client.post(f"{base}/reports", json={"period_kind": "month"}, headers=admin).json["id"]
     ids["schedule_id"] = client.post(f"{base}/report-schedules", headers=admin, json={
         "cadence": "monthly", "day_of_month": 1, "recipients": ["client@example.com"]}).json["id"]
+    ids["rule_id"] = client.post(f"{base}/alert-rules", headers=admin, json={
+        "kind": "stale_data", "params": {"days": 5}}).json["id"]
     ids["webhook_id"] = client.post("/api/v1/webhooks", headers=admin, json={
         "url": "http://127.0.0.1:9/hook", "events": ["report.sent"]}).json["id"]
     operations = _json_operations(client)

@@ -387,6 +387,7 @@ OPERATION_IDS = {
     "deleteReportSchedule",
     "listReports", "createReport", "getReport", "updateReport", "deleteReport", "downloadReportPdf", "sendReport",
     "listAlerts", "markAlertRead", "markAllAlertsRead",
+    "listAlertRules", "createAlertRule", "getAlertRule", "updateAlertRule", "deleteAlertRule",
     "listWebhooks", "createWebhook", "getWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret",
     "listWebhookDeliveries", "resendWebhookDelivery",
 }
@@ -407,7 +408,7 @@ def _headers(spec, path, method, status):
 
 
 IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink", "createReportSchedule", "createReport",
-                         "sendReport", "createWebhook")
+                         "sendReport", "createWebhook", "createAlertRule")
 
 
 def test_response_headers_are_documented(spec):
@@ -436,7 +437,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 14
+    assert lists == 15
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

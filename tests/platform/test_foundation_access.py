@@ -101,7 +101,7 @@ def test_route_walk_covers_the_api_and_the_pages():
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
 KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                "schedule_id", "report_id", "alert_id", "webhook_id", "delivery_id")
+                "schedule_id", "report_id", "alert_id", "webhook_id", "delivery_id", "rule_id")
 
 
 def populate(app, tenant) -> None:
@@ -183,7 +183,8 @@ def populate(app, tenant) -> None:
                                           "alert_id": alert.id, "channel_key": "facebook", "goal_id": goal.id,
                                           "campaign_id": campaign.id, "revision": 1,
                                           "channel_id": channel.id, "link_id": link.id,
-                                          "schedule_id": schedule.id, "report_id": report.id}
+                                          "schedule_id": schedule.id, "report_id": report.id,
+                                          "rule_id": rule.id}
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
@@ -210,6 +211,7 @@ def param_values(tenant, company) -> dict:
         "alert_id": objs["alert_id"],
         "webhook_id": objs["webhook_id"],
         "delivery_id": objs["delivery_id"],
+        "rule_id": objs["rule_id"],
     }
 
 
@@ -321,7 +323,7 @@ def test_child_ids_are_looked_up_through_their_parent_company(app, populated, lo
     for rule in _api_rules_with_params(app):
         params = rule_params(rule.rule)
         children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                                               "schedule_id", "report_id")]
+                                               "schedule_id", "report_id", "rule_id")]
         if "company_id" not in params or not children:
             continue
         for owner_of_children, company in ((b, b.company_a), (a, a.company_b)):

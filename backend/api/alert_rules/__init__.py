@@ -1,0 +1,1 @@
+"""Alert rules of a company (backend/services/alert_rules.py)."""
