@@ -7,6 +7,9 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 19:50:00
 """
+import datetime as dt
+import uuid
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -72,6 +75,7 @@ def upgrade():
     )
     with op.batch_alter_table('alert_rule', schema=None) as batch_op:
         batch_op.create_index('ix_alert_rule_agency_company', ['agency_id', 'company_id'], unique=False)
+    add_default_rules()
 
     op.create_table('webhook_endpoint',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -186,6 +190,40 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_read')),
     sa.UniqueConstraint('agency_id', 'user_id', 'alert_id', name='uq_alert_read_user_alert')
     )
+
+
+# The rules every company starts with (backend/services/alert_rules.py default_rules, written out:
+# a migration does not import the app, whose code moves on).
+DEFAULT_RULES = (
+    ("goal_status", "Goal status changed", {"statuses": ["achieved", "missed", "at_risk", "off_track"],
+                                            "goal_id": None}),
+    ("stale_data", "Channel gone quiet", {"days": 3}),
+)
+
+
+def add_default_rules():
+    """Existing companies get the default goal-status and stale-data rules (new ones get them when
+    they are made)."""
+    bind = op.get_bind()
+    companies = bind.execute(sa.text("SELECT id, agency_id FROM company")).all()
+    rule = sa.table('alert_rule', sa.column('id', sa.Uuid()), sa.column('agency_id', sa.Uuid()),
+                    sa.column('company_id', sa.Uuid()), sa.column('kind', sa.String()),
+                    sa.column('name', sa.String()), sa.column('params', sa.JSON()),
+                    sa.column('severity', sa.String()), sa.column('active', sa.Boolean()),
+                    sa.column('visible_to_clients', sa.Boolean()), sa.column('created_by', sa.String()),
+                    sa.column('created_at', sa.DateTime()), sa.column('updated_at', sa.DateTime()),
+                    sa.column('version', sa.Integer()))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [{"id": uuid.uuid4(), "agency_id": _uuid(agency_id), "company_id": _uuid(company_id), "kind": kind,
+             "name": name, "params": params, "severity": "warning", "active": True, "visible_to_clients": False,
+             "created_by": "migration 0008", "created_at": now, "updated_at": now, "version": 1}
+            for company_id, agency_id in companies for kind, name, params in DEFAULT_RULES]
+    if rows:
+        op.bulk_insert(rule, rows)
+
+
+def _uuid(value):
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def downgrade():
