@@ -46,10 +46,13 @@ def seed(app, tenant) -> dict:
                                    payload={"type": "report.sent", "data": {}}, status="failed")
         db.session.add(delivery)
         db.session.commit()
+        from backend.services.alert_rules import list_rules
+
+        stale_rule = next(r for r in list_rules(cid) if r.kind == "stale_data")
         return {"company_id": cid, "goal_id": goal.id, "campaign_id": campaign.id, "channel_key": "spare",
                 "user_id": spare.id, "key_id": tenant.key_ids["company_a:write"], "link_id": link.id,
                 "schedule_id": schedule.id, "report_id": report.id, "webhook_id": webhook.id,
-                "delivery_id": delivery.id}
+                "delivery_id": delivery.id, "rule_id": stale_rule.id}
 
 
 def csv_file():
