@@ -89,6 +89,14 @@ class World:
                                              board_from=dt.date(2026, 1, 1), board_to=dt.date(2026, 1, 31))
             return link.id
 
+    def alert_rule(self) -> uuid.UUID:
+        """A stale-data rule of company A, made by the operator."""
+        from backend.services.alert_rules import create_rule
+        from backend.tenancy import Principal, acting_as
+
+        with self.app.app_context(), acting_as(Principal.system(self.tenant.agency_id, "test")):
+            return create_rule(self.tenant.company_a.id, {"kind": "stale_data", "params": {"days": 5}}).id
+
     def alert(self) -> uuid.UUID:
         """An alert of company A that its client viewers see, put in by the operator."""
         from alert_world import add_alert
@@ -219,6 +227,8 @@ def _with_logo(w) -> dict:
     return {}
 
 
+_RULE = {"kind": "stale_data", "params": {"days": 7}}
+_RULE_FORM = {"kind": "stale_data", "params.days": "7", "active": "on"}
 _SCHEDULE = {"cadence": "monthly", "day_of_month": 1, "hour": 8, "recipients": ["client@example.com"]}
 _SCHEDULE_FORM = {"cadence": "monthly", "day_of_month": "1", "hour": "8", "period": "previous_month",
                   "recipients": "client@example.com"}
@@ -425,6 +435,29 @@ ACTIONS: dict[str, Action] = {
             outcome("change", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['schedule']}",
                                      data={**_SCHEDULE_FORM, "hour": "9", "active": "on"})),
             outcome("delete", c.post(f"/manage/companies/{w.company}/report-schedules/{ctx['gone']}/delete"))]),
+    "list and read a company's alert rules (`/manage/companies/…/alert-rules`)": Action(
+        prepare=lambda w: {"rule": w.alert_rule()},
+        api=lambda w, c, ctx: [
+            outcome("list", c.get(f"/api/v1/companies/{w.company}/alert-rules")),
+            outcome("read", c.get(f"/api/v1/companies/{w.company}/alert-rules/{ctx['rule']}"))],
+        manage=lambda w, c, ctx: [
+            outcome("page", c.get(f"/manage/companies/{w.company}/alert-rules")),
+            outcome("form", c.get(f"/manage/companies/{w.company}/alert-rules/{ctx['rule']}"))]),
+    "add, change, pause or delete an alert rule": Action(
+        prepare=lambda w: {"rule": w.alert_rule(), "gone": w.alert_rule()},
+        api=lambda w, c, ctx: [
+            outcome("add", c.post(f"/api/v1/companies/{w.company}/alert-rules", json=_RULE)),
+            outcome("change", c.patch(f"/api/v1/companies/{w.company}/alert-rules/{ctx['rule']}",
+                                      json={"params": {"days": 9}})),
+            outcome("pause", c.patch(f"/api/v1/companies/{w.company}/alert-rules/{ctx['rule']}",
+                                     json={"active": False})),
+            outcome("delete", c.delete(f"/api/v1/companies/{w.company}/alert-rules/{ctx['gone']}"))],
+        manage=lambda w, c, ctx: [
+            outcome("add", c.post(f"/manage/companies/{w.company}/alert-rules", data=_RULE_FORM)),
+            outcome("change", c.post(f"/manage/companies/{w.company}/alert-rules/{ctx['rule']}",
+                                     data={**_RULE_FORM, "params.days": "9"})),
+            outcome("pause", c.post(f"/manage/companies/{w.company}/alert-rules/{ctx['rule']}/pause")),
+            outcome("delete", c.post(f"/manage/companies/{w.company}/alert-rules/{ctx['gone']}/delete"))]),
     "read a company's sent reports and their PDFs (`/companies/…/reports`)": Action(
         prepare=lambda w: {"r": w.report("sent")},
         api=lambda w, c, ctx: _sent_reports(w, c, ctx, api=True),
