@@ -40,13 +40,9 @@ logger_class = RedactingLogger
 
 
 def post_worker_init(worker):
-    """Every worker starts its memory trimmer (backend/memory_trim.py). SQLite: every worker also
-    starts the periodic WAL checkpointer; a file lock lets exactly one of them checkpoint at a time
-    (backend/wal_checkpointer.py). Nothing more on PostgreSQL."""
-    from backend.memory_trim import start_memory_trimmer
+    """SQLite: every worker starts the periodic WAL checkpointer; a file lock lets exactly one of
+    them checkpoint at a time (backend/wal_checkpointer.py). Nothing on PostgreSQL."""
     from backend.wal_checkpointer import start_wal_checkpointer
-
-    start_memory_trimmer()
 
     config = getattr(worker.wsgi, "config", None)
     if config is None:  # the app was wrapped in middleware: read the settings afresh

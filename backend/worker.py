@@ -16,7 +16,6 @@ import logging
 import os
 import sys
 
-from .memory_trim import start_memory_trimmer
 from .reporting import pdf as pdf_renderer
 
 SHUTDOWN_TIMEOUT = 60.0
@@ -50,7 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("reachboard.jobs").info(
         "consumer of queue %r (%s) with %d worker(s); periodic jobs %s", huey.name,
         type(huey.storage).__name__, workers, "off" if args.no_periodic else "on")
-    start_memory_trimmer()
     consumer.run()
     if not pdf_renderer.shutdown():
         logging.getLogger("reachboard.jobs").warning(
