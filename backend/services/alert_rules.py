@@ -164,8 +164,9 @@ def _channel(problems: Problems, company: Company, value: Any) -> str | None:
     return channel
 
 
-def _goal(problems: Problems, company: Company, value: Any) -> str | None:
-    """A goal of this company; another company's of the agency is a 422, another agency's a 404."""
+def _goal(problems: Problems, company: Company, value: Any, current: Any = None) -> str | None:
+    """A goal of this company; another company's of the agency is a 422, another agency's a 404
+    (``current``: the rule's goal so far, which may have been deleted since: a 422 then)."""
     if value in (None, ""):
         return None
     try:
@@ -174,6 +175,9 @@ def _goal(problems: Problems, company: Company, value: Any) -> str | None:
         problems.add("params.goal_id", "Must be a goal id (a UUID).")
         return None
     goal = db.session.scalars(select(Goal).where(Goal.id == gid)).first()  # scoped to the agency
+    if goal is None and current is not None and str(current) == str(gid):
+        problems.add("params.goal_id", "This goal was deleted; choose another goal, or every goal.")
+        return None
     if goal is None:
         raise NotFound("No goal with this id.")
     if goal.company_id != company.id:
@@ -182,7 +186,8 @@ def _goal(problems: Problems, company: Company, value: Any) -> str | None:
     return str(gid)
 
 
-def _params(problems: Problems, company: Company, kind: str, params: Any) -> dict[str, Any]:
+def _params(problems: Problems, company: Company, kind: str, params: Any, current_goal: Any = None
+            ) -> dict[str, Any]:
     if not isinstance(params, dict):
         problems.add("params", "Must be an object.")
         return {}
@@ -199,7 +204,7 @@ def _params(problems: Problems, company: Company, kind: str, params: Any) -> dic
             for i, status in enumerate(statuses):
                 problems.choice(f"params.statuses.{i}", status, goal_terms.STATUSES)
             out["statuses"] = [s for s in goal_terms.STATUSES if s in statuses]
-        out["goal_id"] = _goal(problems, company, params.get("goal_id"))
+        out["goal_id"] = _goal(problems, company, params.get("goal_id"), current_goal)
     elif kind == "stale_data":
         days = params.get("days")
         out["days"] = DEFAULT_STALE_DAYS if days is None else _integer(problems, "params.days", days,
@@ -219,7 +224,7 @@ def _params(problems: Problems, company: Company, kind: str, params: Any) -> dic
     return out
 
 
-def validate_rule(company: Company, data: dict[str, Any]) -> dict[str, Any]:
+def validate_rule(company: Company, data: dict[str, Any], *, current: AlertRule | None = None) -> dict[str, Any]:
     """Check a complete rule (for an update: the stored one merged with the changes) without
     writing; the clean column values. 422 naming each bad field (``params.factor``)."""
     problems = Problems()
@@ -235,7 +240,8 @@ def validate_rule(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     for flag, default in (("active", True), ("visible_to_clients", False)):
         value = data.get(flag, default)
         out[flag] = default if value is None else problems.boolean(flag, value)
-    out["params"] = _params(problems, company, kind, data.get("params") or {}) if kind else {}
+    current_goal = (current.params or {}).get("goal_id") if current is not None else None
+    out["params"] = _params(problems, company, kind, data.get("params") or {}, current_goal) if kind else {}
     problems.raise_if_any()
     return out
 
@@ -289,7 +295,7 @@ def update_rule(company_id: uuid.UUID | str, rule_id: uuid.UUID | str, data: dic
             merged[name] = value
     if "kind" in data and data["kind"] != rule.kind and "params" not in data:
         merged["params"] = {}
-    clean = validate_rule(company, merged)
+    clean = validate_rule(company, merged, current=rule)
     changed = [k for k, v in clean.items() if getattr(rule, k) != v]
     for k in changed:
         setattr(rule, k, clean[k])

@@ -151,3 +151,14 @@ def test_changes_are_audited(app, tenant, api):
             AuditEntry.agency_id == tenant.agency_id, AuditEntry.action.like("alert_rule.%"))
             .order_by(AuditEntry.created_at)))
     assert actions == ["alert_rule.create", "alert_rule.update", "alert_rule.delete"]
+
+
+def test_a_rule_whose_goal_was_deleted_asks_for_another_goal(app, tenant, api):
+    gid = _goal(app, tenant, tenant.company_a)
+    client = api(tenant.keys["write"])
+    rid = client.post(url(tenant), json={"kind": "goal_status", "params": {"goal_id": gid}}).json["id"]
+    assert client.delete(f"/api/v1/companies/{tenant.company_a.id}/goals/{gid}").status_code == 204
+    assert _errors(client.patch(url(tenant, f"/{rid}"), json={"name": "Renamed"})) == {
+        "params.goal_id": "This goal was deleted; choose another goal, or every goal."}
+    fixed = client.patch(url(tenant, f"/{rid}"), json={"name": "Renamed", "params": {"goal_id": None}})
+    assert fixed.status_code == 200 and fixed.json["params"]["goal_id"] is None
