@@ -44,6 +44,9 @@ class ChannelSpec:
     response_minutes: tuple[float, float] = (120.0, 45.0)  # median answer time: first day, long run
     revenue_per_click: float = 2.0
     rhythm: str = "consumer"
+    # The integration is behind: no figures for the channel's last ``lag_days`` days (the demo's
+    # stale-data alert). A later seeding adds the days that have come out of the lag.
+    lag_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ _NW_CHANNELS = (
         7000, plateau=6300, share_at_origin=0.58, growth_rate=0.0045,
         reach_ratio=0.3, impressions_per_reach=1.9, engagement_rate=0.022, posts_per_week=9,
         mentions_per_day=9, response_minutes=(95, 24), revenue_per_click=1.1, rhythm="community",
+        lag_days=4,  # its integration stopped pushing: the demo's stale-data alert
     ),
 )
 
@@ -321,6 +325,7 @@ _FJ_CHANNELS = (
         12000, plateau=12500, share_at_origin=0.4, growth_rate=0.004,
         reach_ratio=0.32, impressions_per_reach=1.1, engagement_rate=0.09, posts_per_week=1.5,
         mentions_per_day=2, response_minutes=(900, 600), revenue_per_click=4.0, rhythm="community",
+        lag_days=4,  # its integration stopped pushing: the demo's stale-data alert
     ),
 )
 
@@ -480,6 +485,7 @@ _VS_CHANNELS = (
         None, plateau=265, share_at_origin=0.55, growth_rate=0.01,
         reach_ratio=0.7, impressions_per_reach=1.4, engagement_rate=0.12, posts_per_week=14,
         mentions_per_day=1.5, response_minutes=(240, 60), revenue_per_click=0.0, rhythm="internal",
+        lag_days=4,  # its integration stopped pushing: the demo's stale-data alert
     ),
 )
 

@@ -121,6 +121,7 @@ def generate_channel(company: CompanySpec, channel: ChannelSpec, anchor: dt.date
     followers = channel.followers_at_launch if channel.launched is not None else k * channel.share_at_origin
     day = opened
     t = t_open
+    until = until - dt.timedelta(days=channel.lag_days)
     while day <= until:
         wd = rhythm[day.weekday()]
         # campaign effect: a bell over the campaign days (0 outside), boosts and spend
