@@ -25,8 +25,8 @@ def column_defs() -> list[dict]:
     num = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
     return [
         {"headerName": "Company", "field": "company", "cellRenderer": "markdown", "pinned": "left",
-         "filter": "agTextColumnFilter", "minWidth": 150, "flex": 2, "sort": "asc"},
-        {"headerName": "Followers", "field": "followers", **num, "minWidth": 96,
+         "filter": "agTextColumnFilter", "width": 160, "minWidth": 130, "flex": 0, "sort": "asc"},
+        {"headerName": "Followers", "field": "followers", **num, "minWidth": 92,
          "valueFormatter": {"function": "rbCompact(params.value)"}},
         {"headerName": "Change", "field": "followers_change", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbSigned(params.value)"},
@@ -43,13 +43,13 @@ def column_defs() -> list[dict]:
              "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
             for status in rm.ATTENTION_ORDER
         ]},
-        {"headerName": "Open alerts", "field": "open_alerts", **num, "minWidth": 96, "flex": 0.6, "filter": False,
-         "headerTooltip": "Alerts of this company you have not read yet",
+        {"headerName": "Alerts", "field": "open_alerts", **num, "minWidth": 64, "flex": 0.5, "filter": False,
+         "headerTooltip": "Open alerts: this company's alerts you have not read yet",
          "cellClassRules": {"rb-bad": "params.value > 0"}},
         # ISO dates, typed into a plain box (the browser's picker would show mm/dd/yyyy).
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "filterParams": {"browserDatePicker": False, "minValidYear": 2000, "maxValidYear": 2100},
-         "cellRenderer": "RbLatest", "minWidth": 120},
+         "cellRenderer": "RbLatest", "minWidth": 112},
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
          "filter": False, "width": 128, "minWidth": 128, "flex": 0},
     ]
