@@ -27,6 +27,7 @@ from ..services.metrics import push_points
 from ..services.progress import company_today
 from ..services.strategy import get_strategy, update_strategy
 from ..tenancy import Principal, acting_as, cross_tenant
+from .alerts import seed_alerts
 from .content import COMPANIES, HISTORY_DAYS, CompanySpec
 from .generator import (
     CampaignDates,
@@ -86,6 +87,10 @@ def seed_demo(progress: Callable[[str], None] = print, *, today: dt.date | None 
         for spec in COMPANIES:
             _seed_company(spec, companies[spec.name], staff, today, metrics, progress)
         reports = seed_reports([companies[spec.name] for spec in COMPANIES], progress)
+        if metrics:  # the alerts are about the figures: goals, a quiet channel, the crisis week
+            seed_alerts([(companies[spec.name], crisis_dates(spec, find_anchor(companies[spec.name].id,
+                                                                               company_today(companies[spec.name]))))
+                         for spec in COMPANIES], progress)
     return {"password": DEMO_PASSWORD, "users": DEMO_USERS, "agency_id": agency_id,
             "share_path": reports["share_path"], "reports": reports["reports"]}
 

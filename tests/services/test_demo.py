@@ -223,6 +223,10 @@ def _counts(app):
         out = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
                for m in (Company, User, Channel, Campaign, Goal, Strategy, StrategyRevision, MetricPoint)}
         out["audit"] = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        from backend.models import Alert, WebhookDelivery
+
+        out["alerts"] = db.session.scalar(select(func.count()).select_from(Alert))
+        out["webhook_deliveries"] = db.session.scalar(select(func.count()).select_from(WebhookDelivery))
         out["last_date"] = db.session.scalar(select(func.max(MetricPoint.date)))
         return out
 
@@ -259,6 +263,7 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
     assert first["StrategyRevision"] == sum(len(c.strategy_versions) for c in COMPANIES)
     assert first["MetricPoint"] > 100_000 and first["last_date"] == earlier
     assert any("metrics 10,000/" in m for m in messages)
+    _demo_alerts_are_seeded(app)
 
     with app.app_context(), acting_as(_demo_principal(app)):
         statuses = Counter()
@@ -370,3 +375,30 @@ def _demo_reports_are_seeded(app, output, outbox):
     assert path.startswith("/s/") and path in message.get_body(("plain",)).get_content()
     page = app.test_client().get(path)
     assert page.status_code == 200 and NORTHWIND.name in page.get_data(as_text=True)
+
+
+def _demo_alerts_are_seeded(app):
+    """Each company: one alert of each kind the demo shows (a goal slipped to at risk, its stale
+    channel, the crisis week's spike); the agency's webhook endpoint on a port nothing listens
+    on, its deliveries tried and failed."""
+    from backend.demo.alerts import WEBHOOK_URL
+    from backend.extensions import db
+    from backend.models import Alert, Company, WebhookDelivery, WebhookEndpoint
+    from backend.tenancy import acting_as
+
+    with app.app_context(), acting_as(_demo_principal(app)):
+        names = {c.id: c.name for c in db.session.scalars(select(Company))}
+        kinds: dict[str, list[str]] = {name: [] for name in names.values()}
+        for alert in db.session.scalars(select(Alert)):
+            kinds[names[alert.company_id]].append(alert.kind)
+            if alert.kind == "goal_status":  # at risk on the seeding day (this test seeds 3 days back)
+                assert "(was on track)" in alert.title and alert.seen
+        assert {name: sorted(k) for name, k in kinds.items()} == {
+            name: ["goal_status", "spike", "stale_data"] for name in names.values()}
+        stale = [c.key for spec in COMPANIES for c in spec.channels if c.lag_days]
+        assert all(a.object_id in stale for a in db.session.scalars(select(Alert).where(Alert.kind == "stale_data")))
+        (endpoint,) = db.session.scalars(select(WebhookEndpoint)).all()
+        assert endpoint.url == WEBHOOK_URL
+        deliveries = db.session.scalars(select(WebhookDelivery)).all()
+        assert len(deliveries) >= 9 and {d.event for d in deliveries} >= {"alert.created"}
+        assert all(d.attempts == 1 and d.status == "pending" and d.last_error for d in deliveries)
