@@ -300,7 +300,12 @@ class IdempotencyRecord(TenantOwned, Model):
     """The first response to a request sent with an ``Idempotency-Key`` header (kept 24 h)."""
 
     __tablename__ = "idempotency_record"
-    __table_args__ = (UniqueConstraint("agency_id", "credential", "key"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "credential", "key"),
+        # Each request deletes its credential's records older than 24 h: without this index that
+        # reads every record of the credential inside the write (36 ms at a day of 2 pushes/s).
+        Index("ix_idempotency_record_agency_credential_created", "agency_id", "credential", "created_at"),
+    )
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     credential: Mapped[str] = mapped_column(String(64))  # api key id or user id
     key: Mapped[str] = mapped_column(String(255))

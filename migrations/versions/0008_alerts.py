@@ -1,5 +1,5 @@
-"""alert_rule, alert, goal_status_mark, alert_read, alert_email_choice, alert_email,
-webhook_endpoint, webhook_delivery: alerts on goals, data and metrics (issue 14), the goal statuses
+"""An index for the idempotency records' clean-up; alert_rule, alert, goal_status_mark,
+alert_read, alert_email_choice, alert_email, webhook_endpoint, webhook_delivery: alerts on goals, data and metrics (issue 14), the goal statuses
 last seen, who read which alert, e-mail choices and sendings, and the agency's signed webhooks with
 their delivery log
 
@@ -20,6 +20,11 @@ depends_on = None
 
 
 def upgrade():
+    # The idempotency clean-up's index (issue 19's soak: each request deletes its credential's
+    # records older than 24 h, which read every record of the credential without it).
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.create_index('ix_idempotency_record_agency_credential_created',
+                              ['agency_id', 'credential', 'created_at'], unique=False)
     op.create_table('alert_email',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
@@ -227,6 +232,8 @@ def _uuid(value):
 
 
 def downgrade():
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_idempotency_record_agency_credential_created')
     op.drop_table('alert_read')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_agency_endpoint_created')
