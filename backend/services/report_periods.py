@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from ..bounds import DATE_MESSAGE, date_in_bounds
-from ..models import Company, Report
+from ..models import Report
 from .errors import ValidationFailed
 from .validation import Problems
 
@@ -55,15 +54,6 @@ def previous_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """The last whole month or quarter before ``today``."""
     first_of_current = period_bounds(kind, anchor=today)[0]
     return period_bounds(kind, anchor=first_of_current - dt.timedelta(days=1))
-
-
-def company_today(company: Company) -> dt.date:
-    """Today in the company's time zone (a report for "last month" is the company's last month)."""
-    try:
-        zone = ZoneInfo(company.timezone or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
 
 
 def period_label(report: Report) -> str:

@@ -34,10 +34,10 @@ from . import audit
 from .companies import get_company
 from .errors import Conflict, NotFound, ServiceError, ValidationFailed
 from .mail import MAX_RECIPIENTS, valid_address
+from .progress import company_today
 from .report_periods import (
     MAX_CUSTOM_DAYS,
     PERIOD_KINDS,
-    company_today,
     period_bounds,
     period_label,
     previous_period,
