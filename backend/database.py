@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("force_immediate", default=False)
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
 
 @contextmanager
@@ -28,6 +29,21 @@ def write_transaction():
         yield
     finally:
         _force_immediate.reset(token)
+
+
+@contextmanager
+def reading():
+    """Outside a request (a job, a command), make the transactions begun inside read ones: plain
+    ``BEGIN``, which leaves SQLite's write lock free. Every other transaction of a job takes the
+    lock up front (``BEGIN IMMEDIATE``) and holds it until its commit or rollback — through a
+    report's rendering (seconds) or a call to another server, every push and import waited for it
+    (issue 19's soak with the job consumer). Read, leave with the transaction ended (roll back or
+    commit), then write outside. ``write_transaction()`` still wins inside it."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int, journal_size_limit: int = 64 * 1024 * 1024) -> None:
@@ -94,6 +110,8 @@ def _is_read_only_request() -> bool:
 
     if _force_immediate.get():
         return False
+    if _reading.get():
+        return True
     if not has_request_context():
         return False
     if request.method in ("GET", "HEAD"):

@@ -99,7 +99,9 @@ def send_once(person: svc.Person, key: str, count: int, build: Callable[[], Emai
     if _recorded(person.id, key):
         huey.delete(_claim_key(person.id, key))
         return False
-    deliver(build())  # raises for the retry; the claim stays with this task
+    email = build()
+    db.session.rollback()  # no transaction (SQLite: no write lock) while the mail server answers
+    deliver(email)  # raises for the retry; the claim stays with this task
     db.session.add(AlertEmail(user_id=person.id, key=key, alert_count=count, created_at=now()))
     try:
         db.session.commit()

@@ -58,6 +58,7 @@ def deliver_report(agency_id: uuid.UUID, delivery_id: Any, task: Any = None) -> 
     try:
         email, notes = report_email(delivery)
         refused: dict[str, str] = {}
+        db.session.rollback()  # no transaction (SQLite: no write lock) while the mail server answers
         deliver(email, refused)
     except Exception as exc:  # noqa: BLE001 - recorded on the delivery, then raised for the retry
         db.session.rollback()

@@ -162,8 +162,9 @@ def attempt(delivery_id: uuid.UUID) -> str:
         return "taken"
     db.session.refresh(delivery)
     body = body_of(delivery)
-    outcome = post(endpoint.url, body, headers_for(endpoint, delivery, body, at), seconds=timeout(),
-                   allow_loopback=svc.allow_loopback())
+    url, headers = endpoint.url, headers_for(endpoint, delivery, body, at)
+    db.session.rollback()  # no transaction (SQLite: no write lock) while the receiver answers, up to the timeout
+    outcome = post(url, body, headers, seconds=timeout(), allow_loopback=svc.allow_loopback())
     return _record(delivery, endpoint, outcome, at)
 
 

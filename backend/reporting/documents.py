@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ..database import reading
 from ..extensions import db
 from ..models import utcnow
 from .html import render_report_html
@@ -20,12 +21,20 @@ def render_pdf(report) -> bytes:
 
 def store_pdf(report) -> bool:
     """Render the report's current version and store it on the row (committed). False when the
-    stored PDF is already of this version. A failure is recorded in ``pdf_error`` and raised."""
+    stored PDF is already of this version. A failure is recorded in ``pdf_error`` and raised.
+
+    The caller's transaction is committed first. The rendering reads in a transaction of its own
+    that leaves SQLite's write lock free (it takes seconds; pushes and imports go on meanwhile) and
+    is ended before the PDF is stored."""
     if report.pdf_version == report.version and report.pdf is not None:
         return False
     version = report.version  # if the report is edited meanwhile, this PDF is stale and the next job renders
+    db.session.commit()
     try:
-        pdf, pages = html_to_pdf(render_report_html(report, mode="pdf"))
+        with reading():
+            html = render_report_html(report, mode="pdf")
+            db.session.rollback()
+        pdf, pages = html_to_pdf(html)
     except Exception as exc:
         db.session.rollback()
         report.pdf_error = f"{type(exc).__name__}: {exc}"[:1000]
