@@ -89,6 +89,70 @@ class Gunicorn:
             self.proc.wait()
 
 
+class Launcher(Gunicorn):
+    """``python -m backend.launcher``, as ``make run`` serves: gunicorn and the job consumer side by
+    side, stopped together. Its own job queue (``jobs_path``, SQLite as make run's), loopback
+    webhooks allowed over plain http (the soak's receiver), e-mail to an outbox folder beside the log."""
+
+    def __init__(self, database_url: str, log_path: Path, jobs_path: Path, workers: int = 2):
+        super().__init__(database_url, log_path, workers)
+        for stale in (jobs_path, jobs_path.with_name(jobs_path.name + "-wal"),
+                      jobs_path.with_name(jobs_path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        self.env.update({"JOBS_BACKEND": "sqlite", "JOBS_SQLITE_PATH": str(jobs_path),
+                         "WEBHOOKS_ALLOW_LOOPBACK": "1", "WEBHOOKS_REQUIRE_HTTPS": "0",
+                         "MAIL_BACKEND": "outbox", "MAIL_OUTBOX_DIR": str(log_path.parent / "soak-outbox")})
+        self.env.pop("JOBS_IMMEDIATE", None)
+
+    def _command(self) -> list[str]:
+        return [sys.executable, "-m", "backend.launcher"]
+
+    def child(self, marker: str, timeout: float = 30) -> int:
+        """The pid of the launcher's child whose command line holds ``marker`` (gunicorn's master:
+        "gunicorn"; the consumer: "backend.worker")."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for pid in child_pids(self.proc.pid):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if marker.encode() in f.read():
+                            return pid
+                except OSError:
+                    continue
+            time.sleep(0.2)
+        raise RuntimeError(f"the launcher has no {marker} process; see {self.log_path}")
+
+    def stop(self) -> None:
+        """SIGTERM, as systemd or a terminal's Ctrl-C would: the launcher stops both children
+        cleanly (the consumer finishes its jobs), then exits."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid``, from every process's /proc/<pid>/stat (ppid is field 4)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()  # after "(comm)", which may hold spaces
+        if len(fields) > 1 and int(fields[1]) == pid:
+            out.append(int(entry))
+    return sorted(out)
+
+
 class HttpClient:
     """One keep-alive HTTP/1.1 connection (lighter than requests, so the client's own cost stays
     out of the figures as far as possible)."""

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from .settings import INTERVAL_SECONDS, KIND_LABELS, KINDS, MIB, MIN_REQUESTS_PER_MINUTE, TARGETS
 
 Sample = tuple[float, str, float, bool]  # (seconds since the start when it finished, kind, duration s, ok)
-TIMED_KINDS = ("read", "push", "dashboard")  # CSV imports: a few a minute, too few for a p99
+# CSV imports and report PDFs: a few a minute, too few for a p99.
+TIMED_KINDS = ("read", "push", "dashboard", "webhook")
 
 
 def percentile_ms(durations: list[float], q: float) -> float | None:
@@ -121,17 +122,17 @@ def timing_targets(intervals: list[dict], quick: bool) -> list[dict]:
     return out
 
 
-def _worker_means(rows: list[dict]) -> dict[int, float]:
-    """Each worker's mean RSS (kB) over the rows, for the workers present in every one of them."""
+def _worker_means(rows: list[dict], role: str = "worker") -> dict[int, float]:
+    """Each process's (of ``role``) mean RSS (kB) over the rows, for those present in every one of them."""
     seen: dict[int, list[int]] = {}
     for row in rows:
         for p in row["processes"]:
-            if p["role"] == "worker":
+            if p["role"] == role:
                 seen.setdefault(p["pid"], []).append(p.get("rss_anon_mean_kb", p.get("rss_mean_kb", p["rss_kb"])))
     return {pid: sum(v) / len(v) for pid, v in seen.items() if len(v) == len(rows)}
 
 
-def rss_growth(resources: list[dict]) -> dict:
+def rss_growth(resources: list[dict], role: str = "worker") -> dict:
     """Each worker's mean anonymous RSS (``RssAnon``: its heap, where a leak shows) over the last
     minute against its mean over minute 2 (the resource rows carry each process's mean of its
     once-a-second readings). The file-backed rest of RSS is left out of the judgement: on SQLite it
@@ -141,11 +142,21 @@ def rss_growth(resources: list[dict]) -> dict:
     rows = resources[1:]  # [0] is the start of the load
     if len(rows) < 6:
         return {"growth": {}, "gone": []}
-    before, after = _worker_means(rows[SECOND_MINUTE]), _worker_means(rows[LAST_MINUTE])
+    before, after = _worker_means(rows[SECOND_MINUTE], role), _worker_means(rows[LAST_MINUTE], role)
     return {"growth": {pid: round(after[pid] / kb - 1, 4) for pid, kb in before.items() if pid in after},
             "gone": [pid for pid in before if pid not in after],
             "minute_2_mib": {pid: round(kb / 1024, 1) for pid, kb in before.items()},
             "last_minute_mib": {pid: round(kb / 1024, 1) for pid, kb in after.items()}}
+
+
+def _rss_target(id_: str, role: str, label: str, limit: float, resources: list[dict], skip: str) -> dict:
+    rss = {"growth": {}, "gone": []} if skip else rss_growth(resources, role)
+    if skip or not (rss["growth"] or rss["gone"]):
+        return _target(id_, label, None, f"≤ {limit:.0%}", None, skip or "n/a (no reference sample)")
+    worst = max(rss["growth"].values(), default=0.0)
+    shown = ", ".join(f"{g:+.1%}" for g in rss["growth"].values())
+    note = f"gone: {rss['gone']}" if rss["gone"] else ""
+    return _target(id_, label, shown, f"≤ {limit:.0%}", worst <= limit and not rss["gone"], note)
 
 
 def resource_targets(kind: str, resources: list[dict], wal_after: int | None, quick: bool,
@@ -160,17 +171,12 @@ def resource_targets(kind: str, resources: list[dict], wal_after: int | None, qu
                            None if wal_after is None else wal_after <= TARGETS["wal_after_bytes"],
                            "" if wal_after is not None else "no checkpoint"))
     skip = "n/a (quick)" if quick else ("n/a (shorter than 3 minutes)" if intervals < 6 else "")
-    rss = {"growth": {}, "gone": []} if skip else rss_growth(resources)
-    if skip or not (rss["growth"] or rss["gone"]):
-        out.append(_target("rss_growth", "worker RSS (anonymous), last minute against minute 2", None,
-                           f"≤ {TARGETS['rss_growth_max']:.0%}", None, skip or "n/a (no reference sample)"))
-    else:
-        worst = max(rss["growth"].values(), default=0.0)
-        shown = ", ".join(f"{g:+.1%}" for g in rss["growth"].values())
-        note = f"workers gone: {rss['gone']}" if rss["gone"] else ""
-        out.append(_target("rss_growth", "worker RSS (anonymous), last minute against minute 2", shown,
-                           f"≤ {TARGETS['rss_growth_max']:.0%}", worst <= TARGETS["rss_growth_max"] and not rss["gone"],
-                           note))
+    out.append(_rss_target("rss_growth", "worker", "worker RSS (anonymous), last minute against minute 2",
+                           TARGETS["rss_growth_max"], resources, skip))
+    if any(p["role"] == "consumer" for r in resources for p in r["processes"]):
+        out.append(_rss_target("consumer_rss_growth", "consumer",
+                               "job consumer RSS (anonymous), last minute against minute 2",
+                               TARGETS["consumer_rss_growth_max"], resources, skip))
     if kind == "postgresql":
         label = "metric_point dead tuples / live, largest from minute 2 on"
         limit = f"≤ {TARGETS['dead_tuple_ratio_max']:.0%}"
@@ -188,6 +194,16 @@ def resource_targets(kind: str, resources: list[dict], wal_after: int | None, qu
     return out
 
 
+def webhook_targets(webhooks: dict | None) -> list[dict]:
+    """Every delivery made during the run was sent by the end (after a drain) and arrived."""
+    if webhooks is None:
+        return []
+    missed = webhooks["not_delivered"] + webhooks["missing_at_receiver"]
+    return [_target("webhooks", "webhook deliveries not delivered or not received",
+                    f"{missed} of {webhooks['made']:,}", "0", missed == 0 and webhooks["made"] > 0,
+                    "" if webhooks["made"] else "no delivery was made")]
+
+
 def correctness_targets(errors: int, check: dict) -> list[dict]:
     return [
         _target("errors", "errors (all requests)", errors, "0", errors == 0),
@@ -198,14 +214,15 @@ def correctness_targets(errors: int, check: dict) -> list[dict]:
 
 
 def evaluate(kind: str, quick: bool, intervals: list[dict], resources: list[dict], wal_after: int | None,
-             check: dict, errors: int, autovacuum: str | None = None) -> list[dict]:
+             check: dict, errors: int, autovacuum: str | None = None, webhooks: dict | None = None) -> list[dict]:
     """Every target of the soak for one database, each passed (True), failed (False) or not
     measurable in this run (None, with the reason in ``note``)."""
-    return (correctness_targets(errors, check)
+    return (correctness_targets(errors, check) + webhook_targets(webhooks)
             + resource_targets(kind, resources, wal_after, quick, len(intervals), autovacuum)
             + timing_targets(intervals, quick))
 
 
 def failed_hard(result: dict) -> bool:
     """Errors, lost or duplicated points: the soak exits non-zero whatever the mode."""
-    return any(t["pass"] is False for t in result.get("targets", []) if t["id"] in ("errors", "lost", "duplicated"))
+    return any(t["pass"] is False for t in result.get("targets", [])
+               if t["id"] in ("errors", "lost", "duplicated", "webhooks"))

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from .jobs import WebhookReceiver, reporter
 from .ledger import Ledger
 from .load import Connection, DashboardSession, Plan, Recorder, dashboard, importer, pusher, run_bounded
 from .probes import ServerGone, Watcher, resource_sample
@@ -46,9 +47,12 @@ def channel_shares(channels: list[str], pushers: int, csv_channels: int) -> tupl
     return [pushed[i::pushers] for i in range(pushers)], csv
 
 
-def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, master_pid: int, progress) -> dict:
+def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, master_pid: int, progress,
+             consumer_pid: int | None = None, receiver: WebhookReceiver | None = None) -> dict:
     """Run the mixed load for ``settings.intervals`` intervals; returns the raw records (samples,
-    wrk slices, resource rows, the ledger, counts per loop)."""
+    wrk slices, resource rows, the ledger, counts per loop). With a consumer (its pid) the job
+    load runs too: a report's PDF every ``report_period`` seconds, and the webhook deliveries the
+    ``receiver`` records."""
     base = f"http://127.0.0.1:{port}"
     main = tenant.main
     plan = Plan(tenant.channels, settings.metrics, tenant.first_day, tenant.last_day)
@@ -65,9 +69,11 @@ def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, maste
     wrk = WrkSlices(base, read_paths(main.company_id, tenant.last_day), tenant.read_key, settings.intervals,
                     INTERVAL_SECONDS, settings.wrk_connections, settings.wrk_think_ms, settings.wrk_timeout_s,
                     lambda i, figures: slices.__setitem__(i, figures))
-    watcher = Watcher(probe, master_pid)
+    watcher = Watcher(probe, master_pid, consumer=consumer_pid)
     started, started_at = time.monotonic(), time.time()
     recorder = Recorder(started)
+    if receiver is not None:
+        receiver.recorder_ref = lambda: recorder
     deadline = started + settings.seconds
     loops: list[Loop] = []
     for i, owned in enumerate(shares):
@@ -84,27 +90,35 @@ def run_load(port: int, tenant: SoakTenant, settings: SoakSettings, probe, maste
                                    settings.corrected_days)))
     loops.append(Loop("dashboard", settings.dashboard_period, settings.bound(settings.dashboard_period), deadline,
                       stop, dashboard(session, recorder, main.company_id)))
+    if consumer_pid is not None:
+        conn = Connection(port, write_headers)
+        connections.append(conn)
+        loops.append(Loop("reports", settings.report_period, settings.bound(settings.report_period), deadline, stop,
+                          reporter(conn, recorder, main.company_id, tenant.last_day, stop)))
     resources: list[dict] = []
     pinned = "pinned to its own core" if wrk.pinned else "not pinned"
     progress.say(f"load: {settings.pushers} pushers every {settings.push_period:g} s, a CSV import every "
-                 f"{settings.csv_period:g} s, the company page every {settings.dashboard_period:g} s, wrk "
+                 f"{settings.csv_period:g} s, the company page every {settings.dashboard_period:g} s, "
+                 + (f"a report PDF every {settings.report_period:g} s and a webhook per write (job consumer), "
+                    if consumer_pid is not None else "") + f"wrk "
                  f"{settings.wrk_connections} connections ({pinned}); "
                  f"{settings.intervals} × {INTERVAL_SECONDS} s")
     try:
-        resources.append(resource_sample(0.0, master_pid, probe))
+        resources.append(resource_sample(0.0, master_pid, probe, consumer=consumer_pid))
         watcher.start()
         wrk.start()
         for loop in loops:
             loop.thread.start()
         for i in range(1, settings.intervals + 1):
             _wait_until(started + i * INTERVAL_SECONDS, stop, wrk, loops)
-            resources.append(resource_sample(time.monotonic() - started, master_pid, probe, watcher.take()))
+            resources.append(resource_sample(time.monotonic() - started, master_pid, probe, watcher.take(),
+                                             consumer_pid))
             slice_due = time.monotonic() + 2  # wrk's slice ends a moment after the interval
             while i - 1 not in slices and time.monotonic() < slice_due and wrk.error is None:
                 time.sleep(0.05)
             _say_interval(progress, i, recorder, slices.get(i - 1), resources[-1])
     except ServerGone as err:
-        raise SoakError(f"{err}: see the gunicorn log") from None
+        raise SoakError(f"{err}: see the server's log") from None
     finally:
         stop.set()
         for loop in loops:
@@ -169,9 +183,13 @@ def _say_interval(progress, i: int, recorder: Recorder, read: dict | None, res: 
     wal = f", WAL peak {res['wal_peak_bytes'] / 1048576:.1f} MiB" if res.get("wal_peak_bytes") is not None else ""
     dead = res.get("tables", {}).get("metric_point")
     tuples = f", dead tuples {dead['dead']:,}" if dead else ""
+    consumer = next((f", consumer {p.get('rss_anon_mean_kb', 0) // 1024}/{p['rss_mean_kb'] // 1024} MiB"
+                     for p in res["processes"] if p["role"] == "consumer"), "")
+    jobs = (f", webhooks {counts.get('webhook', 0)}, PDFs {counts.get('report_pdf', 0)}"
+            if consumer else "")
     progress.say(f"  {t1:4d} s: {reads}; pushes {counts.get('push', 0)}, dashboard {counts.get('dashboard', 0)}, "
-                 f"CSV {counts.get('csv_import', 0)}; errors so far {recorder.error_count}; "
-                 f"worker RSS anon/all {workers} MiB{wal}{tuples}")
+                 f"CSV {counts.get('csv_import', 0)}{jobs}; errors so far {recorder.error_count}; "
+                 f"worker RSS anon/all {workers} MiB{consumer}{wal}{tuples}")
 
 
 __all__ = ["SoakError", "WrkError", "run_load"]

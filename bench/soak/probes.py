@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from ..server import child_pids
+
 TABLES = ("metric_point", "idempotency_record")  # dead tuples: the upserted table, and the per-request marker
 
 
@@ -32,20 +34,17 @@ def _status_kb(pid: int, field: str) -> int | None:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of ``pid``, from every process's /proc/<pid>/stat (ppid is field 4)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        fields = stat.rsplit(")", 1)[-1].split()  # after "(comm)", which may hold spaces
-        if len(fields) > 1 and int(fields[1]) == pid:
-            out.append(int(entry))
-    return sorted(out)
+    return child_pids(pid)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the consumer's PDF renderer: a headless browser's processes)."""
+    out, todo = [], [pid]
+    while todo:
+        kids = child_pids(todo.pop())
+        out += kids
+        todo += kids
+    return out
 
 
 def open_fds(pid: int) -> list[str]:
@@ -64,13 +63,17 @@ def open_fds(pid: int) -> list[str]:
     return out
 
 
-def processes(master: int, db_file: str | None = None) -> list[dict]:
-    """The master and its workers: pid, role, RSS (kB), open descriptors and, for SQLite, how many
-    of them are the database file (one per connection)."""
+def processes(master: int, db_file: str | None = None, consumer: int | None = None) -> list[dict]:
+    """The master, its workers and the job consumer: pid, role, RSS (kB), open descriptors and,
+    for SQLite, how many of them are the database file (one per connection). The consumer's row
+    also holds ``renderer_rss_kb``: the RSS of every process below it (the PDF renderer's browser)."""
     if _status_kb(master, "VmRSS") is None:
         raise ServerGone(f"the gunicorn master (pid {master}) is gone")
+    if consumer is not None and _status_kb(consumer, "VmRSS") is None:
+        raise ServerGone(f"the job consumer (pid {consumer}) is gone")
     out = []
-    for pid, role in [(master, "master")] + [(p, "worker") for p in children(master)]:
+    roles = [(master, "master")] + [(p, "worker") for p in children(master)]
+    for pid, role in roles + ([(consumer, "consumer")] if consumer is not None else []):
         rss = _status_kb(pid, "VmRSS")
         if rss is None:
             continue
@@ -79,6 +82,8 @@ def processes(master: int, db_file: str | None = None) -> list[dict]:
                "fds": len(fds)}
         if db_file is not None:
             row["db_fds"] = sum(1 for t in fds if t == db_file)
+        if role == "consumer":
+            row["renderer_rss_kb"] = sum(_status_kb(d, "VmRSS") or 0 for d in descendants(pid))
         out.append(row)
     return out
 
@@ -168,11 +173,12 @@ class Watcher:
     ``take()`` returns what was seen since the last call: the WAL's peak and, per pid, the mean
     and the largest RSS in kB."""
 
-    def __init__(self, probe, master: int, every: float = 1.0):
+    def __init__(self, probe, master: int, every: float = 1.0, consumer: int | None = None):
         self.probe = probe
         self.master = master
+        self.consumer = consumer
         self.every = every
-        self._pids = [master, *children(master)]
+        self._pids = self._followed()
         self._wal_peak = 0
         self._rss: dict[int, list[tuple[int, int]]] = {}  # pid → (VmRSS, RssAnon) readings, kB
         self._lock = threading.Lock()
@@ -203,11 +209,14 @@ class Watcher:
         with self._lock:
             wal_peak, rss = self._wal_peak, self._rss
             self._wal_peak, self._rss = 0, {}
-        self._pids = [self.master, *children(self.master)]  # a worker that was replaced is followed
+        self._pids = self._followed()  # a worker that was replaced is followed
         return {"wal_peak_bytes": None if self.probe.wal_bytes() is None else wal_peak,
                 "rss": {pid: {"mean_kb": round(sum(t for t, _ in v) / len(v)), "max_kb": max(t for t, _ in v),
                               "anon_mean_kb": round(sum(a for _, a in v) / len(v))}
                         for pid, v in rss.items() if v}}
+
+    def _followed(self) -> list[int]:
+        return [self.master, *children(self.master)] + ([self.consumer] if self.consumer else [])
 
     def stop(self) -> None:
         self._stop.set()
@@ -215,10 +224,10 @@ class Watcher:
             self._thread.join(5)
 
 
-def resource_sample(t: float, master: int, probe, watched: dict | None = None) -> dict:
+def resource_sample(t: float, master: int, probe, watched: dict | None = None, consumer: int | None = None) -> dict:
     """One row of resource figures at ``t`` seconds; ``watched``: the Watcher's figures since the
     previous row (each process's mean and largest RSS, the WAL's peak)."""
-    procs = processes(master, probe.db_file)
+    procs = processes(master, probe.db_file, consumer)
     rss = (watched or {}).get("rss", {})
     for p in procs:
         seen = rss.get(p["pid"])

@@ -35,6 +35,8 @@ def interval_rows(result: dict) -> list[list[str]]:
         cells.append(str(sum(k["errors"] for k in interval["kinds"].values() if k)))
         workers = [p for p in res["processes"] if p["role"] == "worker"]
         cells.append(" ".join(_rss_cell(p) for p in workers))
+        consumer = [p for p in res["processes"] if p["role"] == "consumer"]
+        cells.append(" ".join(f"{_rss_cell(p)} +{p.get('renderer_rss_kb', 0) / 1024:.0f}" for p in consumer) or "—")
         cells.append(str(sum(p["fds"] for p in res["processes"])))
         cells.append(str(res.get("connections", "")))
         cells.append(f"{res['db_bytes'] / MIB:.1f}")
@@ -64,11 +66,15 @@ def table(report: dict) -> str:
                    f"loops {result['loops']}, {result['errors']['retries']} retries")
         last = "WAL peak MiB" if kind == "sqlite" else "dead/live tuples"
         header = ["t s"] + [f"{KIND_LABELS[k].split(' (')[0]} /s · p50/p99 ms" for k in KINDS] + [
-            "errors", "worker RSS MiB anon/all", "fds", "db conns", "db MiB", last]
+            "errors", "worker RSS MiB anon/all", "consumer RSS anon/all +renderer", "fds", "db conns", "db MiB", last]
         out.append(_grid(header, interval_rows(result)))
         check = result["check"]
         out.append(f"points: {check['acknowledged_keys']:,} keys acknowledged ({check['acknowledged_writes']:,} "
                    f"writes), {check['lost']} lost, {check['duplicated']} duplicated, {check['uncertain']} uncertain")
+        if "webhooks" in result:
+            w = result["webhooks"]
+            out.append(f"webhooks: {w['made']:,} deliveries made, {w['delivered']:,} delivered, "
+                       f"{w['distinct_received']:,} received ({w['received']:,} with repeats); by event {w['events']}")
         if "periodic_checkpoints" in result:
             out.append(describe_checkpoints(result["periodic_checkpoints"]))
         if "checkpoint" in result:
@@ -130,7 +136,7 @@ def chart(result: dict, generated_at: str, path: Path) -> None:
                 for r in res]
         axes[2].plot(rx, anon, linestyle="--", color=line.get_color(), label=f"{role} {pid}: anonymous")
     axes[2].set_ylabel("MiB")
-    axes[2].set_title("RSS per gunicorn process, and its anonymous part (mean of each 30 s, read every second)")
+    axes[2].set_title("RSS per process (gunicorn, job consumer), and its anonymous part (mean of each 30 s)")
     axes[3].plot(rx, [r["db_bytes"] / MIB for r in res], marker=".", label="database")
     if result["database"] == "sqlite":
         axes[3].plot(rx, [(r.get("wal_peak_bytes") or 0) / MIB for r in res], marker=".", label="WAL (peak)")

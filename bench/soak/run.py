@@ -1,6 +1,7 @@
-"""Orchestration of ``make soak``: per database, set up as make bench does, serve with gunicorn as
-``make run`` does, run the mixed load, checkpoint, check the acknowledged points; then the JSON
-report, a chart per database and a table."""
+"""Orchestration of ``make soak``: per database, set up as make bench does, serve as ``make run``
+does (its launcher: gunicorn and the job consumer), run the mixed load with its jobs, checkpoint,
+check the acknowledged points and the webhook deliveries; then the JSON report, a chart per
+database and a table."""
 from __future__ import annotations
 
 import argparse
@@ -17,10 +18,11 @@ from typing import Any
 from ..database import BenchDatabase, PostgresDatabase, SqliteDatabase, open_databases
 from ..progress import Progress
 from ..run import machine, make_app, migrate
-from ..server import Gunicorn
+from ..server import Launcher
 from .analysis import LAST_MINUTE, SECOND_MINUTE, aggregate, evaluate, failed_hard, minute, total_errors
 from .checkpoints import checkpoint_cost, parse_log
 from .checkpoints import describe as describe_checkpoints
+from .jobs import WebhookReceiver, add_endpoint, delivery_check, drain
 from .ledger import check_stored, read_stored
 from .phase import SoakError, run_load
 from .probes import PostgresProbe, SqliteProbe
@@ -64,7 +66,7 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
     """One soak on one scratch database, created first and dropped at the end. Raises nothing:
     a failure is ``status: failed`` with the reason, and no figures."""
     result: dict[str, Any] = {"database": db.kind, "status": "failed"}
-    app = server = conn = None
+    app = server = conn = receiver = None
     probe: SqliteProbe | PostgresProbe | None = None
     started = time.perf_counter()
     try:
@@ -75,17 +77,20 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
         conn = db.connect()
         result["server_version"] = conn.info.server_version if db.kind == "postgresql" else sqlite3.sqlite_version
         tenant = build(app, db, conn, settings, progress)
+        receiver = WebhookReceiver(lambda: None)
+        receiver.start()
+        add_endpoint(app, tenant.main.agency_id, receiver.url)
         _dispose(app)  # the set-up's pooled connections: only gunicorn's are left
         if isinstance(db, SqliteDatabase):
             result["checkpoint_before"] = truncate_wal(db)
-        server = Gunicorn(db.url, log_dir / f"soak-gunicorn-{db.kind}.log")
+        server = Launcher(db.url, log_dir / f"soak-server-{db.kind}.log", log_dir / f"soak-jobs-{db.kind}.db")
         server.env["LOG_LEVEL"] = "INFO"  # the periodic checkpoints' lines (bench/soak/checkpoints.py)
-        with progress.step(f"gunicorn on port {server.port}"):
+        with progress.step(f"gunicorn and the job consumer (backend.launcher) on port {server.port}"):
             try:
                 server.start()
+                master_pid, consumer_pid = server.child("gunicorn"), server.child("backend.worker")
             except RuntimeError as err:
                 raise SoakError(f"cannot start the server: {err}") from None
-        assert server.proc is not None
         if isinstance(db, SqliteDatabase):
             probe = SqliteProbe(db.path)
         else:
@@ -93,7 +98,13 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
             probe = PostgresProbe(db.url.replace("postgresql+psycopg://", "postgresql://", 1),
                                   exclude_pid=conn.info.backend_pid)  # the soak's own connection
         result["server_settings"] = probe.server_settings()
-        raw = run_load(server.port, tenant, settings, probe, server.proc.pid, progress)
+        raw = run_load(server.port, tenant, settings, probe, master_pid, progress, consumer_pid, receiver)
+        receiver.recorder_ref = lambda: None  # what arrives from now on is the drain's, not the load's
+        with progress.step("webhook deliveries still pending sent; delivered against received"):
+            counts = drain(db, conn)
+            result["webhooks"] = delivery_check(counts, receiver.figures())
+        progress.say(f"  webhooks: {result['webhooks']['made']:,} made, {result['webhooks']['delivered']:,} "
+                     f"delivered, {result['webhooks']['distinct_received']:,} received")
         if db.kind == "sqlite":
             result["periodic_checkpoints"] = checkpoint_cost(parse_log(server.log_path.read_text(errors="replace")),
                                                              raw["samples"], raw["started_at"], raw["seconds"])
@@ -116,6 +127,8 @@ def run_database(db: BenchDatabase, settings: SoakSettings, progress: Progress, 
         result["error"] = f"{type(err).__name__}: {err}"
         progress.say(f"FAILED: {result['error']}")
     finally:
+        if receiver is not None:
+            receiver.close()
         if probe is not None:
             probe.close()
         if server is not None:
@@ -140,7 +153,8 @@ def _results(result: dict, raw: dict, settings: SoakSettings) -> None:
     )
     wal_after = result.get("checkpoint", {}).get("wal_bytes_after")
     result["targets"] = evaluate(result["database"], settings.quick, intervals, raw["resources"], wal_after,
-                                 result["check"], errors, result.get("server_settings", {}).get("autovacuum"))
+                                 result["check"], errors, result.get("server_settings", {}).get("autovacuum"),
+                                 result.get("webhooks"))
 
 
 def postgres_url(explicit: bool) -> str | None:

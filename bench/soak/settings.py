@@ -10,9 +10,10 @@ from ..config import MAIN_METRICS, Sizes
 INTERVAL_SECONDS = 30  # one row of figures, one wrk slice
 
 # The kinds of request, in the order of the table and the chart.
-KINDS = ("read", "push", "dashboard", "csv_import")
+KINDS = ("read", "push", "dashboard", "csv_import", "webhook", "report_pdf")
 KIND_LABELS = {"read": "API reads (wrk)", "push": "metric pushes", "dashboard": "dashboard callbacks",
-               "csv_import": "CSV imports"}
+               "csv_import": "CSV imports", "webhook": "webhook deliveries (publish → received)",
+               "report_pdf": "report PDFs (request → stored)"}
 
 MIB = 1024 * 1024
 TARGETS = {
@@ -22,7 +23,9 @@ TARGETS = {
     "p99_ratio_max": 1.5,  # last minute's p99 ≤ 1.5× the second minute's
     "rss_growth_max": 0.10,  # each worker's RSS grows ≤ 10 % from the end of minute 2 to the end
     "dead_tuple_ratio_max": 0.10,  # PostgreSQL: metric_point's dead tuples ≤ 10 % of its live ones
+    "consumer_rss_growth_max": 0.10,  # the job consumer's too
     "errors": 0,
+    "webhooks_not_delivered": 0,  # every delivery sent by the end (after a drain) and received
     "lost_points": 0,
     "duplicated_points": 0,
 }
@@ -64,6 +67,9 @@ class SoakSettings:
     dashboard_period: float = 1.0
     # wrk: one thread pinned to its own core, a few keep-alive connections, a pause between a
     # response and the next request on the same connection.
+    # Jobs (the consumer beside gunicorn): a report and its PDF every report_period seconds; each
+    # push and import publishes a webhook to the soak's receiver.
+    report_period: float = 30.0
     wrk_connections: int = 2
     wrk_think_ms: int = 100
     wrk_timeout_s: int = 10
@@ -75,7 +81,7 @@ class SoakSettings:
     @classmethod
     def quick_check(cls) -> SoakSettings:
         """One minute on small data: checks that the soak and the app hold together, not timings."""
-        return cls(minutes=1.0, quick=True, days=365, others=10, other_agencies=2, other_days=60)
+        return cls(minutes=1.0, quick=True, days=365, others=10, other_agencies=2, other_days=60, report_period=20.0)
 
     def with_minutes(self, minutes: float) -> SoakSettings:
         return replace(self, minutes=minutes)

@@ -142,7 +142,7 @@ def test_requests_are_grouped_by_the_interval_in_which_they_finished():
     assert analysis.total_errors(rows) == 1
 
 
-def _intervals(rps: list[float], p99: list[float], kinds=("read", "push", "dashboard")) -> list[dict]:
+def _intervals(rps: list[float], p99: list[float], kinds=analysis.TIMED_KINDS) -> list[dict]:
     return [{"index": i, "t_end": 30 * (i + 1), "kinds": {
         k: {"requests": int(r * 30), "seconds": 30, "rps": r, "p50_ms": p / 3, "p99_ms": p, "errors": 0}
         for k in kinds}} for i, (r, p) in enumerate(zip(rps, p99, strict=True))]
@@ -155,7 +155,7 @@ def test_a_minute_is_two_intervals_its_p99_the_larger():
 
 def test_timing_targets_pass_fail_and_not_applicable():
     steady = {t["id"]: t for t in timing_targets(_intervals([10] * 6, [100] * 6), quick=False)}
-    assert all(t["pass"] is True for t in steady.values()) and len(steady) == 6
+    assert all(t["pass"] is True for t in steady.values()) and len(steady) == 8  # reads, pushes, dashboard, webhooks
     slower = {t["id"]: t for t in timing_targets(_intervals([10, 10, 10, 10, 8.5, 8.9], [100, 100, 100, 100, 100, 160]),
                                                  quick=False)}
     assert slower["throughput_read"]["pass"] is False and slower["p99_read"]["pass"] is False
@@ -260,13 +260,13 @@ def test_settings_bound_every_loop():
 def test_a_server_that_cannot_start_fails_the_soak_without_figures(tmp_path, monkeypatch):
     from bench.database import SqliteDatabase
     from bench.progress import Progress
-    from bench.server import Gunicorn
+    from bench.server import Launcher
     from bench.soak.run import run_database
 
     def refuse(self, timeout=60):
         raise RuntimeError("gunicorn exited with 1; see the log")
 
-    monkeypatch.setattr(Gunicorn, "start", refuse)
+    monkeypatch.setattr(Launcher, "start", refuse)
     settings = SoakSettings(minutes=1, quick=True, days=20, others=2, other_agencies=2, other_days=5)
     result = run_database(SqliteDatabase(str(tmp_path)), settings, Progress(quiet=True), tmp_path)
     assert result["status"] == "failed" and "cannot start the server: gunicorn exited with 1" in result["error"]
@@ -297,3 +297,64 @@ or a writer held it back): WAL 30.0 MiB (31457280 bytes) -> 30.0 MiB (31457280 b
     assert cost["by_kind"]["push"]["apart"]["p50_ms"] == 100.0
     assert cost["by_kind"]["dashboard"]["beside"]["requests"] == 0
     assert checkpoint_cost(found, samples, start + 100, 60)["count"] == 0  # both before the load
+
+
+# --- the job load --------------------------------------------------------------------------------
+def test_the_webhook_receiver_records_each_deliverys_lag_from_its_publication():
+    import datetime as dt
+    import http.client
+    import json
+    import time
+
+    from bench.soak.jobs import WebhookReceiver
+    from bench.soak.load import Recorder
+
+    recorder = Recorder(time.monotonic())
+    receiver = WebhookReceiver(lambda: recorder)
+    receiver.start()
+    try:
+        published = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=3)).isoformat().replace("+00:00", "Z")
+        port = receiver.server.server_address[1]
+        for message_id, body in [("msg_1", {"type": "metrics.pushed", "timestamp": published, "data": {}}),
+                                 ("msg_1", {"type": "metrics.pushed", "timestamp": published, "data": {}}),
+                                 ("msg_2", {"type": "alert.created", "timestamp": published, "data": {}})]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", "/hooks", json.dumps(body).encode(), {"webhook-id": message_id})
+            assert conn.getresponse().status == 204
+            conn.close()
+    finally:
+        receiver.close()
+    assert receiver.figures() == {"received": 3, "distinct_messages": 2,
+                                  "events": {"metrics.pushed": 2, "alert.created": 1}}
+    lags = [seconds for _, kind, seconds, ok in recorder.samples if kind == "webhook" and ok]
+    assert len(lags) == 3 and all(2.9 < lag < 10 for lag in lags)
+
+
+def test_webhook_deliveries_are_checked_against_what_arrived():
+    from bench.soak.jobs import delivery_check
+
+    received = {"received": 12, "distinct_messages": 10, "events": {"metrics.pushed": 12}}
+    clean = delivery_check({"delivered": 10}, received)
+    assert (clean["made"], clean["not_delivered"], clean["missing_at_receiver"]) == (10, 0, 0)
+    assert [t["pass"] for t in analysis.webhook_targets(clean)] == [True]
+    stuck = delivery_check({"delivered": 11, "pending": 2, "failed": 1}, received)
+    assert (stuck["not_delivered"], stuck["missing_at_receiver"]) == (3, 1)
+    target = analysis.webhook_targets(stuck)[0]
+    assert target["pass"] is False and target["value"] == "4 of 14"
+    assert failed_hard({"targets": [target]})
+    assert analysis.webhook_targets(delivery_check({}, {"received": 0, "distinct_messages": 0, "events": {}}))[0][
+        "pass"] is False  # nothing made: the job load did not run
+    assert analysis.webhook_targets(None) == []  # a soak without the consumer
+
+
+def test_the_consumers_memory_is_judged_like_a_workers():
+    res = _resources([{2: 100_000}] * 7)
+    for i, row in enumerate(res):
+        row["processes"].append({"pid": 9, "role": "consumer", "rss_kb": 200_000, "fds": 12,
+                                 "rss_anon_mean_kb": 150_000 if i < 5 else 180_000, "renderer_rss_kb": 300_000})
+    targets = {t["id"]: t for t in evaluate("sqlite", False, _intervals([10] * 6, [100] * 6), res, 0, CLEAN, 0)}
+    assert targets["rss_growth"]["pass"] is True
+    assert targets["consumer_rss_growth"]["pass"] is False and targets["consumer_rss_growth"]["value"] == "+20.0%"
+    without = {t["id"] for t in evaluate("sqlite", False, _intervals([10] * 6, [100] * 6), _resources([{2: 1}] * 7),
+                                         0, CLEAN, 0)}
+    assert "consumer_rss_growth" not in without
