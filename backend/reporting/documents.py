@@ -10,7 +10,8 @@ import hashlib
 from ..database import reading
 from ..extensions import db
 from ..models import utcnow
-from .html import render_report_html
+from ..read_models.report import report_view
+from .html import render_pdf_html, render_report_html
 from .pdf import PdfUnavailable, html_to_pdf
 
 
@@ -23,18 +24,19 @@ def store_pdf(report) -> bool:
     """Render the report's current version and store it on the row (committed). False when the
     stored PDF is already of this version. A failure is recorded in ``pdf_error`` and raised.
 
-    The caller's transaction is committed first. The rendering reads in a transaction of its own
-    that leaves SQLite's write lock free (it takes seconds; pushes and imports go on meanwhile) and
-    is ended before the PDF is stored."""
+    The caller's transaction is committed first. The report's content is read in a short read
+    transaction of its own (SQLite: no write lock), which ends before the charts are exported and
+    the PDF laid out (seconds): no snapshot is held meanwhile, which would hold up SQLite's
+    checkpoints, and with them the writers (issue 19's soak)."""
     if report.pdf_version == report.version and report.pdf is not None:
         return False
     version = report.version  # if the report is edited meanwhile, this PDF is stale and the next job renders
     db.session.commit()
     try:
         with reading():
-            html = render_report_html(report, mode="pdf")
+            view = report_view(report)
             db.session.rollback()
-        pdf, pages = html_to_pdf(html)
+        pdf, pages = html_to_pdf(render_pdf_html(view))
     except Exception as exc:
         db.session.rollback()
         report.pdf_error = f"{type(exc).__name__}: {exc}"[:1000]

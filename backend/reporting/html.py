@@ -97,10 +97,17 @@ def render_report_html(report, *, mode: str) -> str:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     view = report_view(report)
     if mode == "pdf":
-        from .pdf import chart_svgs
-
-        return render_view_html(view, mode="pdf", svgs=chart_svgs(rc.report_charts(view)))
+        return render_pdf_html(view)
     return render_view_html(view, mode=mode)
+
+
+def render_pdf_html(view: ReportView) -> str:
+    """The PDF's HTML of a report view: the charts exported to SVG with kaleido (seconds), then the
+    layout. Reads nothing from the database: the PDF job builds the view in a short read
+    transaction and calls this after it has ended."""
+    from .pdf import chart_svgs
+
+    return render_view_html(view, mode="pdf", svgs=chart_svgs(rc.report_charts(view)))
 
 
 def render_view_html(view: ReportView, *, mode: str, svgs: dict[str, str] | None = None) -> str:

@@ -13,6 +13,7 @@ report works regardless. A report's PDF is made and stored by backend/reporting/
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -44,12 +45,20 @@ def chromium_path() -> str | None:
 
 
 def pdf_status() -> tuple[bool, str]:
-    """(True, "") when this machine can render a PDF, else (False, what is missing)."""
+    """(True, "") when this machine can render a PDF, else (False, what is missing).
+
+    The packages are looked up, not imported: gunicorn's workers ask this for every report they
+    make or serve, and importing WeasyPrint and kaleido there cost each worker about 20 MiB it
+    never used (the consumer renders; issue 19's soak saw the step in the workers' memory). A
+    package that is there but broken (WeasyPrint without Pango) fails the rendering job instead,
+    which records why on the report (``pdf_error``)."""
     missing = []
     for module, package in (("weasyprint", "weasyprint==70.0"), ("kaleido", "kaleido==1.5.0")):
         try:
-            __import__(module)
-        except Exception:  # noqa: BLE001 - missing or broken (e.g. no Pango): the same answer
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
             missing.append(f"the Python package {package} (pip install -r requirements.txt)")
     if chromium_path() is None:
         missing.append("Chromium, which draws the charts (Debian: apt-get install chromium)")

@@ -422,3 +422,15 @@ def test_period_words_and_chart_granularity():
     assert period_label("custom", dt.date(2025, 12, 3), dt.date(2026, 1, 14)) == "3 Dec 2025 – 14 Jan 2026"
     assert [granularity_for(dt.date(2026, 1, 1), dt.date(2026, 1, 1) + dt.timedelta(days=n - 1))
             for n in (31, 62, 92, 366, 400)] == ["day", "day", "week", "week", "month"]
+
+
+def test_asking_whether_pdfs_can_be_made_imports_no_renderer():
+    """gunicorn's workers ask pdf_status for every report they make or serve; only the consumer
+    renders, so asking must not load WeasyPrint or kaleido into the worker (about 20 MiB each)."""
+    import sys
+
+    probe = ("import sys; from backend.reporting.pdf import pdf_status; ok, why = pdf_status(); "
+             "print(ok, 'weasyprint' in sys.modules, 'kaleido' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.stdout.split()[1:] == ["False", "False"], out.stdout + out.stderr

@@ -1,6 +1,7 @@
 """Jobs leave SQLite's write lock free while they wait on something slow: a report's rendering,
-a webhook receiver, a mail server. A job's transactions take the lock up front (BEGIN IMMEDIATE)
-and hold it until they end, so a job that rendered or called out inside one made every push and
+a webhook receiver, a mail server — and hold no read snapshot while a report's charts are drawn
+(a snapshot held for seconds makes SQLite's periodic checkpoint, and the writers behind it,
+wait). A job's transactions take the lock up front (BEGIN IMMEDIATE) and hold it until they end, so a job that rendered or called out inside one made every push and
 import wait for seconds (issue 19's soak with the job consumer: pushes' p99 6–13 s on SQLite).
 
 Each test replaces the slow call with one that tries to take the write lock from another
@@ -38,21 +39,32 @@ def lock_free(app):
 
 @pytest.fixture
 def quick_pdf(monkeypatch, lock_free):
-    """Rendering replaced by quick stand-ins that record whether the write lock was free."""
+    """The report's content read for real; the charts, layout and PDF replaced by quick stand-ins.
+    Each records whether the write lock was free, and the layout whether a transaction (a read
+    snapshot, which holds up SQLite's checkpoints) was still open."""
+    from backend.extensions import db
     from backend.reporting import documents
 
-    seen: dict[str, list[bool]] = {"html": [], "pdf": []}
+    seen: dict[str, list[bool]] = {"view": [], "html": [], "html_in_transaction": [], "pdf": []}
+    real_view = documents.report_view
 
-    def html(report, *, mode):
-        assert report.period_start is not None  # the report reads inside the render's transaction
+    def view(report):
+        out = real_view(report)
+        seen["view"].append(lock_free())
+        return out
+
+    def html(report_view):
+        assert report_view.cover.period_start is not None
         seen["html"].append(lock_free())
+        seen["html_in_transaction"].append(db.session().in_transaction())
         return "<html></html>"
 
     def pdf(_html):
         seen["pdf"].append(lock_free())
         return b"%PDF-1.7 stand-in", 1
 
-    monkeypatch.setattr(documents, "render_report_html", html)
+    monkeypatch.setattr(documents, "report_view", view)
+    monkeypatch.setattr(documents, "render_pdf_html", html)
     monkeypatch.setattr(documents, "html_to_pdf", pdf)
     return seen
 
@@ -77,13 +89,13 @@ def test_a_reports_pdf_is_rendered_without_holding_the_write_lock(app, tenant, q
         report = db.session.get(Report, report_id)
         report.pdf = None
         db.session.commit()
-        quick_pdf["html"].clear()
-        quick_pdf["pdf"].clear()
+        for seen in quick_pdf.values():
+            seen.clear()
         assert store_pdf(db.session.get(Report, report_id)) is True
         db.session.expire_all()
         stored = db.session.get(Report, report_id)
         assert stored.pdf_version == stored.version and stored.pdf_pages == 1
-    assert quick_pdf == {"html": [True], "pdf": [True]}
+    assert quick_pdf == {"view": [True], "html": [True], "html_in_transaction": [False], "pdf": [True]}
 
 
 def test_a_webhook_is_posted_without_holding_the_write_lock(app, tenant, monkeypatch, lock_free):
