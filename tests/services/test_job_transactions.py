@@ -1,8 +1,9 @@
 """Jobs leave SQLite's write lock free while they wait on something slow: a report's rendering,
 a webhook receiver, a mail server — and hold no read snapshot while a report's charts are drawn
 (a snapshot held for seconds makes SQLite's periodic checkpoint, and the writers behind it,
-wait). A job's transactions take the lock up front (BEGIN IMMEDIATE) and hold it until they end, so a job that rendered or called out inside one made every push and
-import wait for seconds (issue 19's soak with the job consumer: pushes' p99 6–13 s on SQLite).
+wait). A job's transactions take the lock up front (BEGIN IMMEDIATE) and hold it until they
+end, so a job that rendered or called out inside one made every push and import wait for
+seconds (issue 19's soak with the job consumer: pushes' p99 6–13 s on SQLite).
 
 Each test replaces the slow call with one that tries to take the write lock from another
 connection, without waiting, and records whether it could."""
