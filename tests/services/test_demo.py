@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -252,8 +253,10 @@ def test_seed_demo_is_complete_lands_every_status_and_is_idempotent(app):
 
     messages: list[str] = []
     with app.app_context():
-        # Seeded three days ago ...
-        earlier = dt.date.today() - dt.timedelta(days=3)
+        # Seeded three days ago — in the companies' own time zone (all three share today's date
+        # there): their alerts are judged on their today, which is the next day in UTC's last hour.
+        (local_today,) = {dt.datetime.now(ZoneInfo(c.timezone)).date() for c in COMPANIES}
+        earlier = local_today - dt.timedelta(days=3)
         seed_demo(progress=messages.append, today=earlier)
     first = _counts(app)
     assert first["Company"] == 3 and first["User"] == len(DEMO_USERS)
