@@ -1,9 +1,10 @@
-"""What the soak samples besides requests: the gunicorn processes (RSS, open file descriptors),
-the database's connections (the soak's own left out) and size, SQLite's WAL and PostgreSQL's
-dead tuples.
+"""What the soak samples besides requests: the gunicorn processes and the job consumer (RSS,
+open file descriptors; the consumer's renderer too), the database's connections (the soak's own
+left out) and size, SQLite's WAL and PostgreSQL's dead tuples.
 
-Process figures come from /proc (Linux): the master is the process the soak started, the
-workers are its children. A SQLite connection is an open descriptor on the database file; a
+Process figures come from /proc (Linux): the launcher the soak started has two children, the
+gunicorn master, whose children are the workers, and the consumer, whose descendants are the PDF
+renderer's browser processes. A SQLite connection is an open descriptor on the database file; a
 PostgreSQL connection a row of pg_stat_activity for the scratch database.
 """
 from __future__ import annotations
