@@ -155,7 +155,7 @@ def _exempt_api_from_csrf(app: Flask, csrf) -> None:
 from .bounds import CSV_MAX_BYTES  # noqa: E402
 
 # Content types accepted for request bodies under /api/: path suffix -> mimetypes.
-CSV_PATH_SUFFIXES = ("/metrics/import",)
+CSV_PATH_SUFFIXES = ("/metrics/import", "/mentions/import")
 # multipart/form-data uploads (a logo of at most 1 MB: the body may be a little larger, a file
 # over 1 MB inside it is a 422 on its field). Such routes take PUT only, which no cross-site form
 # can send, so the API's CSRF exemption still holds for them.

@@ -46,3 +46,7 @@ def date_in_bounds(day: dt.date) -> bool:
 
 def has_nul(text: str) -> bool:
     return "\x00" in text
+
+# How long an agency keeps mention texts and authors (backend/services/listening/retention.py).
+MENTION_RETENTION_DEFAULT_MONTHS = 24
+MENTION_RETENTION_MIN_MONTHS, MENTION_RETENTION_MAX_MONTHS = 1, 120

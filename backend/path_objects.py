@@ -17,10 +17,12 @@ from .models import (
     Campaign,
     Channel,
     Goal,
+    Mention,
     Report,
     ReportSchedule,
     ShareLink,
     StrategyRevision,
+    Topic,
     User,
     WebhookDelivery,
     WebhookEndpoint,
@@ -57,6 +59,11 @@ def _campaign(value, objs):
 
 
 REVISION_MAX = 2**31 - 1  # strategy_revision.revision is a 32-bit integer
+
+
+def _mention(value, objs):
+    company = objs["company_id"]
+    return _one(select(Mention).where(Mention.company_id == company.id, Mention.id == value), "mention")
 
 
 def _revision(value, objs):
@@ -99,6 +106,11 @@ def _alert_rule(value, objs):
     return _one(select(AlertRule).where(AlertRule.company_id == company.id, AlertRule.id == value), "alert rule")
 
 
+def _topic(value, objs):
+    company = objs["company_id"]
+    return _one(select(Topic).where(Topic.company_id == company.id, Topic.id == value), "topic")
+
+
 def _user(value, objs):
     return _one(select(User).where(User.id == value), "user")
 
@@ -123,11 +135,13 @@ PATH_RESOLVERS: dict[str, Callable] = {
     "channel_key": _channel,
     "goal_id": _goal,
     "campaign_id": _campaign,
+    "mention_id": _mention,
     "revision": _revision,
     "report_id": _report,
     "schedule_id": _report_schedule,
     "link_id": _share_link,
     "rule_id": _alert_rule,
+    "topic_id": _topic,
     "user_id": _user,
     "key_id": _key,
     "alert_id": _alert,

@@ -85,6 +85,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The full-text index of migration 0009 is not in the models: autogenerate leaves it alone.
+    from backend.models.listening import outside_the_models
+    conf_args.setdefault("include_object", outside_the_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -11,6 +11,7 @@ Order of checks for every request here, mirroring the API (backend/api/access.py
 """
 from . import (  # noqa: F401  (routes)
     activity,
+    agency_settings,
     alert_rules,
     branding,
     campaigns,

@@ -26,12 +26,14 @@ RESOURCE_MODULES = [
     "backend.api.goals.routes",
     "backend.api.campaigns.routes",
     "backend.api.metrics.routes",
+    "backend.api.mentions.routes",
     "backend.api.reports.routes",
     "backend.api.report_schedules.routes",
     "backend.api.share_links.routes",
     "backend.api.alert_rules.routes",
     "backend.api.alerts.routes",
     "backend.api.webhooks.routes",
+    "backend.api.topics.routes",
 ]
 
 

@@ -10,8 +10,18 @@ has committed: the job reads what you wrote); jobs are retried with exponential 
 must be idempotent; a job that fails its last attempt is logged and recorded (``job_failure``):
 an agency's on /manage/jobs, a system job's on /healthz. docs/operations.md says more.
 """
-# Register the jobs: e-mail, reports (PDF, delivery, schedules), upkeep, webhooks.
-from . import alert_mail, alerts, mail, report_delivery, report_pdf, report_schedules, upkeep, webhooks  # noqa: F401
+# Register the jobs: e-mail, reports (PDF, delivery, schedules), upkeep, webhooks, listening.
+from . import (  # noqa: F401
+    alert_mail,
+    alerts,
+    listening,
+    mail,
+    report_delivery,
+    report_pdf,
+    report_schedules,
+    upkeep,
+    webhooks,
+)
 from .queue import AGENCY_JOBS, agency_job, configure_queue, huey, init_jobs, periodic_job, system_job
 
 __all__ = ["AGENCY_JOBS", "agency_job", "configure_queue", "huey", "init_jobs", "periodic_job", "system_job"]

@@ -6,7 +6,8 @@ scoped by backend/scoping.py.
 
 - base.py: the mixins; core.py: agencies, people, companies, strategy, goals, channels,
   campaigns, metrics and the platform's records; reports.py: reports, their deliveries,
-  schedules and share links; alerts.py: alert rules, alerts, e-mail choices and webhooks.
+  schedules and share links; alerts.py: alert rules, alerts, e-mail choices and webhooks;
+  listening.py: mentions, topics and their tags.
 """
 from ..extensions import Model
 from .alerts import (
@@ -40,6 +41,7 @@ from .core import (
     StrategyRevision,
     User,
 )
+from .listening import Mention, MentionTopic, Topic
 from .reports import Report, ReportDelivery, ReportSchedule, ShareLink
 
 TENANT_MODELS = [m.class_ for m in Model.registry.mappers if getattr(m.class_, "__tenant_owned__", False)]
@@ -67,4 +69,5 @@ __all__ = [
     "Report", "ReportDelivery", "ReportSchedule", "ShareLink",
     "Alert", "AlertEmail", "AlertEmailChoice", "AlertRead", "AlertRule", "GoalStatusMark", "WebhookDelivery",
     "WebhookEndpoint",
+    "Mention", "MentionTopic", "Topic",
 ]

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..bounds import MENTION_RETENTION_DEFAULT_MONTHS
 from ..extensions import Model
 from .base import CompanyOwned, TenantOwned, new_id, utcnow
 
@@ -35,6 +36,9 @@ class Agency(Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # How long mention texts and authors are kept (listening, issue 18); the daily counts stay.
+    mention_retention_months: Mapped[int] = mapped_column(Integer, default=MENTION_RETENTION_DEFAULT_MONTHS,
+                                                          server_default=str(MENTION_RETENTION_DEFAULT_MONTHS))
 
 
 class User(TenantOwned, Model):

@@ -1,9 +1,11 @@
-"""The agency's own settings (the tenant itself: its name)."""
+"""The agency's own settings (the tenant itself): its name, and how many months mention texts and
+authors are kept (``mention_retention_months``, 1 to 120; backend/services/listening/retention.py)."""
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from ..bounds import MENTION_RETENTION_MAX_MONTHS, MENTION_RETENTION_MIN_MONTHS
 from ..extensions import db
 from ..models import Agency
 from ..tenancy import current_principal
@@ -31,17 +33,35 @@ def update_agency(data: dict[str, Any]) -> Agency:
     p = current_principal()
     privileges.require_settings_manager(p)
     agency = own_agency(p.agency_id)
+    changes = []
+    name = agency.name
     if "name" in data:
         name = (data["name"] or "").strip()
         if not name:
             raise ValidationFailed.field("name", "An agency needs a name.")
-        if name != agency.name:
-            old = agency.name
-            agency.name = name
-            audit.record("agency.update", object_type="agency", object_id=agency.id,
-                         summary=f"Renamed the agency from {old} to {name}")
+    months = agency.mention_retention_months
+    if "mention_retention_months" in data:
+        months = retention_months(data["mention_retention_months"])
+    if name != agency.name:
+        changes.append(f"Renamed the agency from {agency.name} to {name}")
+        agency.name = name
+    if months != agency.mention_retention_months:
+        changes.append(f"Mention texts and authors kept {months} months (was {agency.mention_retention_months})")
+        agency.mention_retention_months = months
+    if changes:
+        audit.record("agency.update", object_type="agency", object_id=agency.id, summary="; ".join(changes))
     db.session.commit()
     return agency
 
 
+RETENTION_MIN, RETENTION_MAX = MENTION_RETENTION_MIN_MONTHS, MENTION_RETENTION_MAX_MONTHS
+RETENTION_MESSAGE = f"Whole months from {RETENTION_MIN} to {RETENTION_MAX}."
 
+
+def retention_months(value: object) -> int:
+    """A retention period in months, checked: a whole number from 1 to 120 (text of digits, as a
+    form sends it, too). :raises ValidationFailed: naming ``mention_retention_months``."""
+    months = int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else value
+    if not isinstance(months, int) or isinstance(months, bool) or not RETENTION_MIN <= months <= RETENTION_MAX:
+        raise ValidationFailed.field("mention_retention_months", RETENTION_MESSAGE)
+    return months

@@ -14,7 +14,8 @@ days: each kind looks at "now" only —
 - ``threshold``: the metric's value on the latest day with data (at most CURRENT_DAYS old), or
   its week so far, above/below the value fires once per day (or week) the condition holds.
 - ``spike``: the latest day's value ≥ factor × the median of the 28 days before it and ≥ the
-  minimum fires once for that day.
+  minimum fires once for that day. A spike on a topic reads its days from the mention records
+  tagged with the topic (backend/services/listening/topics.py) instead of the metric points.
 
 Idempotent: every alert has an ``event_key`` unique per rule, so a twin evaluation (two consumers,
 a retry) inserts nothing; a goal's transition is claimed by a compare-and-set of its mark, so it
@@ -33,10 +34,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Alert, AlertRule, Channel, Company, Goal, GoalStatusMark, MetricPoint
+from ..models import Alert, AlertRule, Channel, Company, Goal, GoalStatusMark, MetricPoint, Topic
 from . import goal_terms, metrics, webhooks
 from .alert_rules import SPIKE_WINDOW_DAYS
 from .companies import get_company
+from .listening.topics import topic_daily_counts
 from .metrics.statements import as_date
 from .progress import company_today, goals_progress
 
@@ -236,13 +238,29 @@ def _threshold(ev: Evaluation, rule: AlertRule, reader: metrics.CompanyReader) -
           link=company_link(ev.company.id, channel=channel))
 
 
+def _topic_daily(ev: Evaluation, reader: metrics.CompanyReader, topic_id: str, metric: str, channel: str
+                 ) -> list[tuple[dt.date, float]]:
+    """The days up to ``ev.day`` that a spike reads, counted from the topic's mention records."""
+    try:
+        tid = uuid.UUID(str(topic_id))
+    except ValueError:
+        return []
+    channel_ids = None if channel == "all" else [cid for cid, key in reader.channels.items() if key == channel]
+    start = ev.day - dt.timedelta(days=CURRENT_DAYS + SPIKE_WINDOW_DAYS)
+    return topic_daily_counts(ev.company.id, tid, metric, channel_ids, start, ev.day)
+
+
 def _spike(ev: Evaluation, rule: AlertRule, reader: metrics.CompanyReader) -> None:
     p = rule.params or {}
     metric, channel = str(p.get("metric")), str(p.get("channel", "all"))
     factor, minimum = float(p.get("factor", 3)), float(p.get("minimum", 1))
+    topic_id = p.get("topic_id")
     if channel != "all" and channel not in reader.channels.values():
         return
-    daily = _latest(reader, metric, channel, ev.day, CURRENT_DAYS + SPIKE_WINDOW_DAYS)
+    if topic_id:
+        daily = _topic_daily(ev, reader, str(topic_id), metric, channel)
+    else:
+        daily = _latest(reader, metric, channel, ev.day, CURRENT_DAYS + SPIKE_WINDOW_DAYS)
     if not daily or (ev.day - daily[-1][0]).days > CURRENT_DAYS:
         return
     day, value = daily[-1]
@@ -254,13 +272,20 @@ def _spike(ev: Evaluation, rule: AlertRule, reader: metrics.CompanyReader) -> No
     if value < minimum or value < factor * median:
         return
     where = "all channels" if channel == "all" else channel
-    _fire(ev, rule, event_key=f"spike:{channel}:{metric}:{day.isoformat()}",
+    seen = {"metric": metric, "channel": channel, "day": day, "value": value, "median_28_days": median,
+            "factor": factor, "minimum": minimum}
+    link = company_link(ev.company.id, channel=channel)
+    if topic_id:
+        topic = db.session.get(Topic, uuid.UUID(str(topic_id)))
+        name = topic.name if topic is not None else str(topic_id)
+        where = f"topic '{name}' on {where}"
+        seen.update(topic_id=str(topic_id), topic=name)
+        link = f"{DASHBOARD}{ev.company.id}/listening?topic={topic_id}"
+    _fire(ev, rule, event_key=f"spike:{channel}:{metric}:{'topic:' + str(topic_id) + ':' if topic_id else ''}"
+                              f"{day.isoformat()}",
           title=f"{metric} on {where} spiked to {value:g} on {day.isoformat()} "
                 f"({factor:g}× the 28-day median of {median:g} is {factor * median:g})",
-          object_type="metric", object_id=metric,
-          seen={"metric": metric, "channel": channel, "day": day, "value": value, "median_28_days": median,
-                "factor": factor, "minimum": minimum},
-          link=company_link(ev.company.id, channel=channel))
+          object_type="metric", object_id=metric, seen=seen, link=link)
 
 
 # --- after the commit -------------------------------------------------------------------------

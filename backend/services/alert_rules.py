@@ -10,7 +10,10 @@ Four kinds, each with its own ``params`` (checked here, 422 naming the field):
   ``direction`` (above | below), ``value`` (finite), ``period`` (day | week);
 - ``spike``: a flow ``metric`` on ``channel`` (or "all") whose day is ≥ ``factor`` (> 1) × its
   median over the previous 28 days and ≥ ``minimum`` (≥ 1). The "Crisis watch" preset:
-  mentions_negative, 3×, 20.
+  mentions_negative, 3×, 20. With ``topic_id`` (a topic of the company, backend/services/listening/
+  topics.py) the series is counted from the mention records tagged with that topic, and the metric
+  is one of the mention counts (``mentions``: all, ``mentions_negative``: negative ones ...):
+  "negative mentions on topic *recall*".
 
 Staff and agency-wide keys manage and read them (like report schedules); client viewers and keys
 restricted to one company never (403) — a rule decides what the agency is told.
@@ -23,12 +26,13 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from ..extensions import db
-from ..models import AlertRule, Company, Goal
-from ..tenancy import current_principal
+from ..models import AlertRule, Company, Goal, Topic
+from ..tenancy import current_principal, get_principal
 from . import audit, catalog, goal_terms
 from .channels import channel_keys
 from .companies import CREATE_LISTENERS, get_company
 from .errors import NotFound
+from .listening.topics import SENTIMENT_OF_METRIC
 from .privileges import require_agency_wide
 from .validation import Problems, check_version
 
@@ -45,7 +49,7 @@ PARAMS = {
     "goal_status": ("statuses", "goal_id"),
     "stale_data": ("days",),
     "threshold": ("metric", "channel", "direction", "value", "period"),
-    "spike": ("metric", "channel", "factor", "minimum"),
+    "spike": ("metric", "channel", "factor", "minimum", "topic_id"),
 }
 KIND_LABELS = {"goal_status": "Goal status", "stale_data": "Stale data", "threshold": "Threshold",
                "spike": "Spike"}
@@ -117,10 +121,24 @@ def describe(rule: AlertRule | dict[str, Any]) -> str:
     if kind == "stale_data":
         return f"When a channel has no new point for more than {p.get('days')} days"
     where = "all channels" if p.get("channel") == "all" else f"channel {p.get('channel')}"
+    if p.get("topic_id"):
+        where = f"topic '{_topic_name(p['topic_id'])}' on {where}"
     if kind == "threshold":
         return f"When {p.get('metric')} on {where} is {p.get('direction')} {p.get('value'):g} per {p.get('period')}"
     return (f"When {p.get('metric')} on {where} is ≥ {p.get('factor'):g}× its {SPIKE_WINDOW_DAYS}-day median "
             f"and ≥ {p.get('minimum'):g}")
+
+
+def _topic_name(topic_id: Any) -> str:
+    """The topic's name, for the rule in words ("a deleted topic" when it is gone)."""
+    if get_principal() is None:
+        return "a topic"
+    try:
+        tid = uuid.UUID(str(topic_id))
+    except ValueError:
+        return "a deleted topic"
+    name = db.session.scalar(select(Topic.name).where(Topic.id == tid))
+    return name if name is not None else "a deleted topic"
 
 
 # --- validating ---------------------------------------------------------------------------------
@@ -221,7 +239,30 @@ def _params(problems: Problems, company: Company, kind: str, params: Any, curren
         out["factor"] = problems.number("params.factor", params.get("factor"), exclusive_minimum=1)
         minimum = params.get("minimum")
         out["minimum"] = problems.number("params.minimum", 1 if minimum is None else minimum, minimum=1)
+        topic_id = _topic(problems, company, params.get("topic_id"))
+        if topic_id is not None:
+            out["topic_id"] = topic_id
+            if out["metric"] is not None and out["metric"] not in SENTIMENT_OF_METRIC:
+                problems.add("params.metric", "A spike on a topic counts mentions: the metric must be one of "
+                                              f"{', '.join(SENTIMENT_OF_METRIC)}.")
     return out
+
+
+def _topic(problems: Problems, company: Company, value: Any) -> str | None:
+    """A topic of this company (absent or null: none). Anything else is a 422: a deleted topic
+    must be replaced or removed, and another agency's looks the same as a missing one."""
+    if value in (None, ""):
+        return None
+    try:
+        tid = uuid.UUID(str(value))
+    except ValueError:
+        problems.add("params.topic_id", "Must be a topic id (a UUID).")
+        return None
+    found = db.session.scalar(select(Topic.id).where(Topic.company_id == company.id, Topic.id == tid))
+    if found is None:
+        problems.add("params.topic_id", "The company has no topic with this id (deleted, or another company's).")
+        return None
+    return str(tid)
 
 
 def validate_rule(company: Company, data: dict[str, Any], *, current: AlertRule | None = None) -> dict[str, Any]:

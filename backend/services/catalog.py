@@ -32,6 +32,9 @@ class MetricDef:
     # Derived metrics: the stored metrics they are computed from, and how (see ``derive``).
     inputs: tuple[str, ...] = field(default=())
     description: str = ""
+    # A gauge's value for channels together: "sum" of their levels (followers), or the "mean" of
+    # values that do not add up (a median answer time per channel).
+    combine: str = "sum"
 
     @property
     def nonnegative(self) -> bool:
@@ -41,6 +44,7 @@ class MetricDef:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["inputs"] = list(self.inputs)
+        del d["combine"]
         return d
 
 
@@ -49,7 +53,8 @@ BUILTIN: dict[str, MetricDef] = {
     for m in [
         MetricDef("followers", "Followers", "followers", GAUGE, description="People following the channel"),
         MetricDef("response_time_minutes", "Response time", "minutes", GAUGE, "lower",
-                  description="Median time to answer a question or mention"),
+                  description="Median time to answer a question or mention; channels together: the mean "
+                              "of their medians", combine="mean"),
         MetricDef("reach", "Reach", "people", FLOW, description="Unique people who saw content that day"),
         MetricDef("impressions", "Impressions", "views", FLOW, description="Times content was shown"),
         MetricDef("engagements", "Engagements", "actions", FLOW, description="Likes, comments, shares, clicks ..."),

@@ -80,6 +80,8 @@ ACTIONS = [
      "campaign.delete"),
     ("save branding", "/manage/branding", lambda ids: {"display_name": "Acme Social", "primary_color": "#112233"},
      "admin", "agency.branding"),
+    ("save agency settings", "/manage/agency", lambda ids: {"name": "Acme Agency", "mention_retention_months": "12"},
+     "admin", "agency.update"),
     ("upload logo", "/manage/branding/logo", lambda ids: {"logo": (io.BytesIO(_png()), "logo.png")}, "admin",
      "agency.logo"),
     ("make share link", "/manage/companies/{company_id}/share-links",

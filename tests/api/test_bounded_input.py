@@ -122,6 +122,11 @@ def test_nul_in_any_json_text_field_is_422_naming_it(client, world):
         "kind": "stale_data", "params": {"days": 5}}).json["id"]
     ids["webhook_id"] = client.post("/api/v1/webhooks", headers=admin, json={
         "url": "http://127.0.0.1:9/hook", "events": ["report.sent"]}).json["id"]
+    mention = {"source": "test", "external_id": "m-1", "channel": "fb", "published_at": "2024-05-01T10:00:00Z",
+               "sentiment": "neutral"}
+    assert client.post(f"{base}/mentions", json={"mentions": [mention]}, headers=admin).status_code == 200
+    ids["mention_id"] = client.get(f"{base}/mentions", headers=admin).json[0]["id"]
+    ids["topic_id"] = client.post(f"{base}/topics", json={"name": "Recall"}, headers=admin).json["id"]
     operations = _json_operations(client)
     assert len(operations) >= 10
     checked = 0

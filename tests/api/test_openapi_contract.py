@@ -390,6 +390,9 @@ OPERATION_IDS = {
     "listAlertRules", "createAlertRule", "getAlertRule", "updateAlertRule", "deleteAlertRule",
     "listWebhooks", "createWebhook", "getWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret",
     "listWebhookDeliveries", "resendWebhookDelivery",
+    "listTopics", "createTopic", "getTopic", "updateTopic", "deleteTopic",
+    "listMentions", "pushMentions", "listUnansweredMentions", "exportMentions", "importMentions",
+    "eraseMentionAuthor", "getMention", "updateMention", "deleteMention",
 }
 
 
@@ -408,7 +411,7 @@ def _headers(spec, path, method, status):
 
 
 IDEMPOTENT_OPERATIONS = ("pushMetrics", "importMetrics", "createShareLink", "createReportSchedule", "createReport",
-                         "sendReport", "createWebhook", "createAlertRule")
+                         "sendReport", "createWebhook", "createAlertRule", "pushMentions", "importMentions")
 
 
 def test_response_headers_are_documented(spec):
@@ -437,7 +440,7 @@ def test_response_headers_are_documented(spec):
         assert {name for name, h in limited.items() if h["required"]} == {
             "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
         assert not any(h.get("required") for h in headers.values() if h.get("schema", {}).get("type") == "integer")
-    assert lists == 15
+    assert lists == 16  # + listTopics
     strategy = "/api/v1/companies/{company_id}/strategy"
     for method in ("get", "put"):
         assert _headers(spec, strategy, method, "200")["ETag"]["required"] is True

@@ -101,7 +101,8 @@ def test_route_walk_covers_the_api_and_the_pages():
 # 2. Cross-tenant
 # ---------------------------------------------------------------------------------------------
 KNOWN_PARAMS = ("company_id", "user_id", "key_id", "channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                "schedule_id", "report_id", "alert_id", "webhook_id", "delivery_id", "rule_id")
+                "schedule_id", "report_id", "alert_id", "webhook_id", "delivery_id", "rule_id", "topic_id",
+                "mention_id")
 
 
 def populate(app, tenant) -> None:
@@ -115,6 +116,7 @@ def populate(app, tenant) -> None:
         Channel,
         Goal,
         JobFailure,
+        Mention,
         MetricDefinition,
         MetricPoint,
         Report,
@@ -122,6 +124,7 @@ def populate(app, tenant) -> None:
         ShareLink,
         Strategy,
         StrategyRevision,
+        Topic,
         WebhookDelivery,
         WebhookEndpoint,
     )
@@ -165,6 +168,13 @@ def populate(app, tenant) -> None:
             rule = AlertRule(company_id=company.id, kind="goal_status", name="Goal status", visible_to_clients=True)
             db.session.add(rule)
             db.session.flush()
+            topic = Topic(company_id=company.id, name="Recall", keywords=["recall"])
+            db.session.add(topic)
+            mention = Mention(company_id=company.id, channel_id=channel.id, source="test", external_id="m-1",
+                              published_at=dt.datetime(2026, 1, 30, 9), day=dt.date(2026, 1, 30),
+                              text=f"{company.name}: the recall went well", author_handle="@someone",
+                              sentiment="positive")
+            db.session.add(mention)
             alert = Alert(company_id=company.id, rule_id=rule.id, kind="goal_status", event_key=f"goal:{goal.id}",
                           title=f"{company.name}: a goal is off track", object_type="goal", object_id=str(goal.id),
                           link=f"/dashboard/company/{company.id}?goal={goal.id}", visible_to_clients=True, day=today)
@@ -184,7 +194,8 @@ def populate(app, tenant) -> None:
                                           "campaign_id": campaign.id, "revision": 1,
                                           "channel_id": channel.id, "link_id": link.id,
                                           "schedule_id": schedule.id, "report_id": report.id,
-                                          "rule_id": rule.id}
+                                          "rule_id": rule.id, "topic_id": topic.id,
+                                          "mention_id": mention.id}
         definition = MetricDefinition(key=f"custom_{tenant.name.split()[0].lower()}", label="Leads",
                                       unit="", kind="flow", better="higher")
         db.session.add(definition)
@@ -212,6 +223,8 @@ def param_values(tenant, company) -> dict:
         "webhook_id": objs["webhook_id"],
         "delivery_id": objs["delivery_id"],
         "rule_id": objs["rule_id"],
+        "topic_id": objs["topic_id"],
+        "mention_id": objs["mention_id"],
     }
 
 
@@ -323,7 +336,8 @@ def test_child_ids_are_looked_up_through_their_parent_company(app, populated, lo
     for rule in _api_rules_with_params(app):
         params = rule_params(rule.rule)
         children = [p for p in params if p in ("channel_key", "goal_id", "campaign_id", "revision", "link_id",
-                                               "schedule_id", "report_id", "rule_id")]
+                                               "schedule_id", "report_id", "rule_id", "topic_id",
+                                               "mention_id")]
         if "company_id" not in params or not children:
             continue
         for owner_of_children, company in ((b, b.company_a), (a, a.company_b)):

@@ -51,3 +51,30 @@ def test_upgrading_to_0008_gives_existing_companies_the_default_rules(tmp_path):
         assert [(r["kind"], r["params"]) for r in default_rules()] == [
             (r.kind, r.params) for r in sorted(rules, key=lambda r: r.kind)[::2]]
         db.session.remove()
+
+
+def test_upgrading_to_0009_keeps_every_existing_row(tmp_path):
+    """0009 adds agency.mention_retention_months in place: a batch copy of agency on SQLite would
+    drop the table, and with foreign keys on that deletes everything that cascades from it."""
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(f"sqlite:///{tmp_path / 'migrate.db'}")
+    migrations = str(ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations)
+        from backend.extensions import db
+        from backend.services.accounts import create_agency
+        from backend.services.companies import create_company
+        from backend.tenancy import Principal, acting_as
+
+        agency, _owner = create_agency("Old Agency", "owner@old.test", "a long enough password 1")
+        with acting_as(Principal.system(agency.id, "test")):
+            create_company({"name": "Old One"})
+        db.session.remove()
+        downgrade(directory=migrations, revision="0008")
+        db.session.remove()
+        upgrade(directory=migrations)
+        counts = {t: db.session.execute(db.text(f"SELECT count(*) FROM {t}")).scalar()
+                  for t in ("agency", "company", "alert_rule", "user")}
+        assert counts == {"agency": 1, "company": 1, "alert_rule": 2, "user": 1}
+        assert db.session.execute(db.text("SELECT mention_retention_months FROM agency")).scalar() == 24

@@ -7,7 +7,9 @@ from ..common import OutSchema, PaginationQuerySchema, StrictSchema, UtcDateTime
 PARAMS = ("The kind's settings. goal_status: statuses (default at_risk, off_track, missed, achieved), goal_id "
           "(optional: one goal of the company). stale_data: days (1–90, default 3). threshold: metric, channel "
           "(a key or 'all'), direction (above | below), value, period (day | week). spike: metric (a flow), "
-          "channel, factor (> 1), minimum (≥ 1). A metric, channel or goal outside the company is a 422 naming "
+          "channel, factor (> 1), minimum (≥ 1), topic_id (optional: count the mentions tagged with this topic of the "
+          "company instead of the metric's points; the metric is then mentions, mentions_positive, mentions_neutral "
+          "or mentions_negative). A metric, channel or goal outside the company is a 422 naming "
           "params.<field>; another agency's goal a 404")
 KIND = ("goal_status: a goal moves into one of the statuses; stale_data: a channel has no new point for more than "
         "`days` days; threshold: a metric is above/below a value on a day or in a week; spike: a flow's day is "
@@ -30,6 +32,11 @@ class AlertRuleParamsInSchema(StrictSchema):
     period = fields.String(metadata={"enum": list(PERIODS), "description": "threshold (default day)"})
     factor = fields.Float(metadata={"description": "spike: more than 1 (a factor of 1 or less is a 422)"})
     minimum = fields.Float(metadata={"description": "spike: at least 1 (default 1)", "minimum": 1})
+    topic_id = fields.String(allow_none=True, metadata={
+        "format": "uuid", "example": "3f0c1a52-9d4e-4a8b-8f1e-2b7c5d6e9a10",
+        "description": "spike: count the company's mentions tagged with this topic (GET …/topics) instead of the "
+                       "metric's points — 'negative mentions on topic recall' is metric mentions_negative with the "
+                       "topic; null: no topic. Another company's or a deleted topic: 422"})
 
 
 class AlertRuleCreateSchema(StrictSchema):

@@ -89,7 +89,14 @@ class Metrics(MethodView):
     @blp.arguments(PushSchema)
     @blp.response(200, PushResultSchema)
     def post(self, data, company_id):
-        """Push daily points (upsert, all or nothing; up to 10,000 points and 5 MiB)"""
+        """Push daily points (upsert, all or nothing; up to 10,000 points and 5 MiB)
+
+        Records win for the days they cover: for a channel and day with mention records (pushed
+        to ``…/mentions``), ``mentions``, ``mentions_positive``, ``mentions_neutral``,
+        ``mentions_negative`` and ``response_time_minutes`` come from the records, and pushed values
+        of them for that channel-day are not stored; the answer counts them in
+        ``kept_from_mentions``. Days without mention records keep the pushed values.
+        """
         _check_json_size()
         return svc.push_points(company_id, data["points"])  # the service refuses more than 10,000 points
 

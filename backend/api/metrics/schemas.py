@@ -36,10 +36,17 @@ class PushSchema(StrictSchema):
 
 
 class PushResultSchema(OutSchema):
+    SOMETIMES = ("kept_from_mentions",)
+
     received = fields.Integer()
     created = fields.Integer()
     updated = fields.Integer()
     unchanged = fields.Integer()
+    kept_from_mentions = fields.Integer(metadata={
+        "description": "Values of mentions, mentions_positive/neutral/negative or response_time_minutes not "
+                       "stored because their channel and day have mention records, which set those figures "
+                       "(records win for the days they cover). Present only when some were; "
+                       "received = created + updated + unchanged + kept_from_mentions.", "example": 2})
 
 
 class ImportResultSchema(PushResultSchema):

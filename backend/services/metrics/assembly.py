@@ -40,14 +40,15 @@ def growth(rows: list[Edge], seed: float | None) -> Series:
     return out
 
 
-def carried_sum(per_channel: list[tuple[list[Edge], float | None]]) -> Series:
-    """Sum over channels of each one's last known value at every bucket where any has a point."""
+def carried_sum(per_channel: list[tuple[list[Edge], float | None]], mean: bool = False) -> Series:
+    """Sum over channels of each one's last known value at every bucket where any has a point
+    (with ``mean``, their mean: for gauges that do not add up, see ``MetricDef.combine``)."""
     buckets = sorted({r[0] for rows, _ in per_channel for r in rows})
     out: Series = {}
     states = [(dict((r[0], r[1]) for r in rows), seed) for rows, seed in per_channel]
     current = [seed for _, seed in states]
     for bucket in buckets:
-        total, any_value = 0.0, False
+        total, count = 0.0, 0
         for i, (values, _) in enumerate(states):
             v = values.get(bucket)
             if v is not None:
@@ -55,9 +56,9 @@ def carried_sum(per_channel: list[tuple[list[Edge], float | None]]) -> Series:
             last = current[i]
             if last is not None:
                 total += last
-                any_value = True
-        if any_value:
-            out[bucket] = total
+                count += 1
+        if count:
+            out[bucket] = total / count if mean else total
     return out
 
 
@@ -176,7 +177,7 @@ def _assemble(metrics: list[str], defs: Defs, channel_ids: dict[uuid.UUID, str] 
                     out[(label, m)] = {r[0]: r[1] for r in lasts.get((None, cid, src), [])}
                 else:
                     out[(label, m)] = carried_sum([(lasts.get((None, c, src), []), seeds.get((None, c, src)))
-                                                    for c in chans])
+                                                    for c in chans], mean=d.combine == "mean")
             else:
                 out[(label, m)] = _derive_series(m, flow)
     if split and not by_channel:

@@ -17,7 +17,7 @@ from ..errors import TooLarge, ValidationFailed
 from .assembly import compute
 from .reads import check_range, check_size, resolve
 from .validation import MAX_ERRORS, ErrorLimitReached, PointRow, PointValidator
-from .write import existing_values, write_points
+from .write import existing_values, without_covered, write_points
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def import_csv(company_id: uuid.UUID | str, lines: Iterable[str], *,
                 errors=validator.errors, error_count=validator.error_count, rows_not_checked=not_checked)
         validator.raise_if_invalid("value")
     if dry_run:
-        return {**what_would_change(company.id, validator.rows), "rows": n_rows}
+        return {**what_would_change(company.id, validator.rows, validator.channels), "rows": n_rows}
     done = write_points(company, validator.channels, validator.rows, "metrics.import",
                         f"Imported {len(validator.rows)} points from CSV",
                         progress=(lambda n: progress("write", n)) if progress else None)
@@ -181,14 +181,19 @@ def import_csv(company_id: uuid.UUID | str, lines: Iterable[str], *,
 REPLACED_SHOWN = 5
 
 
-def what_would_change(company_id: uuid.UUID, rows: list[PointRow]) -> dict[str, Any]:
+def what_would_change(company_id: uuid.UUID, rows: list[PointRow],
+                      channel_ids: dict[str, uuid.UUID] | None = None) -> dict[str, Any]:
     """What importing ``rows`` would do, read only: ``received``, ``created``, ``updated``,
     ``unchanged``, the channels, the first and last date, and the first few stored values it
-    would replace (``replaced``: ``[{"channel", "metric", "date", "stored", "new"}]``)."""
-    created = updated = unchanged = 0
+    would replace (``replaced``: ``[{"channel", "metric", "date", "stored", "new"}]``); with the
+    company's ``channel_ids``, also ``kept_from_mentions`` when mention records own some values."""
+    created = updated = unchanged = kept = 0
     replaced: list[dict[str, Any]] = []
-    for start in range(0, len(rows), CSV_CHUNK_ROWS):
-        chunk = rows[start:start + CSV_CHUNK_ROWS]
+    stored_rows = rows
+    if channel_ids is not None:
+        stored_rows, kept = without_covered(company_id, channel_ids, rows)
+    for start in range(0, len(stored_rows), CSV_CHUNK_ROWS):
+        chunk = stored_rows[start:start + CSV_CHUNK_ROWS]
         stored = existing_values(company_id, chunk)
         for channel, metric, day, value in chunk:
             old = stored.get((channel, metric, day))
@@ -203,7 +208,8 @@ def what_would_change(company_id: uuid.UUID, rows: list[PointRow]) -> dict[str, 
     days = [r[2] for r in rows]
     return {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged,
             "channels": sorted({r[0] for r in rows}), "from": min(days) if days else None,
-            "to": max(days) if days else None, "replaced": replaced}
+            "to": max(days) if days else None, "replaced": replaced,
+            **({"kept_from_mentions": kept} if kept else {})}
 
 
 EXPORT_WINDOW_POINTS = 20_000

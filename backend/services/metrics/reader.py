@@ -97,12 +97,15 @@ class CompanyReader:
         scope = Scope(company_id=self.company.id, channel_id=only)
         if self.defs[metric].kind == catalog.GAUGE:
             # A stored level: the combined value on the last day any channel has a point is the
-            # sum of every channel's last value (carried forward) — one statement.
+            # sum of every channel's last value (carried forward), or their mean for a gauge that
+            # does not add up (``MetricDef.combine``) — one statement.
             lasts = [(d, v) for d, v in db.session.execute(last_levels_statement(scope, metric, day))
                      if d is not None]
             if not lasts:
                 return None
-            return max(as_date(d) for d, _ in lasts), sum(float(v) for _, v in lasts)
+            total = sum(float(v) for _, v in lasts)
+            mean = self.defs[metric].combine == "mean"
+            return max(as_date(d) for d, _ in lasts), total / len(lasts) if mean else total
         for _ in range(8):
             _, ends = date_bounds(scope, sorted(stored_inputs(metric, self.defs)), before=day)
             if not ends:

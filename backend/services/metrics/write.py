@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import DBAPIError
 
 from ...extensions import db
-from ...models import Channel, Company, MetricPoint, utcnow
+from ...models import Channel, Company, Mention, MetricPoint, utcnow
 from ...tenancy import current_principal
 from .. import audit
 from ..companies import get_company
@@ -32,6 +32,12 @@ WRITE_CHUNK = 10_000
 
 
 RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+# The metrics mention records roll up into (backend/services/listening/rollup.py). Records win for
+# the days they cover: for a channel-day with at least one mention record, a pushed or imported
+# value of these is not stored (counted as ``kept_from_mentions``); days without records keep it.
+RECORD_METRICS = ("mentions", "mentions_positive", "mentions_neutral", "mentions_negative", "response_time_minutes")
 
 
 
@@ -152,19 +158,55 @@ def existing_values(company_id: uuid.UUID, chunk: list[PointRow]) -> dict[tuple[
     return {(c, m, d): v for c, m, d, v in db.session.execute(stmt)}
 
 
+def covered_by_records(company_id: uuid.UUID, channel_ids: dict[str, uuid.UUID], rows: list[PointRow]
+                       ) -> set[tuple[str, dt.date]]:
+    """The (channel key, day) pairs among ``rows``' values of RECORD_METRICS that have at least one
+    mention record: their values come from the records (one statement; none without such rows)."""
+    wanted = {(r[0], r[2]) for r in rows if r[1] in RECORD_METRICS}
+    if not wanted:
+        return set()
+    keys = {channel_ids[ch]: ch for ch, _ in wanted if ch in channel_ids}
+    days = sorted({d for _, d in wanted})
+    found = db.session.execute(
+        select(Mention.channel_id, Mention.day).distinct()
+        .where(Mention.company_id == company_id, Mention.channel_id.in_(list(keys)),
+               Mention.day >= days[0], Mention.day <= days[-1]))
+    return {(keys[cid], day) for cid, day in found} & wanted
+
+
+def without_covered(company_id: uuid.UUID, channel_ids: dict[str, uuid.UUID], rows: list[PointRow]
+                    ) -> tuple[list[PointRow], int]:
+    """``rows`` less the values the mention records own (records win for the days they cover):
+    (the rows to store, how many were kept from the records)."""
+    covered = covered_by_records(company_id, channel_ids, rows)
+    if not covered:
+        return rows, 0
+    kept = [r for r in rows if not (r[1] in RECORD_METRICS and (r[0], r[2]) in covered)]
+    return kept, len(rows) - len(kept)
+
+
 def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list[PointRow], action: str,
                  summary: str, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors."""
+    """Upsert and audit in one transaction, retried on PostgreSQL deadlock/serialization errors.
+
+    Values of the mention metrics for channel-days with mention records are not stored (records
+    win for the days they cover): the answer counts them in ``kept_from_mentions`` (present only
+    when some were)."""
     agency_id, company_id = company.agency_id, company.id
     if dialect_name() == "postgresql":
         rows.sort()  # (channel key, metric, date): one lock order for every writer
+    received = len(rows)
     attempt = 0
     while True:
         try:
-            created, updated, unchanged = upsert(agency_id, company_id, channel_ids, rows, progress)
+            stored, kept = without_covered(company_id, channel_ids, rows)
+            if kept and progress:
+                progress(kept)
+            created, updated, unchanged = upsert(agency_id, company_id, channel_ids, stored, progress)
             if created or updated:
                 audit.record(action, object_type="company", object_id=company_id, company_id=company_id,
-                             summary=f"{summary}: {created} created, {updated} updated, {unchanged} unchanged")
+                             summary=f"{summary}: {created} created, {updated} updated, {unchanged} unchanged"
+                             + (f", {kept} kept from mention records" if kept else ""))
             db.session.commit()
             break
         except DBAPIError as err:
@@ -174,9 +216,11 @@ def write_points(company: Company, channel_ids: dict[str, uuid.UUID], rows: list
             if code not in RETRYABLE_SQLSTATES or attempt >= 5:
                 raise
             log.warning("metrics write retried after %s (attempt %d)", code, attempt)
-    done = {"received": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+    done = {"received": received, "created": created, "updated": updated, "unchanged": unchanged}
+    if kept:
+        done["kept_from_mentions"] = kept
     if created or updated:
-        _publish_pushed(company_id, rows, action, done)
+        _publish_pushed(company_id, stored, action, done)
         for listener in AFTER_WRITE_LISTENERS:
             listener(company_id)
     return done

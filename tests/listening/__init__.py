@@ -1,0 +1,1 @@
+"""Listening (issue 18): mentions, topics, the roll-up, retention."""
