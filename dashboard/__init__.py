@@ -26,7 +26,7 @@ from . import bundles, ids
 
 BASE = "/dashboard/"
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads and sends back as X-CSRFToken
-COMPANY_PATH = re.compile(r"^/dashboard/company/([^/]+)(/strategy)?/?$")
+COMPANY_PATH = re.compile(r"^/dashboard/company/([^/]+)(/strategy|/listening)?/?$")
 
 
 class Dashboard(Dash):
@@ -67,7 +67,7 @@ def init_dashboard(server: Flask) -> Dash:
     # Callbacks only read (pages lay out read models): no write lock for them on SQLite.
     mark_read_only_posts(server, f"{BASE}_dash-update-component")
 
-    from .pages import common, company, portfolio
+    from .pages import common, company, listening, portfolio
 
     dash_app.callback(
         Output(ids.PAGE, "children"),
@@ -76,6 +76,7 @@ def init_dashboard(server: Flask) -> Dash:
     )(route)
     portfolio.register(dash_app)
     company.register(dash_app)
+    listening.register(dash_app)
     common.register_navbar(dash_app)
     server.extensions["reachboard_dashboard"] = dash_app
     return dash_app
@@ -91,7 +92,7 @@ def serve_layout():
 
 def route(pathname: str | None, search: str | None):
     """Render the page for a path. The tenant comes from the session, never from the browser."""
-    from .pages import chooser, common, company, portfolio, strategy
+    from .pages import chooser, common, company, listening, portfolio, strategy
 
     path = pathname or BASE
     if path.rstrip("/") == BASE.rstrip("/"):
@@ -108,9 +109,20 @@ def route(pathname: str | None, search: str | None):
         row = rm.company(match.group(1))
     except rm.NotFound:
         return common.not_found()
+    if match.group(2) == "/listening":
+        return listening.layout(row, search, _topojson_url())
     if match.group(2):
         return strategy.layout(row)
     return company.layout(row, search)
+
+
+def _topojson_url() -> str:
+    """Where the Listening page's map finds Plotly's world topojson: the app's own assets."""
+    from flask import current_app
+
+    from .listening_figures import TOPOJSON_FOLDER
+
+    return current_app.extensions["reachboard_dashboard"].get_asset_url(TOPOJSON_FOLDER)
 
 
 def _protect(server: Flask) -> None:

@@ -9,6 +9,9 @@ page's HTML can carry only the scripts that page draws with:
   (``plotly-basic``: the scatter, bar and pie traces, 1.2 MB, where the full bundle is 4.8 MB) as an
   ordinary script, so that it downloads beside the other scripts. dcc.Graph uses ``window.Plotly``
   when it is there, and only otherwise fetches the full bundle, late, when the first chart mounts;
+- the Listening page draws a map (a choropleth: plotly.js's geo module, which the partial bundle
+  lacks) beside its bars: it gets no partial bundle, and dcc.Graph fetches the full one, served
+  by the app like every component file, when the first chart mounts;
 - the strategy page, the chooser and the "not found" page need neither;
 - no page has a DataTable, whose loader Dash adds to every page: it is left out everywhere.
 
@@ -37,16 +40,18 @@ PLOTLY_ASSET = "vendor/plotly-basic-4.1.1.min.js"
 # The partial bundle's trace types (plotly.js's lib/index-basic.js).
 PLOTLY_TRACES = frozenset({"scatter", "bar", "pie"})
 
-PORTFOLIO, COMPANY, STRATEGY, PLAIN = "portfolio", "company", "strategy", "plain"
+PORTFOLIO, COMPANY, STRATEGY, LISTENING, PLAIN = "portfolio", "company", "strategy", "listening", "plain"
 # The lazily loaded chunks (component-suite paths) each kind of page asks for once it renders.
 CHUNKS = {
     PORTFOLIO: ("dash_ag_grid/async-community.js", "dash/dcc/async-dropdown.js"),
     COMPANY: ("dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js", "dash/dcc/async-datepicker.js"),
     STRATEGY: ("dash/dcc/async-markdown.js",),
+    LISTENING: ("dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js", "dash/dcc/async-datepicker.js"),
     PLAIN: (),
 }
 _COMPANY_PAGE = re.compile(r"^/company/[^/]+/?$")
 _STRATEGY_PAGE = re.compile(r"^/company/[^/]+/strategy/?$")
+_LISTENING_PAGE = re.compile(r"^/company/[^/]+/listening/?$")
 
 
 def page_kind(path: str, base: str) -> str:
@@ -61,6 +66,8 @@ def page_kind(path: str, base: str) -> str:
         return COMPANY
     if _STRATEGY_PAGE.match(rest):
         return STRATEGY
+    if _LISTENING_PAGE.match(rest):
+        return LISTENING
     return PLAIN
 
 

@@ -1,16 +1,16 @@
 """The portfolio as data: one row per active company in reach, with its followers, reach,
-engagement, goals by status, the freshness of its data, its open alerts and whether it needs
-attention (an open alert, a goal off track, missed or at risk, or stale data)."""
+engagement, goals by status, the freshness of its data, its open alerts, its unanswered mentions
+and whether it needs attention (an open alert, a goal off track, missed or at risk, or stale data)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Goal
+from ..models import Goal, Mention
 from ..services import metrics
 from ..services.companies import all_companies
 from ..services.goal_terms import STATUSES
@@ -43,6 +43,18 @@ def goal_statuses(company_ids) -> dict:
     return out
 
 
+def unanswered_counts(company_ids) -> dict:
+    """{company_id: mentions not yet answered} for several companies, in one grouped query
+    (companies without one are left out). All of them, whatever the period: the inbox's size."""
+    if not company_ids:
+        return {}
+    rows = db.session.execute(
+        select(Mention.company_id, func.count()).where(Mention.company_id.in_(list(company_ids)),
+                                                        Mention.answered_at.is_(None))
+        .group_by(Mention.company_id))
+    return {cid: int(n) for cid, n in rows}
+
+
 def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
     """Every active company in reach. "Today" is each company's own, in its time zone, as on its
     page (``today`` overrides it for all): the period ends there and staleness counts from there.
@@ -54,6 +66,7 @@ def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
         groups.setdefault(day, []).append(cid)
     statuses = goal_statuses(list(companies))
     alerts = open_counts(list(companies))
+    unanswered = unanswered_counts(list(companies))
     read: dict = {}
     for day, ids in groups.items():
         start, end = ctl.preset_range(preset, day)
@@ -78,6 +91,7 @@ def portfolio_page(preset: str, today: dt.date | None = None) -> PortfolioPage:
             "last_data_date": last,
             "stale": stale,
             "open_alerts": open_alerts,
+            "unanswered": unanswered.get(company.id, 0),
             "needs_attention": bool(open_alerts or stale or any(counts[status] for status in ATTENTION_STATUSES)),
             "spark": [v for _, v in (r.get("followers_spark") or []) if v is not None],
         })

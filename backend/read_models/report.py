@@ -26,6 +26,7 @@ from ..services.strategy import all_revisions, get_strategy
 from . import controls as ctl
 from . import report_text
 from .company import Channel, GoalPath, channels_of, company_view, goal_path, goals_with_progress, readers_for
+from .report_listening import ListeningSection, listening_section
 
 # The KPI cards, in order (a card is left out when the period has no value for it).
 KPI_CARDS = ("followers", "follower_growth", "reach", "impressions", "engagement_rate", "mentions",
@@ -165,6 +166,7 @@ class ReportView:
     strategy: StrategyBrief
     freshness: list[Freshness]
     channels: list[Channel] = field(default_factory=list)
+    listening: ListeningSection | None = None  # "What people said" (backend/read_models/report_listening.py)
 
     @property
     def goals_with_paths(self) -> list[GoalRow]:
@@ -192,13 +194,14 @@ def report_view(report) -> ReportView:
     strategy = _strategy(company.id, start, end, channels)
     freshness = _freshness(channels, reported, start, min(end, today))
     cover = _cover(company, report, as_of)
+    listening = listening_section(company.id, start, end, previous)
     sentences = report_text.summary_sentences(has_data=has_data, kpis={k.metric: k for k in kpis}, goals=goals,
                                               strategy_changes=strategy.changes, gaps=[f for f in freshness if f.gaps])
     return ReportView(
         report_id=str(report.id), company_id=str(company.id), version=report.version, cover=cover,
         commentary=report.commentary or "", sentences=sentences, has_data=has_data, kpis=kpis, previous=previous,
         year_earlier=year_earlier, charts=charts, goals=goals, campaigns=campaigns, strategy=strategy,
-        freshness=freshness, channels=channels)
+        freshness=freshness, channels=channels, listening=listening)
 
 
 def period_label(kind: str, start: dt.date, end: dt.date) -> str:

@@ -21,7 +21,7 @@ from flask import url_for
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..read_models import report_text
+from ..read_models import report_listening, report_text
 from ..read_models.report import ReportView, report_view
 from . import charts as rc
 
@@ -72,7 +72,8 @@ def _as_date(value: Any) -> dt.date | None:
 HELPERS = SimpleNamespace(
     value_text=report_text.value_text, change_text=report_text.change_text, day_text=report_text.day_text,
     date_range=report_text.date_range, percent_text=_percent_text, forecast_text=_forecast_text,
-    change_class=_change_class, plain=_plain, as_date=_as_date)
+    change_class=_change_class, plain=_plain, as_date=_as_date, minutes_text=report_listening.minutes_text,
+    listening_sentence=report_listening.section_sentence)
 
 
 def paragraphs(text: str) -> list[str]:

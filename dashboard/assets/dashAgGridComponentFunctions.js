@@ -30,3 +30,14 @@ dagcomponentfuncs.RbLatest = function (props) {
             title: stale ? "No data for more than 3 days" : ""},
         props.value + (stale ? " · stale" : ""));
 };
+
+// The portfolio's unanswered mentions: the count as a link to the company's Listening page.
+dagcomponentfuncs.RbUnanswered = function (props) {
+    var n = props.value || 0;
+    var url = props.data && props.data.listening_url;
+    if (!url) {
+        return React.createElement("span", null, String(n));
+    }
+    return React.createElement("a", {href: url, className: "rb-unanswered",
+            title: n === 1 ? "1 mention not yet answered" : n + " mentions not yet answered"}, String(n));
+};

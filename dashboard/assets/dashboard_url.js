@@ -29,12 +29,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         toggle: function (clicks, open) {
             return clicks ? !open : open;
         },
-        // The portfolio: a click on a company's row opens its page (the row's id is the company's).
+        // The portfolio: a click on a company's row opens its page (the row's id is the company's);
+        // on its Unanswered count, its Listening page.
         openCompany: function (cell) {
             if (!cell || !cell.rowId) {
                 return window.dash_clientside.no_update;
             }
-            return "/dashboard/company/" + encodeURIComponent(cell.rowId);
+            var page = "/dashboard/company/" + encodeURIComponent(cell.rowId);
+            return cell.colId === "unanswered" ? page + "/listening" : page;
         }
     }
 });

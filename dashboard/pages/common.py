@@ -41,6 +41,9 @@ def navbar(company=None, active: str = "") -> html.Header:
                                              active=active == "company", external_link=True)))
         links.append(dbc.NavItem(dbc.NavLink("Strategy", href=company_url(company.id, True),
                                              active=active == "strategy", external_link=True)))
+        links.append(dbc.NavItem(dbc.NavLink("Listening", href=company_url(company.id) + "/listening",
+                                             active=active == "listening", external_link=True,
+                                             id="rb-listening-link")))
         links.append(dbc.NavItem(dbc.NavLink("Reports", href=reports_url(company.id), external_link=True,
                                              id="rb-reports-link")))
     if is_staff():  # the agency admin pages (backend/admin); client viewers get no link

@@ -26,18 +26,18 @@ def column_defs() -> list[dict]:
     return [
         {"headerName": "Company", "field": "company", "cellRenderer": "markdown", "pinned": "left",
          "filter": "agTextColumnFilter", "width": 160, "minWidth": 130, "flex": 0, "sort": "asc"},
-        {"headerName": "Followers", "field": "followers", **num, "minWidth": 92,
+        {"headerName": "Followers", "field": "followers", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbCompact(params.value)"}},
         {"headerName": "Change", "field": "followers_change", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbSigned(params.value)"},
          "cellClassRules": {"rb-good": "params.value > 0", "rb-bad": "params.value < 0"}},
         {"headerName": "Reach", "field": "reach", **num, "minWidth": 84,
          "valueFormatter": {"function": "rbCompact(params.value)"}},
-        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 110,
+        {"headerName": "Engagement rate", "field": "engagement_rate", **num, "minWidth": 96,
          "valueFormatter": {"function": "params.value == null ? '–' : (params.value * 100).toFixed(2) + '%'"}},
         # One column per goal status, most in need of attention first: the counts add up.
         {"headerName": "Goals", "children": [
-            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "minWidth": 84, "flex": 0.6,
+            {"headerName": rm.STATUS_TERMS[status].label, "field": status, **num, "minWidth": 76, "flex": 0.6,
              "filter": False,  # sorted, not filtered: the most off-track companies first
              "cellClass": "rb-status-count", "headerTooltip": rm.STATUS_TERMS[status].sentence,
              "cellStyle": {"color": theme.tone_colour(rm.STATUS_TERMS[status].tone), "fontWeight": 600}}
@@ -46,10 +46,15 @@ def column_defs() -> list[dict]:
         {"headerName": "Alerts", "field": "open_alerts", **num, "minWidth": 64, "flex": 0.5, "filter": False,
          "headerTooltip": "Open alerts: this company's alerts you have not read yet",
          "cellClassRules": {"rb-bad": "params.value > 0"}},
+        # Unanswered mentions: a click opens the company's Listening page (its inbox), not its page.
+        # (dashboard_url.js openCompany; RbUnanswered draws the count as a link there too).
+        {"headerName": "Unanswered", "field": "unanswered", **num, "minWidth": 72, "flex": 0.6, "filter": False,
+         "cellRenderer": "RbUnanswered", "headerTooltip": "Mentions not yet answered: opens the Listening page",
+         "cellClassRules": {"rb-bad": "params.value > 0"}},
         # ISO dates, typed into a plain box (the browser's picker would show mm/dd/yyyy).
         {"headerName": "Latest data", "field": "last_data_date", "filter": "agDateColumnFilter",
          "filterParams": {"browserDatePicker": False, "minValidYear": 2000, "maxValidYear": 2100},
-         "cellRenderer": "RbLatest", "minWidth": 112},
+         "cellRenderer": "RbLatest", "minWidth": 104},
         {"headerName": "Followers trend", "field": "spark", "cellRenderer": "RbSparkline", "sortable": False,
          "filter": False, "width": 128, "minWidth": 128, "flex": 0},
     ]
@@ -62,8 +67,14 @@ def rows(view: rm.PortfolioPage) -> list[dict]:
         last = r["last_data_date"]
         out.append({**r, "id": str(r["company_id"]), "company_id": str(r["company_id"]),
                     "company": f"[{_md_escape(r['name'])}]({company_url(r['company_id'])})",
+                    "listening_url": listening_url(r["company_id"]),
                     "last_data_date": last.isoformat() if last else None})
     return out
+
+
+def listening_url(company_id) -> str:
+    """The company's Listening page (its mentions and the inbox of unanswered ones)."""
+    return f"{company_url(company_id)}/listening"
 
 
 def _md_escape(text: str) -> str:

@@ -74,7 +74,7 @@ def test_owner_portfolio_company_kpis_and_charts(page, login, live_server, agenc
     assert page.url.split("?")[0].endswith("/dashboard/")
     page.wait_for_selector(".ag-row .ag-cell a")
     page.wait_for_selector(".rb-spark")
-    links = sorted(page.locator(".ag-row a").all_inner_texts())
+    links = sorted(page.locator(".ag-row [col-id='company'] a").all_inner_texts())
     assert links == sorted([mine.company_a.name, mine.company_b.name])
     assert other.company_a.name not in page.content()
     assert "no data" in " ".join(page.locator(".ag-row").all_inner_texts())  # company B
