@@ -24,6 +24,7 @@ TARGETS = {
     "query_vs_raw": 3.0,  # p95 ≤ 3× the raw SQL
     "crowded_vs_empty": 0.20,  # p95 within ±20% between the empty and the crowded database
     "dashboard_p95_ms": 150.0,
+    "search_p95_ms": 50.0,  # issue 18: 10,000 mentions searched in under 50 ms at p95
 }
 
 
@@ -45,6 +46,10 @@ class Sizes:
     min_iterations: int = 15  # … and at least, stopping after query_seconds
     query_seconds: float = 15.0
     dashboard_iterations: int = 40  # 8 views of each kind: the p95 is the 39th of 40, not the 14th of 15
+    search_mentions: int = 10_000  # the company's mentions searched (bench/search_bench.py)
+    search_other_mentions: int = 20_000  # other companies' mentions in the same index …
+    search_other_companies: int = 100  # … spread over this many of them
+    search_iterations: int = 40  # rounds of the five queries
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -55,7 +60,8 @@ class Sizes:
     def smoke(cls) -> Sizes:
         return cls(channels=2, metrics=("followers", "reach", "engagements", "spend"), days=2 * 364 + 14,
                    batch=500, others=4, other_agencies=2, other_days=30, warmup=1, iterations=3, min_iterations=3,
-                   dashboard_iterations=2)
+                   dashboard_iterations=2, search_mentions=400, search_other_mentions=200, search_other_companies=2,
+                   search_iterations=2)
 
     @property
     def main_points(self) -> int:

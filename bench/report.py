@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import overload
 
 from .config import TARGETS
+from .search_bench import figure as search_figure
 
 
 def _get(d: dict | None, *path):
@@ -100,6 +101,7 @@ def figures(result: dict, others: int = 1000) -> list[dict]:
             "pass": value <= TARGETS["dashboard_p95_ms"],
             "note": None,
         })
+    out.append(search_figure(result, TARGETS["search_p95_ms"]))
     return out
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import browser_bench, dashboard_bench
+from . import browser_bench, dashboard_bench, search_bench
 from .config import TARGETS, Sizes
 from .database import BenchDatabase, open_databases
 from .dataset import add_goals, build_main, build_others, last_data_day, load_other_points, main_points, measured_period
@@ -122,6 +122,16 @@ def run_database(db: BenchDatabase, sizes: Sizes, progress: Progress, log_dir: P
             except Exception as err:  # noqa: BLE001 - report, keep the other figures
                 result["dashboard"] = {"error": f"{type(err).__name__}: {err}"}
                 result["errors"].append(f"dashboard: {type(err).__name__}: {err}")
+        with progress.step(f"search: {sizes.search_mentions:,} mentions among {sizes.search_other_mentions:,} "
+                           "of others (bulk ORM insert)"):
+            loaded = search_bench.load(app, main, sizes, last_day, progress)
+            db.analyze(conn)
+        with progress.step("search queries"):
+            try:
+                result["search"] = {**loaded, **search_bench.measure(client, main, sizes, progress)}
+            except BenchError as err:
+                result["search"] = {**loaded, "error": str(err)}
+                result["errors"].append(f"search: {err}")
     except BenchError as err:
         result["errors"].append(str(err))
         progress.say(f"stopped: {err}")

@@ -105,6 +105,9 @@ class CompanySpec:
     goals: tuple[GoalSpec, ...]
     # Strategy versions, oldest first: (days relative to the anchor, author role, fields).
     strategy_versions: tuple[tuple[int, str, dict], ...] = field(default=())
+    # The share of the channels' everyday ``mentions_per_day`` the demo generates: every mention is
+    # a record with its text (backend/demo/listening.py), about 2,000 per company over 18 months.
+    mention_share: float = 1.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,6 +293,7 @@ NORTHWIND = CompanySpec(
                "who noticed it on the first night posted about it before we did."),
     _NW_GOALS,
     ((-540, "member", _NW_STRATEGY_1), (-500, "admin", _NW_STRATEGY_2), (-225, "member", _NW_STRATEGY_3)),
+    mention_share=0.09,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -364,7 +368,7 @@ _FJ_GOALS = (
         "Win back trust after the zipper recall",
         "Bring the sentiment score across channels back to {target:.2f} or better after the recall.",
         "crisis_dialogue", "Kari (communications)", "sentiment_score", "all", "latest",
-        start=3, deadline=130, status="achieved", crisis=True,
+        start=1, deadline=130, status="achieved", crisis=True,
     ),
     GoalSpec(
         "Test a gear rental service with followers",
@@ -440,6 +444,7 @@ FJORD = CompanySpec(
                "broken jackets spread on Instagram and Facebook."),
     _FJ_GOALS,
     ((-530, "admin", _FJ_STRATEGY_1), (-236, "member", _FJ_STRATEGY_2)),
+    mention_share=0.075,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -618,6 +623,7 @@ VISTULA = CompanySpec(
                mention_multiplier=9.0, negative_share=0.7),
     _VS_GOALS,
     ((-520, "member", _VS_STRATEGY_1), (-470, "admin", _VS_STRATEGY_2), (-40, "member", _VS_STRATEGY_3)),
+    mention_share=0.24,
 )
 
 COMPANIES = (NORTHWIND, FJORD, VISTULA)

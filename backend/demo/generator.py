@@ -19,6 +19,7 @@ STORED_METRICS = (
     "spend", "revenue", "response_time_minutes",
 )
 GAUGES = ("followers", "response_time_minutes")
+CRISIS_BURST_SHARE = 0.5  # of the crisis's extra mentions (CrisisSpec.mention_multiplier) the demo has
 
 
 # ============================================================================================
@@ -105,6 +106,7 @@ def generate_channel(company: CompanySpec, channel: ChannelSpec, anchor: dt.date
     channel, so a longer run repeats a shorter one exactly and only adds days.
     """
     rng = random.Random(f"reachboard-demo|{company.name}|{channel.key}")
+    mention_rng = random.Random(f"reachboard-demo-mentions|{company.name}|{channel.key}")
     origin = origin_of(anchor)
     opened = channel_opened(channel, anchor)
     t_open = (opened - origin).days
@@ -121,6 +123,7 @@ def generate_channel(company: CompanySpec, channel: ChannelSpec, anchor: dt.date
     followers = channel.followers_at_launch if channel.launched is not None else k * channel.share_at_origin
     day = opened
     t = t_open
+    carry_negative = carry_positive = 0.0
     until = until - dt.timedelta(days=channel.lag_days)
     while day <= until:
         wd = rhythm[day.weekday()]
@@ -166,17 +169,32 @@ def generate_channel(company: CompanySpec, channel: ChannelSpec, anchor: dt.date
         clicks = round(reach * er * 0.22 * (1 + 0.5 * lift) * _noise(rng, 0.2))
         engagements = likes + comments + shares + clicks
 
-        # listening: mentions and their sentiment; parts always add up to the total
+        # listening: mentions and their sentiment; parts always add up to the total. The demo has
+        # every mention as a record (backend/demo/listening.py), so the everyday volume is the
+        # company's ``mention_share`` of the channel's, plus the crisis burst; the count comes from
+        # its own stream (the main one draws as it always did, so no other metric changes).
         audience = math.sqrt(max(f, 1) / k)
         mean_mentions = channel.mentions_per_day * audience * wd * (1 + 0.7 * lift)
+        burst = 0.0
         if in_crisis:
-            mean_mentions *= 1 + (company.crisis.mention_multiplier - 1) * math.exp(-crisis_k / 2.5)
-        mentions = _poisson(rng, mean_mentions * _noise(rng, 0.2))
+            burst = mean_mentions * (company.crisis.mention_multiplier - 1) * math.exp(-crisis_k / 2.5)
+        _poisson(rng, (mean_mentions + burst) * _noise(rng, 0.2))  # keep the stream aligned
+        mentions = _poisson(mention_rng, (mean_mentions * company.mention_share + burst * CRISIS_BURST_SHARE)
+                            * _noise(mention_rng, 0.2))
         negative_share = company.crisis.negative_share * math.exp(-crisis_k / 4) if in_crisis else 0.07
         negative_share = min(0.95, max(negative_share, 0.07) * _noise(rng, 0.3))
         positive_share = (0.52 if not in_crisis else 0.2) * _noise(rng, 0.12)
-        negative = min(mentions, round(mentions * negative_share))
-        positive = min(mentions - negative, round(mentions * positive_share))
+        # A few mentions a day: the shares are carried over from day to day (rounding each day
+        # alone would leave no day negative), so the everyday complaint comes every few days.
+        carry_negative += mentions * negative_share
+        negative = min(mentions, round(carry_negative))
+        carry_negative -= negative
+        carry_positive += mentions * positive_share
+        positive = min(mentions - negative, round(carry_positive))
+        carry_positive -= positive
+        if not in_crisis and negative > positive:  # an ordinary day: praise outweighs complaints
+            carry_negative += negative - positive
+            negative = positive
         neutral = mentions - negative - positive
 
         # answers get faster as the team learns; slow in the crisis

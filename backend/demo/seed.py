@@ -39,6 +39,7 @@ from .generator import (
     goal_base,
     kpi_daily,
 )
+from .listening import apply_records, plan_mentions, seed_listening
 from .reports import seed_reports
 
 DEMO_PASSWORD = "reachboard-demo"
@@ -107,6 +108,11 @@ def _seed_company(spec: CompanySpec, company: Company, staff: dict, today: dt.da
     today = today or company_today(company)
     anchor = find_anchor(company.id, today)
     series = generate_company(spec, anchor, max(today, anchor))
+    # The mentions up to yesterday as records (backend/demo/listening.py); the series then holds
+    # what they roll up to, so the goals are designed on the numbers the dashboard will show.
+    mentions = plan_mentions(spec, series, anchor, today - dt.timedelta(days=1),
+                             dt.datetime.now(dt.UTC)) if metrics else []
+    apply_records(series, mentions)
     campaigns = campaign_dates(spec, anchor)
     _ensure_channels(spec, company.id, progress)
     _ensure_strategy(spec, company.id, anchor, staff, progress)
@@ -114,6 +120,7 @@ def _seed_company(spec: CompanySpec, company: Company, staff: dict, today: dt.da
     _ensure_goals(spec, company.id, series, anchor, today, campaigns, progress)
     if metrics:
         _push_metrics(spec, company.id, series, progress)
+        seed_listening(spec, company.id, mentions, progress)
 
 
 def _ensure_channels(spec: CompanySpec, company_id, progress) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 FIGURES = {
     "ingest_fresh", "ingest_repush", "read_empty", "summary_empty", "read_crowded", "summary_crowded",
-    "read_crowded_vs_empty", "summary_crowded_vs_empty", "dashboard", "dashboard_callback",
+    "read_crowded_vs_empty", "summary_crowded_vs_empty", "dashboard", "dashboard_callback", "search",
 }
 
 
