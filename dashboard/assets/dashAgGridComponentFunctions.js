@@ -31,7 +31,9 @@ dagcomponentfuncs.RbLatest = function (props) {
         props.value + (stale ? " · stale" : ""));
 };
 
-// The portfolio's unanswered mentions: the count as a link to the company's Listening page.
+// The portfolio's unanswered mentions: the count as a link to the company's Listening page. A
+// plain click is the grid's (cellClicked: dashboard_url.js openCompany opens the page without a
+// reload), so the link does not load the page a second time; a click to a new tab is the link's.
 dagcomponentfuncs.RbUnanswered = function (props) {
     var n = props.value || 0;
     var url = props.data && props.data.listening_url;
@@ -39,5 +41,10 @@ dagcomponentfuncs.RbUnanswered = function (props) {
         return React.createElement("span", null, String(n));
     }
     return React.createElement("a", {href: url, className: "rb-unanswered",
-            title: n === 1 ? "1 mention not yet answered" : n + " mentions not yet answered"}, String(n));
+            title: n === 1 ? "1 mention not yet answered" : n + " mentions not yet answered",
+            onClick: function (event) {
+                if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey) {
+                    event.preventDefault();
+                }
+            }}, String(n));
 };

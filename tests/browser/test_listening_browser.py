@@ -131,3 +131,20 @@ def test_a_viewer_sees_no_answer_buttons(page, login, live_server, agency):
     page.wait_for_selector("#rb-not-found")
     assert agency.company_b.name not in page.content()
     assert elsewhere == []
+
+
+def test_the_portfolios_unanswered_count_opens_the_listening_page_in_place(page, login, live_server, agency):
+    """The count is a link (a new tab gets the page) and a grid cell: a plain click opens the
+    Listening page through the grid's callback, without the link loading the page a second time."""
+    login(page, agency.emails["owner"])
+    page.goto("/dashboard/")
+    link = page.locator(".ag-row a.rb-unanswered").first
+    link.wait_for()
+    assert link.get_attribute("href") == listening_url(agency.company_a.id)
+    page.evaluate("window.rbSamePage = true")
+    link.click()
+    wait_for_page(page)
+    assert urlsplit(page.url).path == listening_url(agency.company_a.id)
+    page.wait_for_timeout(500)  # a second load, if the link also navigated, would have replaced the page
+    assert page.evaluate("window.rbSamePage === true")
+    assert page.locator("#rb-listening-inbox li.list-group-item").count() >= 5
