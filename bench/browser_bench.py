@@ -106,6 +106,19 @@ class Meter:
         self.last_event = time.perf_counter()
 
 
+def _holds(page, condition: str) -> bool:
+    """Whether ``condition`` holds on the page; False while a navigation replaces the document (a
+    click on a link inside a grid cell may load the page the grid's callback also opens)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return bool(page.evaluate(condition))
+    except PlaywrightError as err:
+        if "context was destroyed" in str(err) or "navigat" in str(err):
+            return False
+        raise
+
+
 def settle(page, meter: Meter, condition: str, started: float) -> float:
     """Seconds from ``started`` until ``condition`` held with the network quiet for QUIET_MS."""
     deadline = started + STEP_TIMEOUT_S
@@ -113,7 +126,7 @@ def settle(page, meter: Meter, condition: str, started: float) -> float:
     while time.perf_counter() < deadline:
         page.wait_for_timeout(15)  # lets Playwright deliver the protocol's events
         now = time.perf_counter()
-        if not page.evaluate(condition):
+        if not _holds(page, condition):
             drawn_at = None
             continue
         if drawn_at is None:
@@ -225,7 +238,9 @@ def measure(progress, log_dir: Path, rounds: int = 3) -> dict:
         env.pop("REDIS_URL", None)
         with progress.step("demo database (migrations, flask seed-demo)"):
             _flask(["db", "upgrade"], env)
-            _flask(["seed-demo"], env)
+            # The demo's people have .test addresses, which production refuses to send to: the demo
+            # is seeded as in development (make run), then served with the production settings.
+            _flask(["seed-demo"], {**env, "REACHBOARD_ENV": "development"})
         with progress.step(f"gunicorn on port {server.port}"):
             try:
                 server.start()
