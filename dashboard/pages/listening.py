@@ -153,12 +153,14 @@ def voices_panel(voices: list[rm_l.Voice]) -> list:
     if not voices:
         return [head, html.P("No authors in this period.", className="small text-muted mb-0")]
     return [head, dbc.Table([
-        html.Thead(html.Tr([html.Th("Author"), html.Th("Handle"), html.Th("Followers", className="text-end"),
+        # On a phone the handle gives way (the table scrolls sideways otherwise); the name stays.
+        html.Thead(html.Tr([html.Th("Author"), html.Th("Handle", className="d-none d-sm-table-cell"),
+                            html.Th("Followers", className="text-end"),
                             html.Th("Mentions", className="text-end"),
                             html.Th("Reach", className="text-end", title="Followers × mentions")])),
         html.Tbody([html.Tr([
             html.Td(v.name or v.handle, className="fw-semibold"),
-            html.Td(f"@{v.handle.lstrip('@')}", className="text-muted"),
+            html.Td(f"@{v.handle.lstrip('@')}", className="text-muted d-none d-sm-table-cell"),
             html.Td(theme.compact(v.followers), className="text-end", title=f"{v.followers:,}"),
             html.Td(f"{v.mentions:,}", className="text-end"),
             html.Td(theme.compact(v.reach), className="text-end", title=f"{v.reach:,}"),
