@@ -8,13 +8,24 @@ import http
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from flask import current_app, request
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..bounds import DATE_MAX, DATE_MESSAGE, DATE_MIN, PAGE_MAX, date_in_bounds
 from ..inputs import GuardedParser
+from ..services.errors import TooLarge
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def check_json_size() -> None:
+    """413 when the request's JSON body is over ``MAX_JSON_BYTES`` (a bulk push's own limit, read
+    before the body is parsed)."""
+    limit = current_app.config["MAX_JSON_BYTES"]
+    size = len(request.get_data(cache=True))
+    if size > limit:
+        raise TooLarge(f"The JSON body is {size} bytes; the limit is {limit} bytes (5 MiB).", limit=limit)
 
 
 class Blueprint(SmorestBlueprint):

@@ -7,15 +7,15 @@ The lists page with a cursor: the body is the page (an array, as every list of t
 reads it."""
 from __future__ import annotations
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from ...services.errors import TooLarge, ValidationFailed
+from ...services.errors import ValidationFailed
 from ...services.listening import csvio
 from ...services.listening import mentions as svc
 from ..access import requires
-from ..common import Blueprint, header_ref
+from ..common import Blueprint, check_json_size, header_ref
 from ..idempotency import HEADER, idempotent
 from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
 from .schemas import (
@@ -86,13 +86,6 @@ def _page(company_id, found: tuple[list, str | None]):
     return _out(company_id, mentions), 200, ({"X-Next-Cursor": next_cursor} if next_cursor else {})
 
 
-def _check_json_size() -> None:
-    limit = current_app.config["MAX_JSON_BYTES"]
-    size = len(request.get_data(cache=True))
-    if size > limit:
-        raise TooLarge(f"The JSON body is {size} bytes; the limit is {limit} bytes (5 MiB).", limit=limit)
-
-
 @blp.route("")
 class Mentions(MethodView):
     @blp.doc(operationId="listMentions")
@@ -124,7 +117,7 @@ class Mentions(MethodView):
         A known (source, external_id) is updated, never duplicated; the same mention again is
         unchanged. Every error is answered with the mention's index; nothing is written then.
         """
-        _check_json_size()
+        check_json_size()
         return svc.push_mentions(company_id, data["mentions"])
 
 

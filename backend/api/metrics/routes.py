@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import RAISE
 
 from ...services import metrics as svc
-from ...services.errors import TooLarge, ValidationFailed
+from ...services.errors import ValidationFailed
 from ...services.metrics.correct import DELETE_GRANT_MESSAGE
 from ..access import requires
-from ..common import Blueprint, header_ref
+from ..common import Blueprint, check_json_size, header_ref
 from ..idempotency import idempotent
 from ..pagination import set_pagination
 from ..ratelimit import api_limit, push_limit_per_client, push_limit_per_company
@@ -59,13 +59,6 @@ def _period(company_id, args: dict, days: int) -> tuple[dt.date, dt.date]:
     return date_from, date_to
 
 
-def _check_json_size() -> None:
-    limit = current_app.config["MAX_JSON_BYTES"]
-    size = len(request.get_data(cache=True))
-    if size > limit:
-        raise TooLarge(f"The JSON body is {size} bytes; the limit is {limit} bytes (5 MiB).", limit=limit)
-
-
 @blp.route("")
 class Metrics(MethodView):
     @blp.doc(operationId="readMetrics")
@@ -97,7 +90,7 @@ class Metrics(MethodView):
         of them for that channel-day are not stored; the answer counts them in
         ``kept_from_mentions``. Days without mention records keep the pushed values.
         """
-        _check_json_size()
+        check_json_size()
         return svc.push_points(company_id, data["points"])  # the service refuses more than 10,000 points
 
     @blp.doc(operationId="deleteMetrics")
