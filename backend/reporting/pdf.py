@@ -6,10 +6,7 @@ drives Debian's ``chromium`` (found on the PATH, or at ``BROWSER_PATH``): one ka
 process, started with MathJax off and the plotly.js of the installed ``plotly`` package, so
 nothing is fetched from the network (kaleido's Chrome-download helpers are never called).
 WeasyPrint fetches nothing either: its URL fetcher accepts ``data:`` URLs only (the logo and the
-charts are inline). Each thread keeps one WeasyPrint font configuration for every PDF it lays
-out (:func:`_font_config`): a new one per document, WeasyPrint's default, loads Fontconfig's fonts
-again each time, and the consumer's memory grew by about 0.25 MiB per PDF that way and never gave
-it back (issue 19's soak; with one per thread it steps once, about 11 MiB, and stays flat).
+charts are inline).
 
 Without Chromium (or kaleido, or WeasyPrint) :func:`pdf_status` says what is missing; the HTML
 report works regardless. A report's PDF is made and stored by backend/reporting/documents.py.
@@ -31,7 +28,6 @@ PDF_WIDTH_PX = 700  # the charts' width in CSS pixels: the A4 text width at 96 d
 _lock = threading.Lock()
 _export_lock = threading.Lock()
 _server: dict[str, Any] = {"started": False}
-_fonts = threading.local()  # .config: this thread's FontConfiguration (pango's font maps are per thread)
 # Their INFO lines narrate every step of every rendering; warnings and errors still show.
 QUIET_LOGGERS = ("weasyprint.progress", "kaleido", "choreographer", "logistro")
 
@@ -160,21 +156,10 @@ def _fetcher():
     return InlineOnly()
 
 
-def _font_config() -> Any:
-    """This thread's WeasyPrint font configuration, made at its first PDF and kept (see the module
-    docstring). The reports declare no ``@font-face``, so nothing is ever added to it."""
-    config = getattr(_fonts, "config", None)
-    if config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        config = _fonts.config = FontConfiguration()
-    return config
-
-
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     """The PDF of a document (mode "pdf") and its number of pages."""
     from weasyprint import HTML
 
     _quiet()
-    document = HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).render(font_config=_font_config())
+    document = HTML(string=html, base_url="data:,", url_fetcher=_fetcher()).render()
     return document.write_pdf(), len(document.pages)
