@@ -59,7 +59,9 @@ class Config:
         # inline where it is enqueued (the tests), with no queue and no consumer.
         self.JOBS_BACKEND = env.get("JOBS_BACKEND", "auto").strip().lower() or "auto"
         self.JOBS_SQLITE_PATH = env.get("JOBS_SQLITE_PATH") or str(instance_dir() / "jobs.db")
-        self.JOBS_WORKERS = int(env.get("JOBS_WORKERS", "2") or 2)
+        # Three threads: a webhook delivery then finds one free while a report's PDF and an alert
+        # evaluation run (with two it waited behind them, a 1.2 s delivery in issue 19's soak).
+        self.JOBS_WORKERS = int(env.get("JOBS_WORKERS", "3") or 3)
         self.JOBS_QUEUE_NAME = env.get("JOBS_QUEUE_NAME", "reachboard")
         self.JOBS_IMMEDIATE = env.get("JOBS_IMMEDIATE", self.DEFAULT_JOBS_IMMEDIATE) in ("1", "true", "yes")
         # E-mail (backend/services/mail.py, Flask-Mail): SMTP to MAIL_SERVER when it is set,

@@ -54,6 +54,9 @@ ERROR_LIMIT = 500
 USER_AGENT = "Reachboard-Webhooks/1"
 SWEEP_BATCH = 500
 SWEEP_EVERY = dt.timedelta(minutes=1)
+# Ahead of every other waiting job (Huey's default priority is none, taken as 0): an integrator
+# waits on a delivery, nobody waits on a PDF's first second.
+WEBHOOK_PRIORITY = 10
 
 
 @dataclass
@@ -233,7 +236,7 @@ def _tell_agency(endpoint: WebhookEndpoint) -> None:
         log.exception("could not e-mail the agency that webhook %s was disabled", endpoint.id)
 
 
-@agency_job("send_webhook", retries=0)
+@agency_job("send_webhook", retries=0, priority=WEBHOOK_PRIORITY)
 def send_webhook(agency_id: uuid.UUID, delivery_id: Any) -> None:
     """One attempt of one delivery (its retries are scheduled on the delivery, not by the queue)."""
     did = delivery_id if isinstance(delivery_id, uuid.UUID) else uuid.UUID(str(delivery_id))

@@ -302,3 +302,25 @@ def test_make_runs_children_hold_glibc_to_two_malloc_pools(monkeypatch):
     assert launcher.child_environment()["MALLOC_ARENA_MAX"] == "2"
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert launcher.child_environment()["MALLOC_ARENA_MAX"] == "4"
+
+
+@pytest.mark.no_db
+def test_a_webhook_delivery_goes_ahead_of_the_jobs_waiting_before_it(tmp_path):
+    """An integrator waits on a delivery, nobody on a PDF's first second: ``send_webhook`` is
+    enqueued with a priority, so a consumer takes it before jobs queued earlier (SQLite queue)."""
+    import uuid
+
+    from backend.jobs import configure_queue, huey
+    from backend.jobs.webhooks import send_webhook
+
+    try:
+        configure_queue({"JOBS_BACKEND": "sqlite", "JOBS_IMMEDIATE": False, "JOBS_SQLITE_PATH": str(tmp_path / "q.db")})
+        jobs_for_tests.system_fails("earlier")
+        delivery = str(uuid.uuid4())
+        send_webhook(uuid.uuid4(), delivery)
+        assert huey.pending_count() == 2
+        first, second = huey.dequeue(), huey.dequeue()
+        assert first.name == "send_webhook" and first.args[1] == delivery and first.priority > 0
+        assert second.name == "test_system_fails" and not second.priority
+    finally:
+        configure_queue({"JOBS_IMMEDIATE": True, "JOBS_SQLITE_PATH": str(tmp_path / "q.db")})
