@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench soak soak-quick fuzz lint venv dev node openapi clients db demo clean
+.PHONY: run test bench soak soak-quick fuzz lint venv dev node openapi clients db demo clean i18n
 
 # (Re)build the virtualenv when it is missing or older than the requirements: the runtime set for
 # `make run`, the development set (tests, benchmarks, lint, types) for everything else.
@@ -19,9 +19,27 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-venv: $(BIN)/.installed
+# The compiled catalogs (backend/translations/<locale>/LC_MESSAGES/messages.mo, git-ignored), made
+# from the .po files by every target that installs, so a fresh clone shows every language.
+I18N := backend/translations
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 
-dev: $(BIN)/.installed-dev
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+venv: $(BIN)/.installed $(CATALOGS)
+
+dev: $(BIN)/.installed-dev $(CATALOGS)
+
+# Languages (docs/languages.md): extract every marked message into messages.pot, merge it into the
+# sv, nb and pl catalogs (new messages arrive untranslated; tests/platform/test_translations.py
+# fails until they are translated), then compile them.
+i18n: venv
+	$(BIN)/pybabel extract -F $(I18N)/babel.cfg -k say -k lazy_gettext --no-location --sort-output \
+		--add-comments=TRANSLATORS: --project=Reachboard --copyright-holder=Reachboard \
+		--width=100 -o $(I18N)/messages.pot backend dashboard
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete --width=100
+	$(BIN)/pybabel compile --statistics -d $(I18N)
 
 # The npm tools of the OpenAPI checks (package.json, pinned by package-lock.json): Redocly CLI,
 # openapi-typescript, openapi-fetch, TypeScript. Needs Node.js and npm (Debian: nodejs npm).

@@ -46,6 +46,10 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     install_scoping()
+    from .i18n import init_i18n
+    from .services.agency import default_locale_of
+
+    init_i18n(app, agency_locale=default_locale_of)
     from .jobs import init_jobs
     from .services.mail import init_mail
 

@@ -61,7 +61,32 @@ def _flatten_messages(messages, prefix="") -> list[dict]:
     return out
 
 
-def _html_error(status: int, title: str, detail: str | None):
+def _page_words(status: int) -> tuple[str, str] | None:
+    """A page's title and what to do, in the reader's language, for the errors people meet."""
+    from .i18n import _
+
+    words = {
+        400: (_("Bad request"), _("The page could not understand what was sent. Go back and try again.")),
+        403: (_("Forbidden"), _("You do not have access to this page.")),
+        404: (_("Not found"), _("There is no such page, or you do not have access to it.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        413: (_("Too large"), _("What was sent is larger than this page accepts.")),
+        429: (_("Too many requests"), _("Too many tries in a short time. Wait a little and try again.")),
+        500: (_("Something went wrong"), _("An unexpected error occurred. It has been logged.")),
+        503: (_("Unavailable"), _("Reachboard is busy or being maintained. Try again in a minute.")),
+    }
+    return words.get(status)
+
+
+def _html_error(status: int, title: str, detail: str | None, own_detail: bool = False):
+    """The HTML error page. Its title is the reader's language; so is its text, unless the error
+    carries its own explanation (``own_detail``: a service's message, in English until the
+    services' messages are translated)."""
+    words = _page_words(status)
+    if words is not None:
+        title = words[0]
+        if not own_detail or not detail:
+            detail = words[1]
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
@@ -70,19 +95,20 @@ def register_error_handlers(app: Flask) -> None:
     def _service_error(err: ServiceError):
         if wants_problem_json():
             return problem(err.status, err.title, err.detail, err.errors, **err.extra)
-        return _html_error(err.status, err.title, err.detail)
+        return _html_error(err.status, err.title, err.detail, own_detail=True)
 
     @app.errorhandler(Forbidden)
     def _forbidden(err: Forbidden):
         if wants_problem_json():
             return problem(403, "Forbidden", err.message)
-        return _html_error(403, "Forbidden", err.message)
+        return _html_error(403, "Forbidden", err.message, own_detail=True)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
         title = err.name
         detail = err.description
+        own_detail = detail != getattr(type(err), "description", None)  # given where it was raised
         errors = None
         headers = dict(err.get_headers()) if hasattr(err, "get_headers") else {}
         headers.pop("Content-Type", None)
@@ -106,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
             detail = "An unexpected error occurred. It has been logged."
         if wants_problem_json():
             return problem(status, title, detail, errors, headers=headers)
-        resp = _html_error(status, title, detail)
+        resp = _html_error(status, title, detail, own_detail=own_detail and status not in (413, 429, 500))
         return resp[0], resp[1], headers
 
     @app.errorhandler(NoResultFound)

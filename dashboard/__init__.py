@@ -19,6 +19,7 @@ from flask_login import current_user
 from backend import read_models as rm
 from backend.database import mark_read_only_posts
 from backend.errors import problem
+from backend.i18n import _, current_locale
 from backend.tenancy import get_principal
 from backend.vendor import BOOTSTRAP_CSS_URL
 
@@ -40,8 +41,9 @@ class Dashboard(Dash):
         scripts = bundles.select_scripts(scripts, kind, self.plotly_src)
         preloads = bundles.preload_links(kind, f"{BASE}_dash-component-suites/")
         css = "\n".join(part for part in (css, preloads) if part)
-        return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+        page = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
+        return page.replace("<html>", f'<html lang="{current_locale()}">', 1)
 
 
 def init_dashboard(server: Flask) -> Dash:
@@ -86,7 +88,7 @@ def serve_layout():
     """The shell, built per request: the URL and the page slot the router fills."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
-        html.Div(id=ids.PAGE, className="rb-page", children=html.Div("Loading…", className="p-4 text-muted")),
+        html.Div(id=ids.PAGE, className="rb-page", children=html.Div(_("Loading…"), className="p-4 text-muted")),
     ])
 
 

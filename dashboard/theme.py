@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import math
 
+from backend import i18n
 from backend.services.goal_terms import status_term
 
 # One colour per platform, kept the same in every figure: brand-like where the brand colour
@@ -115,10 +116,18 @@ def _series_colours(platforms: tuple[str | None, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _english() -> bool:
+    """English keeps the product's own compact style (12.3k); the other locales use CLDR's."""
+    return i18n.current_locale() == "en"
+
+
 def compact(value: float | int | None, digits: int = 1) -> str:
-    """12345 → '12.3k', 1_234_567 → '1.2M', 950 → '950'; None → '–'."""
+    """12345 → '12.3k', 1_234_567 → '1.2M', 950 → '950' in English; '12,3 tn', '12,3k' and
+    '12,3 tys.' in sv, nb and pl (CLDR's short forms); None → '–'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if not _english():
+        return i18n.compact(value, digits)
     sign = "-" if value < 0 else ""
     v = abs(float(value))
     units = ((1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
@@ -146,39 +155,49 @@ def metric_value(value: float | None, unit: str | None = None) -> str:
 
 
 def exact(value: float | None, unit: str | None = None) -> str:
-    """The full value, for a hover or a title: '12,345.5', '3.4500%'."""
+    """The full value, for a hover or a title: '12,345.5', '3.4500%' ('12 345,5', '3,4500 %' in sv)."""
     if value is None:
         return "–"
     if unit == "ratio":
-        return f"{value * 100:,.4f}%"
+        return percent(value, 4)
+    if not _english():
+        return i18n.number(value, 2)
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
 def percent(value: float | None, digits: int = 2) -> str:
-    """A ratio as a percentage: 0.0345 → '3.45%'."""
+    """A ratio as a percentage: 0.0345 → '3.45%' ('3,45 %' in sv and nb, '3,45%' in pl)."""
     if value is None:
         return "–"
+    if not _english():
+        return i18n.percent(value, digits)
     return f"{value * 100:.{digits}f}%"
 
 
 def money(value: float | None) -> str:
     if value is None:
         return "–"
+    if not _english():
+        return i18n.decimal(value, 2)
     return f"{value:,.2f}"
 
 
 def signed_change(change: float | None, change_percent: float | None, unit: str = "number") -> str:
     """'+1.2k (+3.4%)' – the change against the previous period, in words a reader scans."""
     if change is None:
-        return "no previous data"
+        return i18n.gettext("no previous data")
+    plus = "+" if change > 0 else ""
     if unit == "ratio":
-        main = f"{change * 100:+.2f} pp"
+        main = i18n.gettext("%(value)s pp", value=plus + (f"{change * 100:.2f}" if _english()
+                                                           else i18n.decimal(change * 100, 2)))
     elif unit == "currency":
-        main = f"{change:+,.2f}"
+        main = plus + money(change)
     else:
-        main = ("+" if change > 0 else "") + compact(change)
+        main = plus + compact(change)
     if change_percent is not None:
-        main += f" ({change_percent:+.1f}%)"
+        pct = f"{change_percent:+.1f}%" if _english() else ("+" if change_percent > 0 else "") + i18n.percent(
+            change_percent / 100, 1)
+        main += f" ({pct})"
     return main
 
 

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 
 from ..errors import _flatten_messages
 from ..extensions import db
+from ..i18n import Message, translate
 from ..services.errors import ServiceError, StaleObject
 
 # The API's (marshmallow's) wording, said as a form says it to a person. The API keeps its own.
@@ -84,7 +85,10 @@ class FormErrors(dict):
 
     def add(self, field: str | None, message: str) -> None:
         key = field or "form"
-        message = plain_words(message, under_field=key not in ("form", "body", "_schema", "id"))
+        if isinstance(message, Message):  # a service's message that is in the catalog: the reader's words
+            message = translate(message)
+        else:
+            message = plain_words(message, under_field=key not in ("form", "body", "_schema", "id"))
         if key in ("body", "_schema", "id"):
             key = "form"
         self[key] = f"{self[key]} {message}" if key in self else message

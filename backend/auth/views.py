@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from ..extensions import db, limiter
+from ..i18n import _, translate
 from ..models import User, utcnow
 from ..security import verify_password
 from ..tenancy import cross_tenant
@@ -47,6 +48,24 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def safe_return(target: str | None) -> str | None:
+    """Where to go back to after a choice made on a page: ``target`` when it is a same-site
+    path, else the Referer when it is this site's; without a ``lang=`` in the query, which would
+    override the choice just saved."""
+    from urllib.parse import parse_qsl, urlencode
+
+    path = _safe_next(target)
+    if path is None and request.referrer:
+        parts = urlsplit(request.referrer)
+        if parts.netloc == request.host and parts.path.startswith("/"):
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if path is None:
+        return None
+    parts = urlsplit(path)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return _safe_next(parts.path + (f"?{query}" if query else ""))
+
+
 def home_for(user) -> str:
     return "/dashboard/"
 
@@ -72,9 +91,9 @@ def login():
         email = (request.form.get("email") or "").strip().lower()
         password = request.form.get("password") or ""
         if not email:
-            errors["email"] = "Enter your e-mail address."
+            errors["email"] = _("Enter your e-mail address.")
         if not password:
-            errors["password"] = "Enter your password."
+            errors["password"] = _("Enter your password.")
         if not errors:
             with cross_tenant("log a user in by e-mail"):
                 user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
@@ -86,7 +105,7 @@ def login():
                     log.info("login of %s", email)
                     return redirect(next_url or home_for(user))
             log.warning("failed login for %s from %s", email, request.remote_addr)
-            errors["form"] = "The e-mail address or password is wrong."
+            errors["form"] = _("The e-mail address or password is wrong.")
     status = 401 if errors.get("form") else (422 if errors else 200)
     return render_template("login.html", errors=errors, email=email, next=next_url or ""), status
 
@@ -100,7 +119,7 @@ def logout():
     if current_user.is_authenticated:
         sign_out_everywhere(current_user.id)
     logout_user()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("auth.login"))
 
 
@@ -117,20 +136,20 @@ def set_password(token: str):
         password = request.form.get("password") or ""
         confirm = request.form.get("confirm") or ""
         if password != confirm:
-            errors["confirm"] = "The two passwords differ."
+            errors["confirm"] = _("The two passwords differ.")
         else:
             try:
                 user = set_password_with_token(token, password)
             except ServiceError as err:
                 if err.errors:
-                    errors.update({e["field"]: e["message"] for e in err.errors})
+                    errors.update({e["field"]: translate(e["message"]) for e in err.errors})
                 else:
-                    errors["form"] = err.detail
+                    errors["form"] = translate(err.detail)
             else:
                 # The person has just proved who they are: in they go, without typing it all again.
                 with cross_tenant("log in the person who has just set a password"):
                     login_user(user)  # reads their id and new auth epoch
-                flash("Your password is set. Welcome to Reachboard.")
+                flash(_("Your password is set. Welcome to Reachboard."))
                 return redirect(home_for(user))
     status = 404 if not valid else (422 if errors else 200)
     return render_template("set_password.html", valid=valid, errors=errors, token=token,

@@ -39,6 +39,8 @@ class Agency(Model):
     # How long mention texts and authors are kept (listening, issue 18); the daily counts stay.
     mention_retention_months: Mapped[int] = mapped_column(Integer, default=MENTION_RETENTION_DEFAULT_MONTHS,
                                                           server_default=str(MENTION_RETENTION_DEFAULT_MONTHS))
+    # The language of its people who chose none and whose browser asks for none of ours (backend/i18n.py).
+    default_locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class User(TenantOwned, Model):
@@ -57,6 +59,8 @@ class User(TenantOwned, Model):
     # Sessions carry the epoch they were made in; logout, a password change, deactivation, a role
     # change and "sign out everywhere" raise it, and every older session stops working.
     auth_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The language chosen in the navigation bar's menu (backend/i18n.py); None: the browser's.
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     membership: Mapped[AgencyMembership | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"

@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
 from backend.bounds import DATE_MAX, DATE_MIN, READ_MAX_DAYS, READ_MAX_YEARS, date_in_bounds
+from backend.i18n import current_locale, say
+from backend.i18n import date as format_date
 
+# Labels in English that remember their catalog entry: pages show ``translate(label)``.
 PRESETS = {
-    "30d": "Last 30 days",
-    "90d": "Last 90 days",
-    "12m": "Last 12 months",
-    "ytd": "Year to date",
-    "custom": "Custom range",
+    "30d": say("Last 30 days"),
+    "90d": say("Last 90 days"),
+    "12m": say("Last 12 months"),
+    "ytd": say("Year to date"),
+    "custom": say("Custom range"),
 }
 DEFAULT_PRESET = "90d"
-GRANULARITIES = {"day": "Day", "week": "Week", "month": "Month"}
+GRANULARITIES = {"day": say("Day"), "week": say("Week"), "month": say("Month")}
 DEFAULT_GRANULARITY = "day"
 # A trace never carries more buckets than this; longer ranges get a coarser granularity.
 MAX_BUCKETS = 1000
@@ -121,7 +124,10 @@ class Resolved:
 
 
 def _fmt(d: dt.date) -> str:
-    return f"{d.day} {d:%b %Y}"
+    """1 Mar 2025 in English; the locale's medium date elsewhere (1 mars 2025, 1 mar 2025)."""
+    if current_locale() == "en":
+        return f"{d.day} {d:%b %Y}"
+    return format_date(d)
 
 
 def resolve_range(controls: Controls, today: dt.date,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 
 from ..extensions import db
+from ..i18n import say
 from ..models import Agency, AgencyMembership, ClientAccess, PasswordToken, User, utcnow
 from ..security import generate_token, hash_password, hash_token, verify_password
 from ..tenancy import ROLES, ROLES_STAFF, Forbidden, Principal, acting_as, cross_tenant, current_principal
@@ -41,7 +42,7 @@ def create_agency(name: str, owner_email: str, owner_password: str | None) -> tu
 def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise ValidationFailed.field("email", "Enter a valid e-mail address.")
+        raise ValidationFailed.field("email", say("Enter a valid e-mail address."))
     return email
 
 
@@ -56,7 +57,7 @@ def _ensure_email_free(email: str) -> None:
 
 def _check_password(password: str | None) -> None:
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ValidationFailed.field("password", say("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
 
 
 def _new_user(email: str, password: str | None, role: str, company_ids: Iterable[uuid.UUID], name: str = ""
@@ -254,7 +255,7 @@ def change_own_password(current_password: str, new_password: str) -> User:
         raise Forbidden("Only a logged-in person changes their own password.")
     user = db.session.scalars(select(User).where(User.id == p.user_id)).one()
     if not verify_password(user.password_hash, current_password or ""):
-        raise ValidationFailed.field("current_password", "This is not your current password.")
+        raise ValidationFailed.field("current_password", say("This is not your current password."))
     _check_password(new_password)
     user.password_hash = hash_password(new_password)
     _revoke_password_tokens(user.id)
@@ -262,6 +263,20 @@ def change_own_password(current_password: str, new_password: str) -> User:
     audit.record("user.change_password", user, object_type="user", summary=f"{user.email} changed their password")
     db.session.commit()
     return user
+
+
+def set_own_locale(code: str | None) -> str:
+    """A logged-in person's language (the navigation bar's menu); an unknown code saves English
+    rather than failing (backend/i18n.py). The code saved."""
+    from ..i18n import DEFAULT_LOCALE, known_locale
+
+    p = current_principal()
+    if p.kind != "user" or p.user_id is None:
+        raise Forbidden("Only a logged-in person chooses their own language.")
+    user = db.session.scalars(select(User).where(User.id == p.user_id)).one()
+    user.locale = known_locale(code) or DEFAULT_LOCALE
+    db.session.commit()
+    return user.locale
 
 
 def sign_out_everywhere(user_id: uuid.UUID, reason: str = "sign_out") -> None:
@@ -282,7 +297,7 @@ def set_password_with_token(token: str, password: str) -> User:
     with cross_tenant("redeem a set-password link"):
         row = db.session.scalars(select(PasswordToken).where(PasswordToken.token_hash == digest)).first()
         if row is None or row.used_at is not None or row.expires_at < utcnow():
-            raise NotFound("This link is unknown, used or expired. Ask your agency for a new one.")
+            raise NotFound(say("This link is unknown, used or expired. Ask your agency for a new one."))
         user = db.session.get_one(User, row.user_id)  # the token's person (the token goes with them)
         user.password_hash = hash_password(password)
         row.used_at = utcnow()

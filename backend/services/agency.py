@@ -1,5 +1,6 @@
-"""The agency's own settings (the tenant itself): its name, and how many months mention texts and
-authors are kept (``mention_retention_months``, 1 to 120; backend/services/listening/retention.py)."""
+"""The agency's own settings (the tenant itself): its name, how many months mention texts and
+authors are kept (``mention_retention_months``, 1 to 120; backend/services/listening/retention.py),
+and the language of its people who chose none (``default_locale``; backend/i18n.py)."""
 from __future__ import annotations
 
 import uuid
@@ -7,6 +8,7 @@ from typing import Any
 
 from ..bounds import MENTION_RETENTION_MAX_MONTHS, MENTION_RETENTION_MIN_MONTHS
 from ..extensions import db
+from ..i18n import LOCALES, say
 from ..models import Agency
 from ..tenancy import current_principal
 from . import audit, privileges
@@ -19,6 +21,12 @@ def own_agency(agency_id: uuid.UUID) -> Agency:
     if agency is None:
         raise NotFound("No agency with this id.")
     return agency
+
+
+def default_locale_of(agency_id: object) -> str | None:
+    """An agency's default language (backend/i18n.py asks while choosing a request's locale)."""
+    agency = db.session.get(Agency, agency_id)
+    return agency.default_locale if agency is not None else None
 
 
 def get_agency() -> Agency:
@@ -42,12 +50,21 @@ def update_agency(data: dict[str, Any]) -> Agency:
     months = agency.mention_retention_months
     if "mention_retention_months" in data:
         months = retention_months(data["mention_retention_months"])
+    locale = agency.default_locale
+    if "default_locale" in data:
+        locale = data["default_locale"]
+        if locale not in LOCALES:
+            raise ValidationFailed.field("default_locale", say("Choose one of %(choices)s.",
+                                                               choices=", ".join(LOCALES)))
     if name != agency.name:
         changes.append(f"Renamed the agency from {agency.name} to {name}")
         agency.name = name
     if months != agency.mention_retention_months:
         changes.append(f"Mention texts and authors kept {months} months (was {agency.mention_retention_months})")
         agency.mention_retention_months = months
+    if locale != agency.default_locale:
+        changes.append(f"Default language {locale} (was {agency.default_locale})")
+        agency.default_locale = locale
     if changes:
         audit.record("agency.update", object_type="agency", object_id=agency.id, summary="; ".join(changes))
     db.session.commit()
@@ -55,7 +72,7 @@ def update_agency(data: dict[str, Any]) -> Agency:
 
 
 RETENTION_MIN, RETENTION_MAX = MENTION_RETENTION_MIN_MONTHS, MENTION_RETENTION_MAX_MONTHS
-RETENTION_MESSAGE = f"Whole months from {RETENTION_MIN} to {RETENTION_MAX}."
+RETENTION_MESSAGE = say("Whole months from %(min)d to %(max)d.", min=RETENTION_MIN, max=RETENTION_MAX)
 
 
 def retention_months(value: object) -> int:

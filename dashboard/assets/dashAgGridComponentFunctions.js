@@ -1,4 +1,5 @@
-/* Cell renderers for the portfolio grid (served locally from the dashboard's assets). */
+/* Cell renderers for the portfolio grid (served locally from the dashboard's assets). Their words
+   come translated from the server: the column's cellRendererParams and the row's own fields. */
 var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
 
 dagcomponentfuncs.RbSparkline = function (props) {
@@ -16,19 +17,19 @@ dagcomponentfuncs.RbSparkline = function (props) {
     }).join(" ");
     var up = values[values.length - 1] >= values[0];
     return React.createElement("svg", {width: w, height: h, className: "rb-spark", role: "img",
-            "aria-label": "Followers trend"},
+            "aria-label": props.label || "Followers trend"},
         React.createElement("polyline", {points: pts, fill: "none", stroke: up ? "#146C43" : "#B02A37",
             strokeWidth: 1.6}));
 };
 
 dagcomponentfuncs.RbLatest = function (props) {
     if (!props.value) {
-        return React.createElement("span", {className: "rb-stale"}, "no data");
+        return React.createElement("span", {className: "rb-stale"}, props.noData || "no data");
     }
     var stale = props.data && props.data.stale;
     return React.createElement("span", {className: stale ? "rb-stale" : "",
-            title: stale ? "No data for more than 3 days" : ""},
-        props.value + (stale ? " · stale" : ""));
+            title: stale ? (props.staleTitle || "") : ""},
+        props.value + (stale ? " · " + (props.stale || "stale") : ""));
 };
 
 // The portfolio's unanswered mentions: the count as a link to the company's Listening page. A
@@ -41,7 +42,7 @@ dagcomponentfuncs.RbUnanswered = function (props) {
         return React.createElement("span", null, String(n));
     }
     return React.createElement("a", {href: url, className: "rb-unanswered",
-            title: n === 1 ? "1 mention not yet answered" : n + " mentions not yet answered",
+            title: props.data.unanswered_title || "",
             onClick: function (event) {
                 if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey) {
                     event.preventDefault();

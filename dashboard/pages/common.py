@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_login import current_user
 
+from backend.i18n import LOCALES, _, current_locale, ngettext
 from backend.tenancy import get_principal
 
 BASE = "/dashboard/"
@@ -35,20 +36,21 @@ def is_staff() -> bool:
 def navbar(company=None, active: str = "") -> html.Header:
     links = []
     if is_staff():
-        links.append(dbc.NavItem(dbc.NavLink("Portfolio", href=BASE, active=active == "portfolio", external_link=True)))
+        links.append(dbc.NavItem(dbc.NavLink(_("Portfolio"), href=BASE, active=active == "portfolio",
+                                             external_link=True)))
     if company is not None:
         links.append(dbc.NavItem(dbc.NavLink(company.name, href=company_url(company.id),
                                              active=active == "company", external_link=True)))
-        links.append(dbc.NavItem(dbc.NavLink("Strategy", href=company_url(company.id, True),
+        links.append(dbc.NavItem(dbc.NavLink(_("Strategy"), href=company_url(company.id, True),
                                              active=active == "strategy", external_link=True)))
-        links.append(dbc.NavItem(dbc.NavLink("Listening", href=company_url(company.id) + "/listening",
+        links.append(dbc.NavItem(dbc.NavLink(_("Listening"), href=company_url(company.id) + "/listening",
                                              active=active == "listening", external_link=True,
                                              id="rb-listening-link")))
-        links.append(dbc.NavItem(dbc.NavLink("Reports", href=reports_url(company.id), external_link=True,
+        links.append(dbc.NavItem(dbc.NavLink(_("Reports"), href=reports_url(company.id), external_link=True,
                                              id="rb-reports-link")))
     if is_staff():  # the agency admin pages (backend/admin); client viewers get no link
         links.append(dbc.NavItem(dbc.NavLink(
-            "Manage", href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
+            _("Manage"), href=f"/manage/companies/{company.id}" if company is not None else "/manage/companies",
             external_link=True, id="rb-manage-link")))
     links.append(dbc.NavItem(alert_bell()))
     who = getattr(current_user, "email", "")
@@ -56,11 +58,12 @@ def navbar(company=None, active: str = "") -> html.Header:
     # Below 768 px the links fold under a menu button (toggled in the browser, see register_navbar).
     return html.Header(dbc.Navbar(dbc.Container([
         brand,
-        dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"), html.Span("Menu", className="visually-hidden")],
-                          id=NAV_TOGGLE, n_clicks=0),
+        dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"),
+                           html.Span(_("Menu"), className="visually-hidden")], id=NAV_TOGGLE, n_clicks=0),
         dbc.Collapse([
             dbc.Nav(links, navbar=True, className="me-auto"),
-            html.A(who, href="/account", title="Your account", id="rb-account-link",
+            dbc.Nav([language_menu()], navbar=True, className="me-md-2"),
+            html.A(who, href="/account", title=_("Your account"), id="rb-account-link",
                    className="navbar-text small me-md-3 text-decoration-none text-truncate"),
             logout_form(),
         ], id=NAV_COLLAPSE, is_open=False, navbar=True),
@@ -91,9 +94,10 @@ def alert_bell() -> html.A:
     badge: list[Any] = [" ", html.Span(str(n), className="badge rounded-pill text-bg-danger",
                             **html_attributes({"data-testid": "alert-count"}))] if n else []
     return html.A([html.Img(src="/static/bell.svg", alt="", width=16, height=16, className="rb-bell-icon"),
-                   " Alerts", *badge],
+                   " ", _("Alerts"), *badge],
                   href=ALERTS_URL, id="rb-bell", className="nav-link rb-bell",
-                  title=f"{n} unread alert{'' if n == 1 else 's'}", **html_attributes({"data-unread": str(n)}))
+                  title=ngettext("%(num)d unread alert", "%(num)d unread alerts", n),
+                  **html_attributes({"data-unread": str(n)}))
 
 
 ALERTS_URL = "/alerts"
@@ -119,18 +123,33 @@ def logout_form() -> html.Form:
 
     return html.Form([
         dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
-        html.Button("Log out", type="submit", className="btn btn-sm btn-outline-light", id="rb-logout"),
+        html.Button(_("Log out"), type="submit", className="btn btn-sm btn-outline-light", id="rb-logout"),
     ], method="POST", action="/logout", className="m-0")
 
 
-def not_found(message: str = "There is no such page, or you do not have access to it.") -> html.Div:
+def language_menu() -> dbc.DropdownMenu:
+    """The languages, each named in its own; choosing one saves it on the person (a POST with the
+    CSRF token to /account/language, which returns to this page) and it holds across logins."""
+    from flask_wtf.csrf import generate_csrf
+
+    here = current_locale()
+    choices = [html.Button(name, type="submit", name="locale", value=code, lang=code,
+                           className="dropdown-item" + (" active" if code == here else ""),
+                           id=f"rb-locale-{code}") for code, name in LOCALES.items()]
+    form = html.Form([dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()), *choices],
+                     method="POST", action="/account/language", className="m-0")
+    return dbc.DropdownMenu([form], label=LOCALES.get(here, here), nav=True, in_navbar=True, align_end=True,
+                            id="rb-language", toggle_class_name="rb-language-toggle")
+
+
+def not_found(message: str | None = None) -> html.Div:
     """Shown for unknown pages and for companies out of reach: no data, no hint which."""
     return html.Div([
         navbar(),
         dbc.Container(html.Section([
-            html.H1("Not found", className="h3"),
-            html.P(message),
-            html.A("Back to the start", href=BASE, className="btn btn-primary"),
+            html.H1(_("Not found"), className="h3"),
+            html.P(message or _("There is no such page, or you do not have access to it.")),
+            html.A(_("Back to the start"), href=BASE, className="btn btn-primary"),
         ], className="rb-panel py-5", id="rb-not-found"), fluid=True),
     ])
 

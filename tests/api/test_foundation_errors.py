@@ -148,7 +148,7 @@ def test_500_is_problem_json_without_traceback(failing_app, caplog):
 def test_pages_get_html_error_pages(failing_app, client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and resp.mimetype == "text/html"
-    assert "Not Found" in resp.get_data(as_text=True)
+    assert "404 — Not found" in resp.get_data(as_text=True)  # the title in the reader's language (en here)
     resp = failing_app.test_client().get("/_test_boom_page")
     assert resp.status_code == 500 and resp.mimetype == "text/html"
     text = resp.get_data(as_text=True)

@@ -137,7 +137,8 @@ def is_csp_violation(text: str) -> bool:
 def new_page(browser, live_server, **context_args):
     """A fresh context and page that record console errors, failed requests and CSP violations."""
     context_args.setdefault("viewport", VIEWPORT)
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", **context_args)
+    context_args.setdefault("locale", "en-GB")  # the browser's language (Accept-Language)
+    context = browser.new_context(base_url=live_server.url, **context_args)
     context.set_default_timeout(15_000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()

@@ -78,3 +78,31 @@ def test_upgrading_to_0009_keeps_every_existing_row(tmp_path):
                   for t in ("agency", "company", "alert_rule", "user")}
         assert counts == {"agency": 1, "company": 1, "alert_rule": 2, "user": 1}
         assert db.session.execute(db.text("SELECT mention_retention_months FROM agency")).scalar() == 24
+
+
+def test_upgrading_to_0010_keeps_every_row_and_gives_agencies_english(tmp_path):
+    """0010 adds agency.default_locale and user.locale in place (no batch copy of either table,
+    for the reason above): every row stays, agencies default to English, people to no choice."""
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(f"sqlite:///{tmp_path / 'migrate.db'}")
+    migrations = str(ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations)
+        from backend.extensions import db
+        from backend.services.accounts import create_agency
+        from backend.services.companies import create_company
+        from backend.tenancy import Principal, acting_as
+
+        agency, _owner = create_agency("Old Agency", "owner@old.test", "a long enough password 1")
+        with acting_as(Principal.system(agency.id, "test")):
+            create_company({"name": "Old One"})
+        db.session.remove()
+        downgrade(directory=migrations, revision="0009")
+        db.session.remove()
+        upgrade(directory=migrations)
+        counts = {t: db.session.execute(db.text(f"SELECT count(*) FROM {t}")).scalar()
+                  for t in ("agency", "company", "alert_rule", "user")}
+        assert counts == {"agency": 1, "company": 1, "alert_rule": 2, "user": 1}
+        assert db.session.execute(db.text("SELECT default_locale FROM agency")).scalar() == "en"
+        assert db.session.execute(db.text('SELECT locale FROM "user"')).scalar() is None

@@ -45,4 +45,5 @@ def test_the_portfolio_has_a_column_for_every_status():
 
     goals = next(c for c in column_defs() if c.get("headerName") == "Goals")
     assert [c["field"] for c in goals["children"]] == list(goal_terms.ATTENTION_ORDER)
-    assert {c["headerName"] for c in goals["children"]} >= {"Missed", "Not started"}
+    # (headers carry soft hyphens for narrow columns: backend/i18n.py hyphenate)
+    assert {c["headerName"].replace("\u00ad", "") for c in goals["children"]} >= {"Missed", "Not started"}
