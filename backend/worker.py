@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     logging.getLogger("huey").setLevel(logging.INFO)
+    # WeasyPrint's layout holds the interpreter's lock for seconds: in a child process it no longer
+    # holds up the other jobs (a webhook delivery waited out every PDF's layout in issue 19's soak).
+    pdf_renderer.use_layout_process()
     workers = args.workers or int(app.config["JOBS_WORKERS"])
     consumer = huey.create_consumer(workers=max(workers, 1), worker_type="thread", periodic=not args.no_periodic,
                                     flush_locks=True, extra_locks=LOCK, check_worker_health=True,

@@ -13,6 +13,10 @@ way and never gave it back (issue 19's soak). The pool holds as many as ever ren
 consumer's worker threads), each used by one thread at a time (pango's font maps are not
 thread-safe), and is emptied before the interpreter tears its modules down (:func:`release_fonts`).
 
+In the job consumer the layout runs in a process of its own (backend/reporting/layout_process.py):
+it holds the interpreter's lock for seconds, and in the consumer's process no other job started
+meanwhile.
+
 Without Chromium (or kaleido, or WeasyPrint) :func:`pdf_status` says what is missing; the HTML
 report works regardless. A report's PDF is made and stored by backend/reporting/documents.py.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import charts as rc
+from . import layout_process
 
 log = logging.getLogger("reachboard.reports")
 PDF_WIDTH_PX = 700  # the charts' width in CSS pixels: the A4 text width at 96 dpi, roughly
@@ -113,12 +118,13 @@ def _stop_kaleido() -> None:
 
 
 def shutdown(timeout: float = 10.0) -> bool:
-    """Stop this process's kaleido server and its browser before the process exits (the consumer
-    calls it once its jobs have stopped). False when it did not stop within ``timeout``: kaleido
+    """Stop this process's PDF layout process, kaleido server and its browser before the process
+    exits (the consumer calls it once its jobs have stopped). False when it did not stop within ``timeout``: kaleido
     waits forever for a browser that died first (killed with the service's process group, or
     crashed), and its own exit hook would then hang the process, so the caller leaves with
     ``os._exit``."""
     release_fonts()
+    layout_process.stop()
     if not _server["started"]:
         return True
     done = threading.Event()
@@ -200,7 +206,20 @@ def release_fonts() -> int:
 
 
 def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """The PDF of a document (mode "pdf") and its number of pages."""
+    """The PDF of a document (mode "pdf") and its number of pages: laid out in the layout process
+    when the consumer turned it on (:func:`use_layout_process`), else in this one."""
+    if layout_process.enabled():
+        return layout_process.run(lay_out, html)
+    return lay_out(html)
+
+
+def use_layout_process(on: bool = True) -> None:
+    """Lay every PDF out in a child process from now on (backend/worker.py at start)."""
+    layout_process.enable(on)
+
+
+def lay_out(html: str) -> tuple[bytes, int]:
+    """Lay a document out and write its PDF in this process; its number of pages."""
     from weasyprint import HTML
 
     _quiet()
