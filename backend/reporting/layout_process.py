@@ -78,7 +78,8 @@ def stop(wait: bool = True) -> None:
     for child in children:
         if child.is_alive():
             child.kill()
-            log.warning("the PDF layout process %s was killed", child.pid)
+            child.join(timeout=5)
+            log.info("the PDF layout process %s was ended", child.pid)
 
 
 def child_pids() -> list[int]:

@@ -124,7 +124,9 @@ def shutdown(timeout: float = 10.0) -> bool:
     crashed), and its own exit hook would then hang the process, so the caller leaves with
     ``os._exit``."""
     release_fonts()
-    layout_process.stop()
+    # At once, without waiting for a layout under way: a job still running must not go on (and,
+    # say, send its e-mail) after SIGTERM; the queue gives it to the next consumer.
+    layout_process.stop(wait=False)
     if not _server["started"]:
         return True
     done = threading.Event()

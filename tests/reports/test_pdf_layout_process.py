@@ -65,3 +65,36 @@ def test_without_the_consumer_the_layout_stays_in_the_calling_process():
     assert not layout_process.enabled()
     pdf, _ = html_to_pdf("<p>inline</p>")
     assert pdf.startswith(b"%PDF") and layout_process.child_pids() == []
+
+
+def test_the_consumers_shutdown_ends_the_child_at_once_even_mid_layout(layout_child):
+    """On SIGTERM a job still running must not go on after the consumer has stopped (its e-mail
+    would go out): the shutdown kills the child instead of waiting for the layout under way."""
+    import threading
+
+    from backend.reporting import pdf
+
+    pdf.html_to_pdf("<p>warm</p>")
+    (child,) = layout_child.child_pids()
+    failed: list[BaseException] = []
+
+    def long_layout():
+        try:
+            pdf.html_to_pdf("<p>" + "Följare 12 345,6 — zażółć. " * 20000 + "</p>")
+        except BaseException as err:  # noqa: BLE001 - what the job would see
+            failed.append(err)
+
+    thread = threading.Thread(target=long_layout)
+    thread.start()
+    time.sleep(0.5)  # the layout is under way in the child
+    started = time.monotonic()
+    assert pdf.shutdown(timeout=10)
+    assert time.monotonic() - started < 5 and layout_child.child_pids() == []
+    thread.join(timeout=30)
+    assert not thread.is_alive() and failed and isinstance(failed[0], layout_child.LayoutFailed)
+    try:
+        os.kill(child, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
