@@ -67,6 +67,7 @@ def _page_words(status: int) -> tuple[str, str] | None:
 
     words = {
         400: (_("Bad request"), _("The page could not understand what was sent. Go back and try again.")),
+        401: (_("Not logged in"), _("Log in to see this page.")),
         403: (_("Forbidden"), _("You do not have access to this page.")),
         404: (_("Not found"), _("There is no such page, or you do not have access to it.")),
         405: (_("Not allowed"), _("This page cannot be used that way.")),

@@ -36,8 +36,9 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
 
 _ = gettext
-__all__ = ["LOCALES", "Message", "_", "compact", "current_locale", "date", "gettext", "known_locale",
-           "lazy_gettext", "ngettext", "number", "say", "translate", "use_locale"]
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "Message", "_", "compact", "current_locale", "date", "decimal",
+           "first_weekday", "gettext", "hyphenate", "init_i18n", "known_locale", "lazy_gettext", "locale",
+           "ngettext", "number", "percent", "say", "select_locale", "translate", "use_locale"]
 
 # The locales, each named in its own language (the menu shows them so).
 LOCALES: dict[str, str] = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål", "pl": "Polski"}
@@ -50,6 +51,7 @@ SESSION_KEY = "locale"  # a visitor's ?lang= choice before logging in
 _CODE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 babel = Babel()
+_DEFAULT = Locale.parse(DEFAULT_LOCALE)
 # Set by init_i18n: how to read an agency's default locale (the services own the database).
 _hooks: dict[str, Callable[[object], str | None]] = {}
 
@@ -158,7 +160,7 @@ def locale() -> Locale:
         found = get_locale()
     except RuntimeError:
         found = None
-    return found or Locale.parse(DEFAULT_LOCALE)
+    return found or _DEFAULT
 
 
 def number(value: float | int, digits: int = 1) -> str:

@@ -53,9 +53,10 @@ def test_upgrading_to_0008_gives_existing_companies_the_default_rules(tmp_path):
         db.session.remove()
 
 
-def test_upgrading_to_0009_keeps_every_existing_row(tmp_path):
-    """0009 adds agency.mention_retention_months in place: a batch copy of agency on SQLite would
-    drop the table, and with foreign keys on that deletes everything that cascades from it."""
+def _down_and_up_again_with_rows(tmp_path, down_to: str, *reads: str) -> list:
+    """Build a database with an agency, its owner and a company; downgrade it to ``down_to`` and
+    upgrade it again; check that every row is still there and return the ``reads`` (SQL, one value
+    each) of the upgraded database."""
     from flask_migrate import downgrade, upgrade
 
     app = make_app(f"sqlite:///{tmp_path / 'migrate.db'}")
@@ -71,38 +72,25 @@ def test_upgrading_to_0009_keeps_every_existing_row(tmp_path):
         with acting_as(Principal.system(agency.id, "test")):
             create_company({"name": "Old One"})
         db.session.remove()
-        downgrade(directory=migrations, revision="0008")
+        downgrade(directory=migrations, revision=down_to)
         db.session.remove()
         upgrade(directory=migrations)
         counts = {t: db.session.execute(db.text(f"SELECT count(*) FROM {t}")).scalar()
                   for t in ("agency", "company", "alert_rule", "user")}
         assert counts == {"agency": 1, "company": 1, "alert_rule": 2, "user": 1}
-        assert db.session.execute(db.text("SELECT mention_retention_months FROM agency")).scalar() == 24
+        values = [db.session.execute(db.text(sql)).scalar() for sql in reads]
+        db.session.remove()
+    return values
+
+
+def test_upgrading_to_0009_keeps_every_existing_row(tmp_path):
+    """0009 adds agency.mention_retention_months in place: a batch copy of agency on SQLite would
+    drop the table, and with foreign keys on that deletes everything that cascades from it."""
+    assert _down_and_up_again_with_rows(tmp_path, "0008", "SELECT mention_retention_months FROM agency") == [24]
 
 
 def test_upgrading_to_0010_keeps_every_row_and_gives_agencies_english(tmp_path):
     """0010 adds agency.default_locale and user.locale in place (no batch copy of either table,
     for the reason above): every row stays, agencies default to English, people to no choice."""
-    from flask_migrate import downgrade, upgrade
-
-    app = make_app(f"sqlite:///{tmp_path / 'migrate.db'}")
-    migrations = str(ROOT / "migrations")
-    with app.app_context():
-        upgrade(directory=migrations)
-        from backend.extensions import db
-        from backend.services.accounts import create_agency
-        from backend.services.companies import create_company
-        from backend.tenancy import Principal, acting_as
-
-        agency, _owner = create_agency("Old Agency", "owner@old.test", "a long enough password 1")
-        with acting_as(Principal.system(agency.id, "test")):
-            create_company({"name": "Old One"})
-        db.session.remove()
-        downgrade(directory=migrations, revision="0009")
-        db.session.remove()
-        upgrade(directory=migrations)
-        counts = {t: db.session.execute(db.text(f"SELECT count(*) FROM {t}")).scalar()
-                  for t in ("agency", "company", "alert_rule", "user")}
-        assert counts == {"agency": 1, "company": 1, "alert_rule": 2, "user": 1}
-        assert db.session.execute(db.text("SELECT default_locale FROM agency")).scalar() == "en"
-        assert db.session.execute(db.text('SELECT locale FROM "user"')).scalar() is None
+    assert _down_and_up_again_with_rows(tmp_path, "0009", "SELECT default_locale FROM agency",
+                                        'SELECT locale FROM "user"') == ["en", None]
