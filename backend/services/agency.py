@@ -53,7 +53,7 @@ def update_agency(data: dict[str, Any]) -> Agency:
     locale = agency.default_locale
     if "default_locale" in data:
         locale = data["default_locale"]
-        if locale not in LOCALES:
+        if not isinstance(locale, str) or locale not in LOCALES:
             raise ValidationFailed.field("default_locale", say("Choose one of %(choices)s.",
                                                                choices=", ".join(LOCALES)))
     if name != agency.name:

@@ -257,3 +257,16 @@ def test_grid_headers_get_soft_hyphens_by_the_locales_rules(app):
             assert i18n.hyphenate("Förändring Mål") == "För\u00adänd\u00adring Mål"
         with i18n.use_locale("pl"):
             assert i18n.hyphenate("Nierozpoczęty").replace("\u00ad", "-") == "Nie-roz-po-czę-ty"
+
+
+def test_the_agency_service_refuses_a_default_language_that_is_not_one_of_ours(app, tenant):
+    from backend.services import agency
+    from backend.services.errors import ValidationFailed
+    from backend.tenancy import Principal, acting_as
+
+    with app.app_context(), acting_as(Principal.system(tenant.agency_id, "test")):
+        for bad in (["sv"], {"code": "sv"}, 7, None, "SV", "de"):
+            with pytest.raises(ValidationFailed) as err:
+                agency.update_agency({"default_locale": bad})
+            assert err.value.errors[0]["field"] == "default_locale"
+        assert agency.update_agency({"default_locale": "pl"}).default_locale == "pl"
